@@ -1,0 +1,77 @@
+"""The application factory: create_app(config) wires extensions, APIs, sockets and CLI."""
+from __future__ import annotations
+
+import secrets
+
+from flask import Flask
+
+from app import config as settings
+from app.api import register_api
+from app.api.errors import XiaogeApi, register_error_handlers
+from app.cli import register_commands
+from app.database import configure_sqlite
+from app.extensions import db, migrate
+from app.realtime import init_socketio, register_namespaces
+from app.services.wiring import wire_services
+from app.web import bp as web_bp
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build an app from the environment, overridden by `config` (tests pass their own)."""
+    app = Flask(__name__, instance_path=str(settings.INSTANCE_DIR))
+    app.config.update(settings.from_environment())
+    app.config.update(openapi_settings())
+    app.config.update(config or {})
+    ensure_secret_key(app)
+
+    register_extensions(app)
+    wire_services(app)
+    register_blueprints(app)
+    register_namespaces()
+    register_error_handlers(app)
+    register_commands(app)
+    return app
+
+
+def openapi_settings() -> dict:
+    return {
+        "API_TITLE": "Xiaoge courier smart store",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "API_SPEC_OPTIONS": {
+            "components": {
+                "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}
+            }
+        },
+        "JSON_AS_ASCII": False,
+    }
+
+
+def ensure_secret_key(app: Flask) -> None:
+    if app.config.get("SECRET_KEY"):
+        return
+    if app.config.get("XIAOGE_DEMO") or app.config.get("TESTING"):
+        # Tokens die with the process: a demo can afford that, a deployment cannot.
+        app.config["SECRET_KEY"] = secrets.token_urlsafe(32)
+        return
+    raise RuntimeError("SECRET_KEY is required (set XIAOGE_DEMO=1 for a throwaway demo key)")
+
+
+def register_extensions(app: Flask) -> None:
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        settings.INSTANCE_DIR.mkdir(exist_ok=True)
+    db.init_app(app)
+    with app.app_context():
+        configure_sqlite(db.engine)
+    migrate.init_app(app, db, directory=str(settings.INSTANCE_DIR.parent / "migrations"),
+                     render_as_batch=True, compare_type=True)
+    # One Api per app (not a module singleton): each app gets its own OpenAPI document.
+    app.extensions["xiaoge.api"] = XiaogeApi(app)
+    init_socketio(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    register_api(app.extensions["xiaoge.api"])
+    app.register_blueprint(web_bp)

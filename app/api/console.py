@@ -1,0 +1,124 @@
+"""Console API for staff: sign-in, staff accounts, compounds, couriers, products, deals, coupons.
+
+Roles (API.md): ops runs compounds, couriers and products; marketing runs deals and
+coupons (and campaigns); admin may do everything, staff accounts included.
+"""
+from __future__ import annotations
+
+from flask import current_app, send_file
+from flask_smorest import Blueprint
+from io import BytesIO
+
+from app.api.auth import auth_required, token_service
+from app.api.schemas import console as s
+from app.extensions import db
+from app.services import catalog, compounds, couriers, coupons, staff
+
+blp = Blueprint("console", __name__, url_prefix="/api/v1/console", description="Staff console")
+
+
+@blp.post("/auth")
+@blp.arguments(s.StaffSignIn)
+@blp.response(200, s.StaffSignedIn)
+def sign_in(body):
+    """Sign in with username and password."""
+    member = staff.authenticate_staff(db.session, body["username"], body["password"])
+    tokens = token_service()
+    return {"token": tokens.issue("staff", member.id, member.role),
+            "expires_in": tokens.ttl("staff"), "staff": member}
+
+
+@blp.post("/staff")
+@auth_required("staff", "admin")
+@blp.arguments(s.StaffIn)
+@blp.response(201, s.StaffEnvelope)
+def create_staff(body):
+    """Create a staff account (admin only)."""
+    member = staff.create_staff(db.session, body["username"], body["password"], body["role"])
+    db.session.commit()
+    return {"staff": member}
+
+
+@blp.post("/compounds")
+@auth_required("staff", "ops")
+@blp.arguments(s.CompoundIn)
+@blp.response(201, s.CompoundEnvelope)
+def create_compound(body):
+    """Register a compound (小区) with its centre, radius and aliases."""
+    compound = compounds.create_compound(db.session, **body)
+    db.session.commit()
+    return {"compound": compound}
+
+
+@blp.get("/compounds")
+@auth_required("staff", "ops", "marketing")
+@blp.response(200, s.CompoundList)
+def list_compounds():
+    """Every compound, for the console's pickers."""
+    return {"compounds": [c for c, _ in compounds.search_compounds(db.session, limit=10_000)]}
+
+
+@blp.post("/couriers")
+@auth_required("staff", "ops")
+@blp.arguments(s.CourierIn)
+@blp.response(201, s.CourierEnvelope)
+def create_courier(body):
+    """Register a courier with the compounds on their route."""
+    courier = couriers.create_courier(db.session, **body)
+    db.session.commit()
+    return {"courier": courier}
+
+
+@blp.post("/couriers/<int:courier_id>/rotate-code")
+@auth_required("staff", "ops")
+@blp.response(200, s.CourierEnvelope)
+def rotate_courier_code(courier_id):
+    """Give the courier a new store code; the old badge stops working."""
+    courier = couriers.get_courier(db.session, courier_id)
+    couriers.rotate_courier_code(courier)
+    db.session.commit()
+    return {"courier": courier}
+
+
+@blp.get("/couriers/<int:courier_id>/badge.png")
+@auth_required("staff", "ops")
+@blp.response(200, content_type="image/png")
+def courier_badge(courier_id):
+    """The courier's printable QR badge."""
+    courier = couriers.get_courier(db.session, courier_id)
+    png = couriers.badge_png(courier, current_app.config["PUBLIC_URL"])
+    return send_file(BytesIO(png), mimetype="image/png",
+                     download_name=f"badge-{courier.employee_no}.png")
+
+
+@blp.post("/products")
+@auth_required("staff", "ops")
+@blp.arguments(s.ProductIn)
+@blp.response(201, s.ProductEnvelope)
+def create_product(body):
+    """Add a product to the catalogue."""
+    product = catalog.create_product(db.session, **body)
+    db.session.commit()
+    return {"product": product}
+
+
+@blp.post("/deals")
+@auth_required("staff", "marketing")
+@blp.arguments(s.DealIn)
+@blp.response(201, s.DealEnvelope)
+def create_deal(body):
+    """Offer a product at a deal price in some compounds (compound, staff 内购, clearance)."""
+    deal = catalog.create_deal(db.session, **body)
+    db.session.commit()
+    return {"deal": deal}
+
+
+@blp.post("/coupon-templates")
+@auth_required("staff", "marketing")
+@blp.arguments(s.CouponTemplateIn)
+@blp.response(201, s.CouponTemplateEnvelope)
+def create_coupon_template(body):
+    """Offer a coupon to some compounds, with total stock and a per-shopper limit."""
+    template = coupons.create_coupon_template(db.session, **body)
+    db.session.commit()
+    return {"coupon_template": template}

@@ -1,0 +1,56 @@
+"""Courier (handheld) API: sign-in, profile and the printable badge."""
+from __future__ import annotations
+
+from io import BytesIO
+
+from flask import current_app, send_file
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+
+from app.api.auth import auth_required, principal, token_service
+from app.api.schemas.base import In, Text
+from app.api.schemas.common import CourierEnvelope, CourierOut
+from app.extensions import db
+from app.services import couriers
+
+blp = Blueprint("courier", __name__, url_prefix="/api/v1/courier", description="Courier handheld")
+
+
+class CourierSignIn(In):
+    employee_no = Text(40, required=True)
+    password = Text(200, required=True)
+
+
+class CourierSignedIn(Schema):
+    token = fields.String()
+    expires_in = fields.Integer()
+    courier = fields.Nested(CourierOut)
+
+
+@blp.post("/auth")
+@blp.arguments(CourierSignIn)
+@blp.response(200, CourierSignedIn)
+def sign_in(body):
+    """Sign in with employee number and password."""
+    courier = couriers.authenticate_courier(db.session, body["employee_no"], body["password"])
+    tokens = token_service()
+    return {"token": tokens.issue("courier", courier.id), "expires_in": tokens.ttl("courier"),
+            "courier": courier}
+
+
+@blp.get("/me")
+@auth_required("courier")
+@blp.response(200, CourierEnvelope)
+def me():
+    """The signed-in courier with today's route."""
+    return {"courier": couriers.get_courier(db.session, principal().subject_id)}
+
+
+@blp.get("/badge.png")
+@auth_required("courier")
+@blp.response(200, content_type="image/png")
+def badge():
+    """The courier's own printable QR badge."""
+    courier = couriers.get_courier(db.session, principal().subject_id)
+    png = couriers.badge_png(courier, current_app.config["PUBLIC_URL"])
+    return send_file(BytesIO(png), mimetype="image/png")

@@ -1,0 +1,125 @@
+"""Every error becomes API.md's shape here, and nowhere else.
+
+`{"error": {"code": "<snake_case>", "message": "<text>", ...extra}}`; validation errors are
+422 `invalid_request` with `fields`. No request, however malformed, gets a 500 body of
+another shape, and an unexpected failure is logged and answered as `internal_error`.
+"""
+from __future__ import annotations
+
+import logging
+
+import marshmallow as ma
+from flask import Flask, jsonify, request
+from flask_smorest import Api
+from sqlalchemy.exc import IntegrityError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+from app.extensions import db
+from app.services.errors import ServiceError
+from wechat.errors import WeChatError
+
+log = logging.getLogger(__name__)
+
+HTTP_CODES = {
+    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+    405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",
+    415: "unsupported_media_type", 429: "rate_limited", 500: "internal_error",
+    503: "unavailable",
+}
+
+
+class ErrorBody(ma.Schema):
+    """API.md's error shape, for the OpenAPI document."""
+
+    class Inner(ma.Schema):
+        code = ma.fields.String(required=True)
+        message = ma.fields.String(required=True)
+        fields = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
+
+    error = ma.fields.Nested(Inner, required=True)
+
+
+def error_response(status: int, code: str, message: str, **extra):
+    return jsonify({"error": {"code": code, "message": message, **extra}}), status
+
+
+def flatten_messages(messages, prefix: str = "") -> dict[str, str]:
+    """Turn marshmallow's nested messages into {"items.0.quantity": "why"}."""
+    flat: dict[str, str] = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            name = "body" if key == "_schema" else str(key)
+            flat.update(flatten_messages(value, f"{prefix}.{name}" if prefix else name))
+    elif isinstance(messages, list) and messages and all(isinstance(m, str) for m in messages):
+        flat[prefix or "body"] = " ".join(messages)
+    elif isinstance(messages, list):
+        for item in messages:
+            flat.update(flatten_messages(item, prefix))
+    else:
+        flat[prefix or "body"] = str(messages)
+    return flat
+
+
+def validation_error(messages) -> tuple:
+    # webargs nests by location ({"json": {...}, "query": {...}}): the field name is enough.
+    if isinstance(messages, dict) and set(messages) <= {"json", "query", "headers", "files", "form", "view_args"}:
+        merged: dict = {}
+        for per_location in messages.values():
+            merged.update(per_location if isinstance(per_location, dict) else {"body": per_location})
+        messages = merged
+    return error_response(422, "invalid_request", "Some fields are not valid.",
+                          fields=flatten_messages(messages))
+
+
+class XiaogeApi(Api):
+    """flask-smorest's Api with our error shape instead of its own."""
+
+    ERROR_SCHEMA = ErrorBody
+
+    def handle_http_exception(self, error: HTTPException):
+        data = getattr(error, "data", None) or {}
+        messages = data.get("messages")
+        if error.code == 422 and messages is not None:
+            return validation_error(messages)
+        if error.code == 400 and isinstance(data.get("exc"), ValueError):
+            return error_response(400, "invalid_json", "The body is not valid JSON.")
+        status = error.code or 500
+        message = data.get("message") or error.description or error.name
+        return error_response(status, HTTP_CODES.get(status, "error"), message)
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(ServiceError)
+    def service_error(error: ServiceError):
+        db.session.rollback()
+        return error_response(error.status, error.code, error.message, **error.extra)
+
+    @app.errorhandler(WeChatError)
+    def wechat_error(error: WeChatError):
+        db.session.rollback()
+        return error_response(error.status, error.code, error.message)
+
+    @app.errorhandler(ma.ValidationError)
+    def schema_error(error: ma.ValidationError):
+        return validation_error(error.messages)
+
+    @app.errorhandler(IntegrityError)
+    def integrity_error(error: IntegrityError):
+        # A constraint the services did not foresee: a clean conflict, never a 500.
+        db.session.rollback()
+        log.warning("integrity error on %s %s: %s", request.method, request.path, error.orig)
+        return error_response(409, "conflict", "That conflicts with what exists.")
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(error: OperationalError):
+        db.session.rollback()
+        log.error("database error on %s %s: %s", request.method, request.path, error.orig)
+        return error_response(503, "unavailable", "The service is busy; try again.")
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        if isinstance(error, HTTPException):
+            return app.extensions["xiaoge.api"].handle_http_exception(error)
+        db.session.rollback()
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        return error_response(500, "internal_error", "Something went wrong on our side.")

@@ -1,0 +1,1 @@
+"""Request and response schemas (marshmallow), the single source of the OpenAPI document."""

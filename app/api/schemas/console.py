@@ -1,0 +1,129 @@
+"""Console (staff) request and response bodies."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate, validates_schema, ValidationError
+
+from app.api.schemas.base import Count, Fen, Id, Ids, In, Text, When
+from app.api.schemas.common import CompoundOut, CourierEnvelope, ProductOut  # noqa: F401
+from app.models import DEAL_KINDS, STAFF_ROLES
+
+
+class StaffSignIn(In):
+    username = Text(60, required=True)
+    password = Text(200, required=True)
+
+
+class StaffOut(Schema):
+    id = fields.Integer()
+    username = fields.String()
+    role = fields.String()
+
+
+class StaffSignedIn(Schema):
+    token = fields.String()
+    expires_in = fields.Integer()
+    staff = fields.Nested(StaffOut)
+
+
+class StaffIn(In):
+    username = Text(60, required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.-]+$"))
+    password = Text(200, min_length=8, required=True)
+    role = fields.String(required=True, validate=validate.OneOf(STAFF_ROLES))
+
+
+class StaffEnvelope(Schema):
+    staff = fields.Nested(StaffOut)
+
+
+class CompoundIn(In):
+    name = Text(120, required=True)
+    city = Text(60, required=True)
+    district = Text(60, load_default=None, allow_none=True)
+    lat = fields.Float(required=True, validate=validate.Range(min=-90, max=90))
+    lng = fields.Float(required=True, validate=validate.Range(min=-180, max=180))
+    radius_m = Count(10, 20_000, required=True)
+    aliases = fields.List(Text(120), load_default=list, validate=validate.Length(max=50))
+
+
+class CompoundEnvelope(Schema):
+    compound = fields.Nested(CompoundOut)
+
+
+class CompoundList(Schema):
+    compounds = fields.List(fields.Nested(CompoundOut))
+
+
+class CourierIn(In):
+    employee_no = Text(40, required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]+$"))
+    name = Text(120, required=True)
+    password = Text(200, min_length=6, required=True)
+    avatar_url = Text(500, load_default=None, allow_none=True)
+    compound_ids = Ids(required=True)
+
+
+class ProductIn(In):
+    name = Text(120, required=True)
+    category = Text(60, required=True)
+    price_fen = Fen(required=True)
+    image_url = Text(500, load_default=None, allow_none=True)
+
+
+class ProductEnvelope(Schema):
+    product = fields.Nested(ProductOut)
+
+
+class DealIn(In):
+    product_id = Id(required=True)
+    compound_ids = Ids(required=True)
+    deal_price_fen = Fen(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(DEAL_KINDS))
+    starts_at = When(load_default=None, allow_none=True)
+    ends_at = When(load_default=None, allow_none=True)
+
+
+class DealOut(Schema):
+    id = fields.Integer()
+    product_id = fields.Integer()
+    deal_price_fen = fields.Integer()
+    kind = fields.String()
+    starts_at = fields.AwareDateTime(allow_none=True)
+    ends_at = fields.AwareDateTime(allow_none=True)
+    compound_ids = fields.Function(lambda deal: [c.id for c in deal.compounds])
+
+
+class DealEnvelope(Schema):
+    deal = fields.Nested(DealOut)
+
+
+class CouponTemplateIn(In):
+    title = Text(120, required=True)
+    discount_fen = Fen(required=True, validate=validate.Range(min=1))
+    threshold_fen = Fen(required=True)
+    total = Count(1, 10_000_000, required=True)
+    per_shopper_limit = Count(1, 100, required=True)
+    compound_ids = Ids(required=True)
+    valid_from = When(required=True)
+    valid_until = When(required=True)
+
+    @validates_schema
+    def window(self, data, **kwargs):
+        if data["valid_until"] <= data["valid_from"]:
+            raise ValidationError("must be after valid_from", "valid_until")
+
+
+class CouponTemplateOut(Schema):
+    id = fields.Integer()
+    title = fields.String()
+    discount_fen = fields.Integer()
+    threshold_fen = fields.Integer()
+    total = fields.Integer()
+    issued = fields.Integer()
+    remaining = fields.Integer()
+    per_shopper_limit = fields.Integer()
+    valid_from = fields.AwareDateTime()
+    valid_until = fields.AwareDateTime()
+    compound_ids = fields.Function(lambda t: [c.id for c in t.compounds])
+
+
+class CouponTemplateEnvelope(Schema):
+    coupon_template = fields.Nested(CouponTemplateOut)

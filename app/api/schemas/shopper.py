@@ -1,0 +1,172 @@
+"""Shopper (mini-program) request and response bodies."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from app.api.schemas.base import Count, Id, In, Text
+from app.api.schemas.common import CompoundRef, CouponOut, CourierPublic, OrderOut
+
+
+class WeChatLogin(In):
+    code = Text(128, required=True)
+
+
+class ShopperOut(Schema):
+    id = fields.Integer()
+    nickname = fields.String(allow_none=True)
+    avatar_url = fields.String(allow_none=True)
+    has_phone = fields.Function(lambda shopper: bool(shopper.phone))
+
+
+class ShopperSignedIn(Schema):
+    token = fields.String()
+    expires_in = fields.Integer()
+    shopper = fields.Nested(ShopperOut)
+
+
+class ShopperEnvelope(Schema):
+    shopper = fields.Nested(ShopperOut)
+
+
+class EncryptedProfile(In):
+    encrypted_data = Text(20_000, required=True)
+    iv = Text(64, required=True)
+
+
+class PhoneCode(In):
+    code = Text(128, required=True)
+
+
+class MaskedPhone(Schema):
+    phone = fields.String()
+
+
+class CompoundQuery(In):
+    q = Text(60, load_default=None)
+    lat = fields.Float(load_default=None, validate=validate.Range(min=-90, max=90))
+    lng = fields.Float(load_default=None, validate=validate.Range(min=-180, max=180))
+
+
+class CompoundHit(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    city = fields.String()
+    district = fields.String(allow_none=True)
+    distance_m = fields.Integer(allow_none=True)
+
+
+class CompoundHits(Schema):
+    compounds = fields.List(fields.Nested(CompoundHit))
+
+
+class AddressIn(In):
+    recipient = Text(60, required=True)
+    phone = Text(32, required=True, validate=validate.Regexp(r"^\+?[0-9 -]{5,20}$"))
+    detail = Text(300, required=True)
+    compound_id = Id(load_default=None, allow_none=True)
+    is_default = fields.Boolean(load_default=None, allow_none=True)
+
+
+class AddressOut(Schema):
+    id = fields.Integer()
+    recipient = fields.String()
+    phone = fields.String()
+    detail = fields.String()
+    is_default = fields.Boolean()
+    compound = fields.Nested(CompoundRef, allow_none=True)
+
+
+class AddressEnvelope(Schema):
+    address = fields.Nested(AddressOut)
+
+
+class AddressList(Schema):
+    addresses = fields.List(fields.Nested(AddressOut))
+
+
+class StoreSessionIn(In):
+    courier_code = Text(64, required=True)
+    compound_id = Id(load_default=None, allow_none=True)
+
+
+class StoreSessionOut(Schema):
+    id = fields.Integer()
+    courier = fields.Nested(CourierPublic)
+    compound = fields.Nested(CompoundRef)
+
+
+class StoreSessionEnvelope(Schema):
+    session = fields.Nested(StoreSessionOut)
+
+
+class StorefrontCoupon(Schema):
+    id = fields.Integer()
+    title = fields.String()
+    discount_fen = fields.Integer()
+    threshold_fen = fields.Integer()
+    remaining = fields.Integer()
+    claimed = fields.Boolean()
+    claimed_count = fields.Integer()
+    per_shopper_limit = fields.Integer()
+    valid_until = fields.AwareDateTime()
+
+
+class StorefrontItem(Schema):
+    product_id = fields.Integer(attribute="product.id")
+    name = fields.String(attribute="product.name")
+    image_url = fields.String(attribute="product.image_url", allow_none=True)
+    price_fen = fields.Integer(attribute="product.price_fen")
+    deal_price_fen = fields.Integer(allow_none=True)
+    discount_pct = fields.Integer()
+
+
+class LiveOut(Schema):
+    watching = fields.Integer()
+    buying = fields.Integer()
+
+
+class ShakeRef(Schema):
+    round_id = fields.Integer()
+    closes_at = fields.AwareDateTime()
+
+
+class StorefrontOut(Schema):
+    courier = fields.Nested(CourierPublic)
+    compound = fields.Nested(CompoundRef)
+    coupons = fields.List(fields.Nested(StorefrontCoupon))
+    hot_items = fields.List(fields.Nested(StorefrontItem))
+    staff_exclusives = fields.List(fields.Nested(StorefrontItem))
+    discount_ranking = fields.List(fields.Nested(StorefrontItem))
+    live = fields.Nested(LiveOut)
+    shake = fields.Nested(ShakeRef, allow_none=True)
+
+
+class CouponEnvelope(Schema):
+    coupon = fields.Nested(CouponOut)
+
+
+class CouponList(Schema):
+    coupons = fields.List(fields.Nested(CouponOut))
+
+
+class OrderLineIn(In):
+    product_id = Id(required=True)
+    quantity = Count(1, 99, required=True)
+
+
+class OrderIn(In):
+    store_session_id = Id(required=True)
+    items = fields.List(fields.Nested(OrderLineIn), required=True, validate=validate.Length(min=1, max=50))
+    coupon_id = Id(load_default=None, allow_none=True)
+
+
+class IdempotencyHeader(In):
+    idempotency_key = Text(100, required=True, data_key="Idempotency-Key")
+
+
+class OrderEnvelope(Schema):
+    order = fields.Nested(OrderOut)
+
+
+class OrderList(Schema):
+    orders = fields.List(fields.Nested(OrderOut))

@@ -1,0 +1,50 @@
+"""Shopper sign-in through WeChat, profile and phone number."""
+from __future__ import annotations
+
+from flask import current_app
+from flask_smorest import Blueprint
+
+from app.api.auth import auth_required, principal, token_service
+from app.api.schemas import shopper as s
+from app.extensions import db
+from app.models import utcnow
+from app.services import shoppers
+from app.services.wiring import wechat
+
+blp = Blueprint("shopper_account", __name__, url_prefix="/api/v1", description="Shopper sign-in")
+
+
+@blp.post("/auth/wechat")
+@blp.arguments(s.WeChatLogin)
+@blp.response(200, s.ShopperSignedIn)
+def wechat_login(body):
+    """Exchange a wx.login code for a shopper token (the session_key stays here)."""
+    shopper = shoppers.login_with_wechat(db.session, wechat(), body["code"], utcnow())
+    db.session.commit()
+    tokens = token_service()
+    return {"token": tokens.issue("shopper", shopper.id), "expires_in": tokens.ttl("shopper"),
+            "shopper": shopper}
+
+
+@blp.post("/me/profile")
+@auth_required("shopper")
+@blp.arguments(s.EncryptedProfile)
+@blp.response(200, s.ShopperEnvelope)
+def update_profile(body):
+    """Set nickname and avatar from wx.getUserInfo's encrypted data."""
+    shopper = shoppers.get_shopper(db.session, principal().subject_id)
+    shoppers.update_profile(shopper, current_app.config["WECHAT_APPID"], body["encrypted_data"], body["iv"])
+    db.session.commit()
+    return {"shopper": shopper}
+
+
+@blp.post("/me/phone")
+@auth_required("shopper")
+@blp.arguments(s.PhoneCode)
+@blp.response(200, s.MaskedPhone)
+def bind_phone(body):
+    """Bind the phone number behind a getPhoneNumber code; answered masked."""
+    shopper = shoppers.get_shopper(db.session, principal().subject_id)
+    phone = shoppers.bind_phone(shopper, wechat(), body["code"])
+    db.session.commit()
+    return {"phone": shoppers.mask_phone(phone)}

@@ -1,0 +1,96 @@
+"""The shopper's way into a store: compounds, addresses, store sessions, storefront, coupons."""
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+from app.api.auth import auth_required, principal
+from app.api.schemas import shopper as s
+from app.extensions import db
+from app.models import utcnow
+from app.services import addresses, compounds, coupons, store
+
+blp = Blueprint("shopper_store", __name__, url_prefix="/api/v1", description="Scan to store")
+
+
+@blp.get("/compounds")
+@auth_required("shopper")
+@blp.arguments(s.CompoundQuery, location="query")
+@blp.response(200, s.CompoundHits)
+def search_compounds(query):
+    """Compounds by name or alias, nearest first when lat/lng are given."""
+    hits = compounds.search_compounds(db.session, query["q"], query["lat"], query["lng"])
+    return {"compounds": [{"id": c.id, "name": c.name, "city": c.city, "district": c.district,
+                           "distance_m": distance} for c, distance in hits]}
+
+
+@blp.post("/me/addresses")
+@auth_required("shopper")
+@blp.arguments(s.AddressIn)
+@blp.response(201, s.AddressEnvelope)
+def add_address(body):
+    """Save an address; its compound is the given one or matched from the text."""
+    address = addresses.add_address(db.session, principal().subject_id, **body)
+    db.session.commit()
+    return {"address": address}
+
+
+@blp.get("/me/addresses")
+@auth_required("shopper")
+@blp.response(200, s.AddressList)
+def list_addresses():
+    """The shopper's addresses, default first."""
+    return {"addresses": addresses.list_addresses(db.session, principal().subject_id)}
+
+
+@blp.post("/store-sessions")
+@auth_required("shopper")
+@blp.arguments(s.StoreSessionIn)
+@blp.response(201, s.StoreSessionEnvelope)
+def open_store_session(body):
+    """Enter a courier's store (after scanning their code) for a compound."""
+    store_session = store.open_store_session(db.session, principal().subject_id,
+                                             body["courier_code"], body["compound_id"])
+    db.session.commit()
+    return {"session": store_session}
+
+
+@blp.get("/store-sessions/<int:session_id>/storefront")
+@auth_required("shopper")
+@blp.response(200, s.StorefrontOut)
+def storefront(session_id):
+    """The store as this compound sees it now."""
+    shopper_id = principal().subject_id
+    front = store.build_storefront(db.session, store.get_store_session(db.session, session_id, shopper_id),
+                                   utcnow())
+    return {
+        "courier": front.store_session.courier,
+        "compound": front.store_session.compound,
+        "coupons": [{"id": t.id, "title": t.title, "discount_fen": t.discount_fen,
+                     "threshold_fen": t.threshold_fen, "remaining": t.remaining,
+                     "claimed": held > 0, "claimed_count": held,
+                     "per_shopper_limit": t.per_shopper_limit, "valid_until": t.valid_until}
+                    for t, held in front.coupons],
+        "hot_items": front.hot_items,
+        "staff_exclusives": front.staff_exclusives,
+        "discount_ranking": front.discount_ranking,
+        "live": front.live,
+        "shake": front.shake,
+    }
+
+
+@blp.post("/coupons/<int:template_id>/claims")
+@auth_required("shopper")
+@blp.response(201, s.CouponEnvelope)
+def claim_coupon(template_id):
+    """Claim one coupon of a template offered to the shopper's compound."""
+    coupon = coupons.claim_coupon(db.session, principal().subject_id, template_id, utcnow())
+    db.session.commit()
+    return {"coupon": coupon}
+
+
+@blp.get("/me/coupons")
+@auth_required("shopper")
+@blp.response(200, s.CouponList)
+def my_coupons():
+    """The shopper's wallet, newest first."""
+    return {"coupons": coupons.wallet(db.session, principal().subject_id)}

@@ -1,0 +1,33 @@
+"""Flask CLI commands: first staff account, demo data, the demo server."""
+from __future__ import annotations
+
+import click
+from flask import Flask
+
+from app.demo import seed_demo
+from app.extensions import db
+from app.services.errors import ServiceError
+from app.services.staff import create_staff
+
+
+def register_commands(app: Flask) -> None:
+    @app.cli.command("create-staff")
+    @click.argument("username")
+    @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+    @click.option("--role", type=click.Choice(["admin", "marketing", "ops"]), default="admin")
+    def create_staff_command(username, password, role):
+        """Create a staff account (the first one is usually an admin)."""
+        try:
+            member = create_staff(db.session, username, password, role)
+        except ServiceError as error:
+            raise click.ClickException(f"{error.message} {error.extra or ''}".strip()) from None
+        db.session.commit()
+        click.echo(f"created {member.role} {member.username} (id {member.id})")
+
+    @app.cli.command("seed-demo")
+    def seed_demo_command():
+        """Load the demo compounds, couriers, products, deals and coupons (idempotent)."""
+        summary = seed_demo(db.session)
+        db.session.commit()
+        for line in summary:
+            click.echo(line)

@@ -1,0 +1,45 @@
+"""Settings from environment variables, one per line (API.md, "Running it")."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+
+
+def env(name: str, default=None, cast=str):
+    """Read one setting, converting it when present."""
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    if cast is bool:
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    return cast(raw)
+
+
+def sqlalchemy_url(url: str) -> str:
+    """Point plain PostgreSQL URLs at psycopg 3, the driver we ship."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def from_environment() -> dict:
+    """The application config as read from the process environment."""
+    default_db = f"sqlite:///{INSTANCE_DIR / 'xiaoge.sqlite3'}"
+    return {
+        "SECRET_KEY": env("SECRET_KEY"),
+        "SQLALCHEMY_DATABASE_URI": sqlalchemy_url(env("DATABASE_URL", default_db)),
+        "REDIS_URL": env("REDIS_URL"),
+        "WECHAT_APPID": env("WECHAT_APPID", "wx_sandbox_appid"),
+        "WECHAT_SECRET": env("WECHAT_SECRET", "sandbox_secret"),
+        "WECHAT_API_BASE": env("WECHAT_API_BASE", "https://api.weixin.qq.com").rstrip("/"),
+        "WECHAT_TIMEOUT_SECONDS": env("WECHAT_TIMEOUT_SECONDS", 5.0, float),
+        "PUBLIC_URL": env("PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "SHOPPER_TOKEN_TTL": env("SHOPPER_TOKEN_TTL", 7 * 24 * 3600, int),
+        "COURIER_TOKEN_TTL": env("COURIER_TOKEN_TTL", 24 * 3600, int),
+        "STAFF_TOKEN_TTL": env("STAFF_TOKEN_TTL", 12 * 3600, int),
+        "XIAOGE_DEMO": env("XIAOGE_DEMO", False, bool),
+    }
+

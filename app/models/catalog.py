@@ -1,0 +1,48 @@
+"""Products and compound deals (compound price, staff price 内购, clearance)."""
+from __future__ import annotations
+
+from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import Base, Timestamp, BigId, created_at, fen, intpk, str120, str500
+from app.models.compound import Compound
+
+DEAL_KINDS = ("compound", "staff", "clearance")
+
+deal_compounds = Table(
+    "deal_compounds",
+    Base.metadata,
+    Column("deal_id", BigId, ForeignKey("deals.id", ondelete="CASCADE"), primary_key=True),
+    Column("compound_id", BigId, ForeignKey("compounds.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Product(Base):
+    __tablename__ = "products"
+    __table_args__ = (CheckConstraint("price_fen >= 0", name="price_fen"),)
+
+    id: Mapped[intpk]
+    name: Mapped[str120]
+    category: Mapped[str] = mapped_column(String(60))
+    price_fen: Mapped[fen]
+    image_url: Mapped[str500 | None]
+    created_at: Mapped[created_at]
+
+
+class Deal(Base):
+    __tablename__ = "deals"
+    __table_args__ = (
+        CheckConstraint("deal_price_fen >= 0", name="deal_price_fen"),
+        CheckConstraint(f"kind IN {DEAL_KINDS}", name="kind"),
+    )
+
+    id: Mapped[intpk]
+    product_id: Mapped[int] = mapped_column(BigId, ForeignKey("products.id"), index=True)
+    deal_price_fen: Mapped[fen]
+    kind: Mapped[str] = mapped_column(String(20))
+    starts_at: Mapped[Timestamp | None]
+    ends_at: Mapped[Timestamp | None]
+    created_at: Mapped[created_at]
+
+    product: Mapped[Product] = relationship(lazy="joined")
+    compounds: Mapped[list[Compound]] = relationship(secondary=deal_compounds, lazy="selectin")

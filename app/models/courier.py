@@ -1,0 +1,36 @@
+"""Couriers and the compounds on their route."""
+from __future__ import annotations
+
+from sqlalchemy import Column, ForeignKey, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import Base, BigId, created_at, intpk, str120
+from app.models.compound import Compound
+
+courier_compounds = Table(
+    "courier_compounds",
+    Base.metadata,
+    Column("courier_id", BigId, ForeignKey("couriers.id", ondelete="CASCADE"), primary_key=True),
+    Column("compound_id", BigId, ForeignKey("compounds.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Courier(Base):
+    __tablename__ = "couriers"
+
+    id: Mapped[intpk]
+    employee_no: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str120]
+    password_hash: Mapped[str] = mapped_column(String(200))
+    avatar_url: Mapped[str | None] = mapped_column(String(500))
+    # Opaque and unguessable; rotating it voids every printed badge.
+    courier_code: Mapped[str] = mapped_column(String(40), unique=True)
+    created_at: Mapped[created_at]
+
+    compounds: Mapped[list[Compound]] = relationship(
+        secondary=courier_compounds, order_by=Compound.id, lazy="selectin"
+    )
+
+    def serves(self, compound_id: int) -> bool:
+        """Is this compound on the courier's route?"""
+        return any(c.id == compound_id for c in self.compounds)

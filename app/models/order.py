@@ -1,0 +1,67 @@
+"""Orders picked up from the van, and the stored answers of idempotent requests."""
+from __future__ import annotations
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import Base, Timestamp, BigId, created_at, fen, intpk
+from app.models.catalog import Product
+from app.models.compound import Compound
+from app.models.shopper import Shopper
+
+ORDER_STATUSES = ("reserved", "completed", "cancelled")
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    __table_args__ = (CheckConstraint(f"status IN {ORDER_STATUSES}", name="status"),)
+
+    id: Mapped[intpk]
+    shopper_id: Mapped[int] = mapped_column(BigId, ForeignKey("shoppers.id"), index=True)
+    courier_id: Mapped[int] = mapped_column(BigId, ForeignKey("couriers.id"), index=True)
+    compound_id: Mapped[int] = mapped_column(BigId, ForeignKey("compounds.id"), index=True)
+    store_session_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("store_sessions.id"))
+    coupon_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("coupons.id"), unique=True)
+    source: Mapped[str] = mapped_column(String(20), default="store")
+    status: Mapped[str] = mapped_column(String(20), default="reserved")
+    subtotal_fen: Mapped[fen]
+    discount_fen: Mapped[fen] = mapped_column(default=0)
+    total_fen: Mapped[fen]
+    pickup_code: Mapped[str] = mapped_column(String(12))
+    completed_at: Mapped[Timestamp | None]
+    created_at: Mapped[created_at] = mapped_column(index=True)
+
+    items: Mapped[list[OrderItem]] = relationship(
+        back_populates="order", lazy="selectin", order_by="OrderItem.id"
+    )
+    shopper: Mapped[Shopper] = relationship(lazy="joined")
+    compound: Mapped[Compound] = relationship(lazy="joined")
+
+
+class OrderItem(Base):
+    __tablename__ = "order_items"
+    __table_args__ = (CheckConstraint("quantity > 0", name="quantity"),)
+
+    id: Mapped[intpk]
+    order_id: Mapped[int] = mapped_column(BigId, ForeignKey("orders.id"), index=True)
+    product_id: Mapped[int] = mapped_column(BigId, ForeignKey("products.id"), index=True)
+    quantity: Mapped[int]
+    unit_price_fen: Mapped[fen]
+
+    order: Mapped[Order] = relationship(back_populates="items")
+    product: Mapped[Product] = relationship(lazy="joined")
+
+
+class IdempotentAnswer(Base):
+    """The first answer to a request that carried a client-made id, replayed on retries."""
+
+    __tablename__ = "idempotent_answers"
+    __table_args__ = (UniqueConstraint("scope", "owner_id", "key"),)
+
+    id: Mapped[intpk]
+    scope: Mapped[str] = mapped_column(String(40))
+    owner_id: Mapped[int] = mapped_column(BigId)
+    key: Mapped[str] = mapped_column(String(100))
+    status: Mapped[int]
+    body: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[created_at]

@@ -1,0 +1,20 @@
+"""Console staff accounts."""
+from __future__ import annotations
+
+from sqlalchemy import CheckConstraint, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import Base, created_at, intpk
+
+STAFF_ROLES = ("admin", "marketing", "ops")
+
+
+class Staff(Base):
+    __tablename__ = "staff"
+    __table_args__ = (CheckConstraint(f"role IN {STAFF_ROLES}", name="role"),)
+
+    id: Mapped[intpk]
+    username: Mapped[str] = mapped_column(String(60), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[created_at]

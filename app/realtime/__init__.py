@@ -1,0 +1,30 @@
+"""Socket.IO: one namespace per actor (/shopper, /courier, /console), one room per compound."""
+from __future__ import annotations
+
+from flask import Flask
+
+from app.extensions import socketio
+from app.realtime.namespaces import ConsoleNamespace, CourierNamespace, ShopperNamespace
+
+# The mini-program's socket is cut after ~60 s of silence, so ping well inside that.
+PING_INTERVAL_SECONDS = 25
+PING_TIMEOUT_SECONDS = 20
+
+
+def init_socketio(app: Flask) -> None:
+    """Bind Socket.IO: WebSocket only, Redis message queue when REDIS_URL is set."""
+    socketio.init_app(
+        app,
+        message_queue=app.config.get("REDIS_URL"),
+        transports=["websocket"],
+        cors_allowed_origins="*",
+        ping_interval=PING_INTERVAL_SECONDS,
+        ping_timeout=PING_TIMEOUT_SECONDS,
+        cookie=None,
+    )
+
+
+def register_namespaces() -> None:
+    socketio.on_namespace(ShopperNamespace("/shopper"))
+    socketio.on_namespace(CourierNamespace("/courier"))
+    socketio.on_namespace(ConsoleNamespace("/console"))

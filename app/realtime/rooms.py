@@ -1,0 +1,9 @@
+"""Room names, in one place."""
+
+
+def compound_room(compound_id: int) -> str:
+    return f"compound:{compound_id}"
+
+
+def courier_room(courier_id: int) -> str:
+    return f"courier:{courier_id}"

@@ -1,0 +1,81 @@
+"""Products and compound deals, and the prices a compound sees right now."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from app.models import Deal, Product
+from app.models.catalog import deal_compounds
+from app.services.compounds import get_compounds
+from app.services.errors import InvalidRequest
+
+
+def create_product(session: Session, *, name, category, price_fen, image_url=None) -> Product:
+    product = Product(name=name, category=category, price_fen=price_fen, image_url=image_url)
+    session.add(product)
+    session.flush()
+    return product
+
+
+def get_product(session: Session, product_id: int, field: str = "product_id") -> Product:
+    product = session.get(Product, product_id)
+    if product is None:
+        raise InvalidRequest({field: f"unknown product id {product_id}"})
+    return product
+
+
+def create_deal(session: Session, *, product_id, compound_ids, deal_price_fen, kind,
+                starts_at=None, ends_at=None) -> Deal:
+    product = get_product(session, product_id)
+    if starts_at and ends_at and ends_at <= starts_at:
+        raise InvalidRequest({"ends_at": "must be after starts_at"})
+    if deal_price_fen > product.price_fen:
+        raise InvalidRequest({"deal_price_fen": "a deal cannot cost more than the list price"})
+    deal = Deal(product=product, deal_price_fen=deal_price_fen, kind=kind, starts_at=starts_at,
+                ends_at=ends_at, compounds=get_compounds(session, compound_ids))
+    session.add(deal)
+    session.flush()
+    return deal
+
+
+def active_deals(session: Session, compound_id: int, now: datetime) -> list[Deal]:
+    """Deals running now in this compound."""
+    query = (
+        select(Deal)
+        .join(deal_compounds, deal_compounds.c.deal_id == Deal.id)
+        .where(deal_compounds.c.compound_id == compound_id)
+        .where(or_(Deal.starts_at.is_(None), Deal.starts_at <= now))
+        .where(or_(Deal.ends_at.is_(None), Deal.ends_at > now))
+    )
+    return list(session.scalars(query))
+
+
+@dataclass(frozen=True)
+class PricedItem:
+    """A product as a compound sees it: list price and the best deal, if any."""
+
+    product: Product
+    deal_price_fen: int | None
+
+    @property
+    def discount_pct(self) -> int:
+        if self.deal_price_fen is None or self.product.price_fen == 0:
+            return 0
+        return round(100 * (1 - self.deal_price_fen / self.product.price_fen))
+
+    @property
+    def price_to_pay_fen(self) -> int:
+        return self.product.price_fen if self.deal_price_fen is None else self.deal_price_fen
+
+
+def best_prices(deals: list[Deal]) -> dict[int, int]:
+    """The lowest deal price per product id among these deals."""
+    best: dict[int, int] = {}
+    for deal in deals:
+        current = best.get(deal.product_id)
+        if current is None or deal.deal_price_fen < current:
+            best[deal.product_id] = deal.deal_price_fen
+    return best

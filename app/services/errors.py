@@ -1,0 +1,75 @@
+"""Domain errors: what a service refuses, with the API code and HTTP status it maps to.
+
+Services raise these; `app/api/errors.py` turns them into API.md's error shape in one place.
+"""
+from __future__ import annotations
+
+
+class ServiceError(Exception):
+    """A refusal the client can act on."""
+
+    status = 400
+    code = "bad_request"
+    message = "The request cannot be served."
+
+    def __init__(self, message: str | None = None, **extra):
+        super().__init__(message or self.message)
+        self.message = message or self.message
+        self.extra = extra
+
+
+class NotFound(ServiceError):
+    status, code, message = 404, "not_found", "No such resource."
+
+
+class Unauthorized(ServiceError):
+    status, code, message = 401, "unauthorized", "Sign in first."
+
+
+class Forbidden(ServiceError):
+    status, code, message = 403, "forbidden", "Your role may not do this."
+
+
+class BadCredentials(ServiceError):
+    status, code, message = 401, "bad_credentials", "Wrong username or password."
+
+
+class Conflict(ServiceError):
+    status, code, message = 409, "conflict", "That conflicts with what exists."
+
+
+class InvalidRequest(ServiceError):
+    """A body that parsed but makes no sense; `fields` says where."""
+
+    status, code, message = 422, "invalid_request", "The request is not valid."
+
+    def __init__(self, fields: dict[str, str], message: str | None = None):
+        super().__init__(message, fields=fields)
+
+
+class UnknownCourier(ServiceError):
+    status, code, message = 404, "unknown_courier", "No courier has this code."
+
+
+class CompoundRequired(ServiceError):
+    status, code, message = 422, "compound_required", "Choose your compound."
+
+
+class NotInCompound(ServiceError):
+    status, code, message = 403, "not_in_compound", "This is for residents of another compound."
+
+
+class SoldOut(ServiceError):
+    status, code, message = 409, "sold_out", "All gone."
+
+
+class LimitReached(ServiceError):
+    status, code, message = 409, "limit_reached", "You already have as many as allowed."
+
+
+class CouponUnusable(ServiceError):
+    status, code, message = 409, "coupon_unusable", "This coupon cannot be used for this order."
+
+
+class NotAvailable(ServiceError):
+    status, code, message = 409, "not_available", "This is not available right now."

@@ -1,0 +1,62 @@
+"""Shoppers: WeChat login, profile from encrypted user info, phone number by code."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.models import Shopper
+from app.services.errors import NotFound
+from wechat.crypto import decrypt_user_data
+from wechat.gateway import WeChatGateway
+
+
+def login_with_wechat(session: Session, gateway: WeChatGateway, code: str, now: datetime) -> Shopper:
+    """Exchange a wx.login code for the shopper; the new session_key replaces the old one."""
+    wx = gateway.code_to_session(code)
+    for _ in range(2):
+        shopper = session.scalar(select(Shopper).where(Shopper.openid == wx["openid"]))
+        if shopper is None:
+            shopper = Shopper(openid=wx["openid"], session_key=wx["session_key"])
+            try:
+                with session.begin_nested():
+                    session.add(shopper)
+            except IntegrityError:
+                continue  # the same person's first login raced another: load theirs
+        shopper.session_key = wx["session_key"]
+        shopper.unionid = wx.get("unionid") or shopper.unionid
+        shopper.last_login_at = now
+        session.flush()
+        return shopper
+    raise RuntimeError("could not create or load the shopper")
+
+
+def get_shopper(session: Session, shopper_id: int) -> Shopper:
+    shopper = session.get(Shopper, shopper_id)
+    if shopper is None:
+        raise NotFound("No such shopper.")
+    return shopper
+
+
+def update_profile(shopper: Shopper, appid: str, encrypted_data: str, iv: str) -> Shopper:
+    """Nickname and avatar from wx.getUserInfo's encrypted data, checked against our appid."""
+    info = decrypt_user_data(shopper.session_key, encrypted_data, iv, appid)
+    shopper.nickname = (info.get("nickName") or shopper.nickname or "")[:64] or None
+    shopper.avatar_url = info.get("avatarUrl") or shopper.avatar_url
+    return shopper
+
+
+def bind_phone(shopper: Shopper, gateway: WeChatGateway, code: str) -> str:
+    shopper.phone = gateway.phone_number(code)
+    return shopper.phone
+
+
+def mask_phone(phone: str | None) -> str | None:
+    """138****8000: enough for the shopper to recognise, too little to misuse."""
+    if not phone:
+        return None
+    if len(phone) < 7:
+        return "*" * len(phone)
+    return f"{phone[:3]}{'*' * (len(phone) - 7)}{phone[-4:]}"

@@ -1,0 +1,29 @@
+"""Staff accounts: creation and sign-in."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import STAFF_ROLES, Staff
+from app.services.errors import BadCredentials, Conflict, InvalidRequest
+from app.services.passwords import hash_password, verify_password
+
+
+def create_staff(session: Session, username: str, password: str, role: str) -> Staff:
+    if role not in STAFF_ROLES:
+        raise InvalidRequest({"role": f"one of {', '.join(STAFF_ROLES)}"})
+    if len(password) < 8:
+        raise InvalidRequest({"password": "at least 8 characters"})
+    if session.scalar(select(Staff.id).where(Staff.username == username)):
+        raise Conflict(f"Staff account {username!r} exists already.")
+    staff = Staff(username=username, password_hash=hash_password(password), role=role)
+    session.add(staff)
+    session.flush()
+    return staff
+
+
+def authenticate_staff(session: Session, username: str, password: str) -> Staff:
+    staff = session.scalar(select(Staff).where(Staff.username == username))
+    if not verify_password(staff.password_hash if staff else None, password):
+        raise BadCredentials()
+    return staff

@@ -1,0 +1,88 @@
+"""Scan-to-store: open a store session (courier x compound) and build its storefront."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from app.models import Compound, Courier, StoreSession
+from app.services import catalog, live, orders
+from app.services.coupons import compound_coupons
+from app.services.couriers import courier_by_code
+from app.services.errors import CompoundRequired, InvalidRequest, NotFound
+from app.services.residence import home_compound_id
+
+SECTION_SIZE = 10
+
+
+def open_store_session(session: Session, shopper_id: int, courier_code: str,
+                       compound_id: int | None = None) -> StoreSession:
+    """Enter a courier's store, in the explicit compound, else the shopper's home compound.
+
+    Without either, the shopper must choose: CompoundRequired lists the courier's route.
+    """
+    courier = courier_by_code(session, courier_code)
+    compound = pick_compound(session, courier, shopper_id, compound_id)
+    store_session = StoreSession(shopper_id=shopper_id, courier=courier, compound=compound)
+    session.add(store_session)
+    session.flush()
+    return store_session
+
+
+def pick_compound(session: Session, courier: Courier, shopper_id: int, compound_id: int | None) -> Compound:
+    if compound_id is not None:
+        compound = session.get(Compound, compound_id)
+        if compound is None:
+            raise InvalidRequest({"compound_id": f"unknown compound id {compound_id}"})
+        return compound
+    home_id = home_compound_id(session, shopper_id)
+    if home_id is not None:
+        return session.get(Compound, home_id)
+    raise CompoundRequired(candidates=[{"id": c.id, "name": c.name} for c in courier.compounds])
+
+
+def get_store_session(session: Session, store_session_id: int, shopper_id: int) -> StoreSession:
+    """The shopper's own store session; someone else's is as good as missing."""
+    store_session = session.get(StoreSession, store_session_id)
+    if store_session is None or store_session.shopper_id != shopper_id:
+        raise NotFound("No such store session.")
+    return store_session
+
+
+@dataclass
+class Storefront:
+    store_session: StoreSession
+    coupons: list
+    hot_items: list[catalog.PricedItem]
+    staff_exclusives: list[catalog.PricedItem]
+    discount_ranking: list[catalog.PricedItem]
+    live: live.LiveCounts
+    shake: object | None
+
+
+def build_storefront(session: Session, store_session: StoreSession, now: datetime) -> Storefront:
+    """What the compound wants, not what the shopper searched for (货找人)."""
+    compound_id = store_session.compound_id
+    deals = catalog.active_deals(session, compound_id, now)
+    public_deals = [d for d in deals if d.kind != "staff"]
+    prices = catalog.best_prices(public_deals)
+    staff_prices = catalog.best_prices([d for d in deals if d.kind == "staff"])
+    deal_products = {d.product_id: d.product for d in deals}
+
+    hot = [catalog.PricedItem(p, prices.get(p.id))
+           for p in orders.best_sellers(session, compound_id, store_session.compound.city, now, SECTION_SIZE)]
+    if not hot:  # a compound with no orders yet: its deals are what it wants
+        hot = [catalog.PricedItem(deal_products[pid], price) for pid, price in prices.items()][:SECTION_SIZE]
+    exclusives = [catalog.PricedItem(deal_products[pid], price) for pid, price in staff_prices.items()]
+    ranking = sorted((catalog.PricedItem(deal_products[pid], price) for pid, price in prices.items()),
+                     key=lambda item: (-item.discount_pct, item.price_to_pay_fen))
+    return Storefront(
+        store_session=store_session,
+        coupons=compound_coupons(session, compound_id, store_session.shopper_id, now),
+        hot_items=hot,
+        staff_exclusives=sorted(exclusives, key=lambda i: -i.discount_pct)[:SECTION_SIZE],
+        discount_ranking=ranking[:SECTION_SIZE],
+        live=live.live_counts(session, compound_id, now),
+        shake=None,
+    )

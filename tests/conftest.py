@@ -1,0 +1,103 @@
+"""Fixtures: every app-level test runs on SQLite and on PostgreSQL, against the WeChat sandbox.
+
+The schema is built by the Alembic migrations (so they are tested too), once per backend;
+each test starts from empty tables.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+
+from app import create_app
+from app.extensions import db
+from app.models import Base
+from tests import factories
+from wechat.sandbox import start_sandbox
+
+PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session")
+def sandbox():
+    with start_sandbox() as running:
+        yield running
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request, tmp_path_factory):
+    """A migrated, empty database of each backend, for the whole session."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'xiaoge.sqlite3'}"
+        migrate_to_head(url)
+        yield url
+        return
+    name = f"xiaoge_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        migrate_to_head(url)
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def migrate_to_head(url: str) -> None:
+    app = create_app(app_config(url, "http://127.0.0.1:9"))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+def app_config(url: str, wechat_base: str) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 30, "max_overflow": 30} if url.startswith("postgresql") else {},
+        "REDIS_URL": None,
+        "WECHAT_API_BASE": wechat_base,
+        "WECHAT_TIMEOUT_SECONDS": 2.0,
+        "PUBLIC_URL": "http://shop.test",
+        "PASSWORD_HASH_COST": "fast",
+    }
+
+
+@pytest.fixture
+def app(database_url, sandbox):
+    app = create_app(app_config(database_url, sandbox.url))
+    with app.app_context():
+        yield app
+        db.session.remove()
+        empty_all_tables()
+        db.engine.dispose()
+
+
+def empty_all_tables() -> None:
+    with db.engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+@pytest.fixture
+def backend(database_url) -> str:
+    return "sqlite" if database_url.startswith("sqlite") else "postgresql"
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def make(app, client, sandbox):
+    """Test data factories bound to this app: `make.compound()`, `make.shopper()`, ..."""
+    return factories.Factories(app, client, sandbox)

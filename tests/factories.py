@@ -1,0 +1,87 @@
+"""Test data in one place: services for the domain objects, the API for tokens."""
+from __future__ import annotations
+
+import itertools
+from datetime import datetime, timedelta, timezone
+
+from app.extensions import db
+from app.services import catalog, compounds, coupons, couriers, staff
+from app.services.addresses import add_address
+
+_seq = itertools.count(1)
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+class Factories:
+    def __init__(self, app, client, sandbox):
+        self.app, self.client, self.sandbox = app, client, sandbox
+
+    def _commit(self, obj):
+        db.session.commit()
+        return obj
+
+    def compound(self, **kw):
+        n = next(_seq)
+        fields = dict(name=f"阳光花园{n}期", city="上海", district="浦东新区",
+                      lat=31.2 + n / 1000, lng=121.5 + n / 1000, radius_m=300, aliases=[])
+        fields.update(kw)
+        return self._commit(compounds.create_compound(db.session, **fields))
+
+    def courier(self, compounds_=None, password="courier-pass", **kw):
+        n = next(_seq)
+        route = compounds_ if compounds_ is not None else [self.compound()]
+        fields = dict(employee_no=f"E{n:05d}", name=f"小哥{n}", password=password,
+                      compound_ids=[c.id for c in route])
+        fields.update(kw)
+        return self._commit(couriers.create_courier(db.session, **fields))
+
+    def product(self, **kw):
+        n = next(_seq)
+        fields = dict(name=f"商品{n}", category="生鲜", price_fen=1000 + n)
+        fields.update(kw)
+        return self._commit(catalog.create_product(db.session, **fields))
+
+    def deal(self, product, compounds_, deal_price_fen, kind="compound", **kw):
+        return self._commit(catalog.create_deal(
+            db.session, product_id=product.id, compound_ids=[c.id for c in compounds_],
+            deal_price_fen=deal_price_fen, kind=kind, **kw))
+
+    def coupon_template(self, compounds_, **kw):
+        fields = dict(title="满30减5", discount_fen=500, threshold_fen=3000, total=100,
+                      per_shopper_limit=1, compound_ids=[c.id for c in compounds_],
+                      valid_from=now() - timedelta(hours=1), valid_until=now() + timedelta(days=7))
+        fields.update(kw)
+        return self._commit(coupons.create_coupon_template(db.session, **fields))
+
+    def staff_token(self, role="admin"):
+        member = staff.create_staff(db.session, f"{role}{next(_seq)}", "staff-password", role)
+        db.session.commit()
+        return self.app.extensions["xiaoge.tokens"].issue("staff", member.id, member.role)
+
+    def staff_headers(self, role="admin"):
+        return bearer(self.staff_token(role))
+
+    def shopper(self, openid=None, home=None):
+        """Log a shopper in through the API (and the sandbox); returns (shopper_id, headers)."""
+        code, _ = self.sandbox.state.mint_login_code(openid or f"openid-{next(_seq)}")
+        answer = self.client.post("/api/v1/auth/wechat", json={"code": code})
+        assert answer.status_code == 200, answer.get_json()
+        body = answer.get_json()
+        if home is not None:
+            add_address(db.session, body["shopper"]["id"], recipient="张三", phone="13800000000",
+                        detail=f"{home.name} 1栋101", compound_id=home.id, is_default=True)
+            db.session.commit()
+        return body["shopper"]["id"], bearer(body["token"])
+
+    def courier_headers(self, courier, password="courier-pass"):
+        answer = self.client.post("/api/v1/courier/auth",
+                                  json={"employee_no": courier.employee_no, "password": password})
+        assert answer.status_code == 200, answer.get_json()
+        return bearer(answer.get_json()["token"])

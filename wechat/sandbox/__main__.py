@@ -1,0 +1,39 @@
+"""Run the WeChat sandbox standalone: python -m wechat.sandbox --port 8701."""
+
+import argparse
+
+from werkzeug.serving import make_server
+
+from wechat.sandbox import SANDBOX_APPID, SANDBOX_SECRET
+from wechat.sandbox.server import create_sandbox_app
+
+
+def parse_args(argv=None):
+    """Command-line options."""
+    parser = argparse.ArgumentParser(prog="python -m wechat.sandbox",
+                                     description="A local stand-in of the WeChat API.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8701)
+    parser.add_argument("--appid", default=SANDBOX_APPID)
+    parser.add_argument("--secret", default=SANDBOX_SECRET)
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    """Serve until interrupted."""
+    args = parse_args(argv)
+    server = make_server(args.host, args.port, create_sandbox_app(args.appid, args.secret),
+                         threaded=True)
+    host, port = server.server_address[:2]
+    # Flushed at once so a supervising script can wait for this line.
+    print(f"WeChat sandbox for {args.appid} on http://{host}:{port}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+if __name__ == "__main__":
+    main()

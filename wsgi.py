@@ -1,0 +1,4 @@
+"""The WSGI entry point: `gunicorn -k gevent -w 1 -b HOST:PORT wsgi:app`."""
+from app import create_app
+
+app = create_app()
