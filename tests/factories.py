@@ -85,3 +85,76 @@ class Factories:
                                   json={"employee_no": courier.employee_no, "password": password})
         assert answer.status_code == 200, answer.get_json()
         return bearer(answer.get_json()["token"])
+
+    # --- shopper journey helpers (store sessions, claims, orders) ---
+
+    def store_session(self, headers, courier, compound=None):
+        """Open a store session through the API; returns the session id."""
+        body = {"courier_code": courier.courier_code}
+        if compound is not None:
+            body["compound_id"] = compound.id
+        answer = self.client.post("/api/v1/store-sessions", json=body, headers=headers)
+        assert answer.status_code == 201, answer.get_json()
+        return answer.get_json()["session"]["id"]
+
+    def claimed_coupon(self, headers, template):
+        """Claim one coupon of `template` through the API; returns the coupon body."""
+        answer = self.client.post(f"/api/v1/coupons/{template.id}/claims", headers=headers)
+        assert answer.status_code == 201, answer.get_json()
+        return answer.get_json()["coupon"]
+
+    def placed_order(self, headers, store_session_id, items, coupon_id=None, key=None):
+        """Place an order through the API; `items` is [(product, quantity)]; returns the order body."""
+        body = {"store_session_id": store_session_id,
+                "items": [{"product_id": p.id, "quantity": q} for p, q in items]}
+        if coupon_id is not None:
+            body["coupon_id"] = coupon_id
+        answer = self.client.post("/api/v1/orders", json=body,
+                                  headers={**headers, "Idempotency-Key": key or f"order-{next(_seq)}"})
+        assert answer.status_code == 201, answer.get_json()
+        return answer.get_json()["order"]
+
+    # --- console and courier API helpers (staff accounts, request bodies) ---
+
+    def staff_member(self, role="admin", password="staff-password", username=None):
+        """A committed staff account that can sign in with `password`."""
+        member = staff.create_staff(db.session, username or f"{role}{next(_seq)}", password, role)
+        return self._commit(member)
+
+    def compound_body(self, **kw):
+        """A valid POST /console/compounds body."""
+        n = next(_seq)
+        body = {"name": f"翠湖苑{n}", "city": "上海", "district": "徐汇区", "lat": 31.18,
+                "lng": 121.43, "radius_m": 400, "aliases": [f"翠湖{n}"]}
+        body.update(kw)
+        return body
+
+    def courier_body(self, compounds_, **kw):
+        """A valid POST /console/couriers body routed through `compounds_`."""
+        n = next(_seq)
+        body = {"employee_no": f"C{n:05d}", "name": f"李师傅{n}", "password": "handheld-pass",
+                "compound_ids": [c.id for c in compounds_]}
+        body.update(kw)
+        return body
+
+    def product_body(self, **kw):
+        """A valid POST /console/products body."""
+        body = {"name": f"有机鸡蛋{next(_seq)}", "category": "生鲜", "price_fen": 2990}
+        body.update(kw)
+        return body
+
+    def deal_body(self, product, compounds_, **kw):
+        """A valid POST /console/deals body (a compound price below the list price)."""
+        body = {"product_id": product.id, "compound_ids": [c.id for c in compounds_],
+                "deal_price_fen": max(product.price_fen - 100, 0), "kind": "compound"}
+        body.update(kw)
+        return body
+
+    def coupon_template_body(self, compounds_, **kw):
+        """A valid POST /console/coupon-templates body (RFC 3339 times with an offset)."""
+        body = {"title": "满50减8", "discount_fen": 800, "threshold_fen": 5000, "total": 200,
+                "per_shopper_limit": 2, "compound_ids": [c.id for c in compounds_],
+                "valid_from": (now() - timedelta(hours=1)).isoformat(),
+                "valid_until": (now() + timedelta(days=3)).isoformat()}
+        body.update(kw)
+        return body

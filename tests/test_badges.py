@@ -32,6 +32,10 @@ def sample_avatar(fmt: str = "PNG") -> bytes:
     return png_bytes(img, fmt)
 
 
+def pixels(png: bytes) -> bytes:
+    return Image.open(io.BytesIO(png)).tobytes()
+
+
 def decode(png: bytes) -> list:
     return zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
 
@@ -68,19 +72,24 @@ def test_badge_scans_to_the_store_url(avatar):
     assert_scans_to(png, STORE_URL)
 
 
-@pytest.mark.parametrize("garbage", [b"not an image at all", b"\x89PNG\r\n\x1a\n" + b"\0" * 40, b""])
+BROKEN = [b"not an image at all", b"\x89PNG\r\n\x1a\n" + b"\0" * 40, b""]
+
+
+@pytest.mark.parametrize("garbage", BROKEN)
 def test_broken_avatar_falls_back_to_the_placeholder(garbage):
     png = render_badge(store_url=STORE_URL, name="李娜", employee_no="7", avatar=garbage)
     assert_scans_to(png, STORE_URL)
     # The placeholder badge is the same picture as the one without an avatar.
     plain = render_badge(store_url=STORE_URL, name="李娜", employee_no="7", avatar=None)
-    assert Image.open(io.BytesIO(png)).tobytes() == Image.open(io.BytesIO(plain)).tobytes()
+    assert pixels(png) == pixels(plain)
 
 
 def test_real_avatar_changes_the_picture():
-    with_avatar = render_badge(store_url=STORE_URL, name="李娜", employee_no="7", avatar=sample_avatar())
+    with_avatar = render_badge(
+        store_url=STORE_URL, name="李娜", employee_no="7", avatar=sample_avatar()
+    )
     without = render_badge(store_url=STORE_URL, name="李娜", employee_no="7", avatar=None)
-    assert Image.open(io.BytesIO(with_avatar)).tobytes() != Image.open(io.BytesIO(without)).tobytes()
+    assert pixels(with_avatar) != pixels(without)
 
 
 def test_oversized_avatar_is_refused_without_decoding():

@@ -1,15 +1,13 @@
-"""The H5 landing page /s/<courier_code>, on a tiny local app (the factory is not needed)."""
+"""The H5 landing page /s/<courier_code>."""
 from __future__ import annotations
 
 import re
 
 import pytest
-from flask import Flask
-
+from app import create_app
 from app.extensions import db
 from app.models import Compound, Courier
 from app.services.courier_codes import new_courier_code
-from app.web import bp
 
 PUBLIC_URL = "https://xiaoge.example.com"
 URL_RE = re.compile(r"""https?://([^/\s"'<>?#]+)""", re.IGNORECASE)
@@ -17,14 +15,11 @@ URL_RE = re.compile(r"""https?://([^/\s"'<>?#]+)""", re.IGNORECASE)
 
 @pytest.fixture
 def app():
-    app = Flask(__name__)
-    app.config.update(
-        TESTING=True,
-        SQLALCHEMY_DATABASE_URI="sqlite://",
-        PUBLIC_URL=PUBLIC_URL,
-    )
-    db.init_app(app)
-    app.register_blueprint(bp)
+    app = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": "sqlite://",
+        "PUBLIC_URL": PUBLIC_URL,
+    })
     with app.app_context():
         db.create_all()
         yield app

@@ -61,7 +61,7 @@ class _Client(WeChatClient):
         super().__init__(appid, secret, session=session, timeout=timeout)
         self.api_base = api_base.rstrip("/") + "/"
         adapter = _TimeoutAdapter(timeout)
-        pass  # MUT
+        self._http.mount("http://", adapter)
         self._http.mount("https://", adapter)
 
     def _resolve(self, url_or_endpoint, api_base_url):
@@ -124,7 +124,8 @@ def _from_client_exception(exc):
 
 def _subscribe_data(data):
     """Accept {"thing1": "text"} as well as WeChat's {"thing1": {"value": "text"}}."""
-    return {key: value if isinstance(value, dict) else {"value": value} for key, value in data.items()}
+    return {key: value if isinstance(value, dict) else {"value": value}
+            for key, value in data.items()}
 
 
 class WeChatGateway:

@@ -57,17 +57,18 @@ PLACEHOLDER_COLOURS = (
 # (path, face index inside a .ttc). First existing one wins; see find_cjk_font().
 CJK_FONT_CANDIDATES: dict[str, tuple[tuple[str, int], ...]] = {
     "bold": (
-        ("/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc", 2),     # Debian fonts-noto-cjk (2 = SC)
+        # Debian fonts-noto-cjk; face 2 of the collection is Simplified Chinese (SC)
+        ("/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc", 2),
         ("/usr/share/fonts/noto-cjk/NotoSansCJK-Bold.ttc", 2),          # Arch
         ("/usr/share/fonts/google-noto-cjk/NotoSansCJK-Bold.ttc", 2),   # Fedora
     ),
     "regular": (
-        ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 2),  # Debian fonts-noto-cjk (2 = SC)
+        ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 2),  # Debian fonts-noto-cjk
         ("/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc", 2),       # Arch
         ("/usr/share/fonts/google-noto-cjk/NotoSansCJK-Regular.ttc", 2),  # Fedora
         ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0),          # Debian fonts-wqy-microhei
         ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 0),            # Debian fonts-wqy-zenhei
-        ("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf", 0),  # Debian fonts-droid-fallback
+        ("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf", 0),  # fonts-droid-fallback
         ("/System/Library/Fonts/STHeiti Medium.ttc", 0),                # macOS
         ("C:/Windows/Fonts/msyh.ttc", 0),                               # Windows
     ),
@@ -263,7 +264,8 @@ def render_badge(*, store_url: str, name: str, employee_no: str, avatar: bytes |
         draw.text((WIDTH / 2, 818), "微信扫码进店", font=_font(32, bold=True), fill=INK, anchor="mm")
         draw.text((WIDTH / 2, 856), "Scan to shop", font=_font(22), fill=MUTED, anchor="mm")
     else:
-        draw.text((WIDTH / 2, 834), "Scan to shop", font=_font(32, bold=True), fill=INK, anchor="mm")
+        cta = _font(32, bold=True)
+        draw.text((WIDTH / 2, 834), "Scan to shop", font=cta, fill=INK, anchor="mm")
     draw.rectangle((0, HEIGHT - 14, WIDTH, HEIGHT), fill=BRAND)
 
     out = io.BytesIO()

@@ -13,6 +13,7 @@ from app.extensions import db
 from app.models import Courier
 from app.services.badges import placeholder_colour
 from app.services.courier_codes import MAX_CODE_LENGTH
+from app.services.couriers import store_url
 
 bp = Blueprint(
     "web", __name__,
@@ -20,15 +21,17 @@ bp = Blueprint(
 )
 
 
-def store_url(courier_code: str) -> str:
-    """The courier's badge link, `<PUBLIC_URL>/s/<courier_code>`."""
-    base = current_app.config.get("PUBLIC_URL") or request.url_root
-    return f"{base.rstrip('/')}/s/{courier_code}"
+def _public_url() -> str:
+    return (current_app.config.get("PUBLIC_URL") or request.url_root).rstrip("/")
 
 
 def _avatar_src(url: str | None) -> str | None:
     """Only http(s) or same-site avatar URLs reach an <img src>."""
-    if url and (url.startswith(("https://", "http://")) or (url.startswith("/") and not url.startswith("//"))):
+    if not url:
+        return None
+    if url.startswith(("https://", "http://")):
+        return url
+    if url.startswith("/") and not url.startswith("//"):
         return url
     return None
 
@@ -58,5 +61,5 @@ def store(courier_code: str):
         colour=placeholder_colour(name),
         avatar_src=_avatar_src(courier.avatar_url),
         compounds=[c.name for c in courier.compounds],
-        link=store_url(courier.courier_code),
+        link=store_url(_public_url(), courier),
     )

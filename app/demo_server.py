@@ -1,0 +1,103 @@
+"""`make demo`: the embedded default with demo data, the WeChat sandbox, and the URLs to open.
+
+Runs the real production path on one machine: Alembic migrations, the WeChat sandbox as its
+own process reached through WECHAT_API_BASE, and gunicorn with a gevent worker.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+
+from flask_migrate import upgrade
+from sqlalchemy import select
+
+from app import create_app
+from app.config import INSTANCE_DIR
+from app.demo import DEMO_PASSWORD, seed_demo
+from app.extensions import db
+from app.models import Courier
+
+HOST = os.environ.get("DEMO_HOST", "127.0.0.1")
+PORT = int(os.environ.get("DEMO_PORT", "5000"))
+SANDBOX_PORT = int(os.environ.get("DEMO_SANDBOX_PORT", "8701"))
+
+
+def demo_environment() -> dict[str, str]:
+    public_url = os.environ.get("PUBLIC_URL", f"http://{HOST}:{PORT}")
+    return {
+        **os.environ,
+        "XIAOGE_DEMO": "1",
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(32),
+        "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'demo.sqlite3'}"),
+        "WECHAT_API_BASE": f"http://127.0.0.1:{SANDBOX_PORT}",
+        "PUBLIC_URL": public_url,
+    }
+
+
+def wait_until_up(url: str, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=1)
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"{url} did not come up within {seconds:.0f} s")
+
+
+def prepare_database() -> list[str]:
+    """Migrate and seed; return the store URLs of the demo couriers."""
+    app = create_app()
+    with app.app_context():
+        upgrade()
+        for line in seed_demo(db.session):
+            print(line)
+        db.session.commit()
+        public_url = app.config["PUBLIC_URL"]
+        return [f"{c.name} ({c.employee_no}): {public_url}/s/{c.courier_code}"
+                for c in db.session.scalars(select(Courier).order_by(Courier.id))]
+
+
+def main() -> None:
+    env = demo_environment()
+    os.environ.update(env)
+    sandbox = subprocess.Popen([sys.executable, "-m", "wechat.sandbox", "--port", str(SANDBOX_PORT)], env=env)
+    server = None
+    try:
+        wait_until_up(f"http://127.0.0.1:{SANDBOX_PORT}/sandbox/messages")
+        stores = prepare_database()
+        server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-k", "gevent", "-w", "1",
+                                   "-b", f"{HOST}:{PORT}", "wsgi:app"], env=env)
+        wait_until_up(f"http://{HOST}:{PORT}/api/v1/openapi.json")
+        print_urls(env["PUBLIC_URL"], stores)
+        server.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for process in (server, sandbox):
+            if process and process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                process.wait(timeout=10)
+
+
+def print_urls(public_url: str, stores: list[str]) -> None:
+    print(f"""
+Xiaoge demo is running (Ctrl-C stops it).
+
+  Store pages (what a courier's QR badge opens):
+    {(chr(10) + '    ').join(stores)}
+  API contract (OpenAPI):  {public_url}/api/v1/openapi.json
+  WeChat sandbox:          http://127.0.0.1:{SANDBOX_PORT}
+
+  Staff sign-in (POST /api/v1/console/auth): admin / marketing / ops, password {DEMO_PASSWORD}
+  Courier sign-in (POST /api/v1/courier/auth): E1001 or E1002, password {DEMO_PASSWORD}
+""", flush=True)
+
+
+if __name__ == "__main__":
+    main()

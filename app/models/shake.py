@@ -1,0 +1,107 @@
+"""Arrivals of a van, the shake rounds they open, and every shake drawn in a round."""
+from __future__ import annotations
+
+from sqlalchemy import CheckConstraint, Float, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import Base, BigId, Timestamp, created_at, intpk
+from app.models.campaign import Campaign, CampaignPrize
+from app.models.compound import Compound
+
+
+class Arrival(Base):
+    """A courier's "arrived" tap, recorded once per device event id."""
+
+    __tablename__ = "arrivals"
+    __table_args__ = (UniqueConstraint("courier_id", "event_id"),)
+
+    id: Mapped[intpk]
+    courier_id: Mapped[int] = mapped_column(BigId, ForeignKey("couriers.id"), index=True)
+    compound_id: Mapped[int] = mapped_column(BigId, ForeignKey("compounds.id"), index=True)
+    event_id: Mapped[str] = mapped_column(String(100))
+    occurred_at: Mapped[Timestamp]
+    received_at: Mapped[created_at]
+    lat: Mapped[float | None] = mapped_column(Float)
+    lng: Mapped[float | None] = mapped_column(Float)
+    # How far the device said it was from the compound's centre, and whether that is
+    # beyond the compound's radius (flagged for ops, not refused: GPS in a van drifts).
+    distance_m: Mapped[int | None]
+    far_from_compound: Mapped[bool] = mapped_column(default=False)
+    stale: Mapped[bool] = mapped_column(default=False)
+
+
+class ShakeRound(Base):
+    """A shake window in one compound for one campaign, opened by an arrival."""
+
+    __tablename__ = "shake_rounds"
+    __table_args__ = (
+        # Set while the round is open and cleared when it closes: at most one open round
+        # per campaign and compound, even when two vans arrive in the same second.
+        UniqueConstraint("open_slot"),
+    )
+
+    id: Mapped[intpk]
+    campaign_id: Mapped[int] = mapped_column(BigId, ForeignKey("campaigns.id"), index=True)
+    compound_id: Mapped[int] = mapped_column(BigId, ForeignKey("compounds.id"), index=True)
+    arrival_id: Mapped[int] = mapped_column(BigId, ForeignKey("arrivals.id"))
+    opens_at: Mapped[Timestamp]
+    closes_at: Mapped[Timestamp] = mapped_column(index=True)
+    closed_at: Mapped[Timestamp | None]
+    open_slot: Mapped[str | None] = mapped_column(String(60))
+
+    campaign: Mapped[Campaign] = relationship(lazy="joined")
+    compound: Mapped[Compound] = relationship(lazy="joined")
+    prizes: Mapped[list[RoundPrize]] = relationship(lazy="selectin", order_by="RoundPrize.id")
+
+
+class RoundPrize(Base):
+    """A round's stock of one prize; taken with one conditional UPDATE per win."""
+
+    __tablename__ = "round_prizes"
+    __table_args__ = (
+        CheckConstraint("awarded >= 0 AND awarded <= stock", name="awarded_within_stock"),
+        UniqueConstraint("round_id", "prize_id"),
+    )
+
+    id: Mapped[intpk]
+    round_id: Mapped[int] = mapped_column(BigId, ForeignKey("shake_rounds.id"), index=True)
+    prize_id: Mapped[int] = mapped_column(BigId, ForeignKey("campaign_prizes.id"))
+    stock: Mapped[int]
+    awarded: Mapped[int] = mapped_column(default=0)
+
+    prize: Mapped[CampaignPrize] = relationship(lazy="joined")
+
+
+class RoundShopper(Base):
+    """A shopper's shakes and wins in a round, bumped by conditional UPDATEs under the limits."""
+
+    __tablename__ = "round_shoppers"
+    __table_args__ = (
+        UniqueConstraint("round_id", "shopper_id"),
+        CheckConstraint("shakes >= 0 AND wins >= 0", name="counts"),
+    )
+
+    id: Mapped[intpk]
+    round_id: Mapped[int] = mapped_column(BigId, ForeignKey("shake_rounds.id"))
+    shopper_id: Mapped[int] = mapped_column(BigId, ForeignKey("shoppers.id"), index=True)
+    shakes: Mapped[int] = mapped_column(default=0)
+    wins: Mapped[int] = mapped_column(default=0)
+
+
+class Shake(Base):
+    """One shake and its result; (shopper, shake_id) replays the first answer."""
+
+    __tablename__ = "shakes"
+    __table_args__ = (UniqueConstraint("shopper_id", "shake_id"),)
+
+    id: Mapped[intpk]
+    round_id: Mapped[int] = mapped_column(BigId, ForeignKey("shake_rounds.id"), index=True)
+    shopper_id: Mapped[int] = mapped_column(BigId, ForeignKey("shoppers.id"))
+    shake_id: Mapped[str] = mapped_column(String(100))
+    won: Mapped[bool] = mapped_column(default=False)
+    round_prize_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("round_prizes.id"))
+    coupon_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("coupons.id"))
+    order_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("orders.id"))
+    created_at: Mapped[created_at] = mapped_column(index=True)
+
+    round_prize: Mapped[RoundPrize | None] = relationship(lazy="joined")
