@@ -11,7 +11,7 @@ from app.api.errors import XiaogeApi, register_error_handlers
 from app.cli import register_commands
 from app.database import configure_sqlite
 from app.extensions import db, migrate
-from app.realtime import init_socketio, register_namespaces
+from app.realtime import init_socketio, register_namespaces, start_round_sweeper_on_first_request
 from app.services.wiring import wire_services
 from app.web import bp as web_bp
 
@@ -28,6 +28,7 @@ def create_app(config: dict | None = None) -> Flask:
     wire_services(app)
     register_blueprints(app)
     register_namespaces()
+    start_round_sweeper_on_first_request(app)
     register_error_handlers(app)
     register_commands(app)
     return app

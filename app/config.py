@@ -41,5 +41,9 @@ def from_environment() -> dict:
         "COURIER_TOKEN_TTL": env("COURIER_TOKEN_TTL", 24 * 3600, int),
         "STAFF_TOKEN_TTL": env("STAFF_TOKEN_TTL", 12 * 3600, int),
         "XIAOGE_DEMO": env("XIAOGE_DEMO", False, bool),
+        # None lets Flask-SocketIO pick (gevent under gunicorn -k gevent); tests use threading.
+        "SOCKETIO_ASYNC_MODE": env("SOCKETIO_ASYNC_MODE"),
+        # Close shake rounds on time from a background task started by the first request.
+        "ROUND_SWEEPER": env("ROUND_SWEEPER", True, bool),
     }
 

@@ -68,6 +68,8 @@ def app_config(url: str, wechat_base: str) -> dict:
         "WECHAT_TIMEOUT_SECONDS": 2.0,
         "PUBLIC_URL": "http://shop.test",
         "PASSWORD_HASH_COST": "fast",
+        "SOCKETIO_ASYNC_MODE": "threading",
+        "ROUND_SWEEPER": False,
     }
 
 

@@ -5,7 +5,7 @@ import itertools
 from datetime import datetime, timedelta, timezone
 
 from app.extensions import db
-from app.services import catalog, compounds, coupons, couriers, staff
+from app.services import campaigns, catalog, compounds, coupons, couriers, staff
 from app.services.addresses import add_address
 
 _seq = itertools.count(1)
@@ -59,6 +59,27 @@ class Factories:
                       valid_from=now() - timedelta(hours=1), valid_until=now() + timedelta(days=7))
         fields.update(kw)
         return self._commit(coupons.create_coupon_template(db.session, **fields))
+
+    def campaign(self, compounds_, prizes=None, **kw):
+        if prizes is None:
+            prizes = [{"kind": "coupon", "coupon_template_id": self.coupon_template(compounds_).id,
+                       "per_round": 10, "win_probability": 1.0}]
+        fields = dict(title="到车摇一摇", compound_ids=[c.id for c in compounds_],
+                      starts_at=now() - timedelta(hours=1), ends_at=now() + timedelta(days=1),
+                      window_seconds=120, shakes_per_shopper=3, wins_per_shopper=1, prizes=prizes)
+        fields.update(kw)
+        return self._commit(campaigns.create_campaign(db.session, **fields))
+
+    def arrival(self, courier, compound, headers=None, event_id=None, occurred_at=None, **extra):
+        """Announce an arrival through the REST API; returns the response."""
+        body = {"event_id": event_id or f"evt-{next(_seq)}", "compound_id": compound.id,
+                "occurred_at": (occurred_at or now()).isoformat(), **extra}
+        return self.client.post("/api/v1/courier/arrivals", json=body,
+                                headers=headers or self.courier_headers(courier))
+
+    def shake(self, round_id, headers, shake_id=None):
+        return self.client.post(f"/api/v1/shake-rounds/{round_id}/shakes",
+                                json={"shake_id": shake_id or f"shake-{next(_seq)}"}, headers=headers)
 
     def staff_token(self, role="admin"):
         member = staff.create_staff(db.session, f"{role}{next(_seq)}", "staff-password", role)
@@ -158,3 +179,4 @@ class Factories:
                 "valid_until": (now() + timedelta(days=3)).isoformat()}
         body.update(kw)
         return body
+

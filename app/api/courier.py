@@ -8,15 +8,15 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from app.api.auth import auth_required, principal, token_service
-from app.api.schemas.base import In, Text
-from app.api.schemas.common import CourierEnvelope, CourierOut
+from app.api.schemas.base import Text
+from app.api.schemas.common import CourierEnvelope, CourierOut, StorableIn
 from app.extensions import db
 from app.services import couriers
 
 blp = Blueprint("courier", __name__, url_prefix="/api/v1/courier", description="Courier handheld")
 
 
-class CourierSignIn(In):
+class CourierSignIn(StorableIn):
     employee_no = Text(40, required=True)
     password = Text(200, required=True)
 

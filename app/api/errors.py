@@ -11,7 +11,7 @@ import logging
 import marshmallow as ma
 from flask import Flask, jsonify, request
 from flask_smorest import Api
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
@@ -81,7 +81,9 @@ class XiaogeApi(Api):
         messages = data.get("messages")
         if error.code == 422 and messages is not None:
             return validation_error(messages)
-        if error.code == 400 and isinstance(data.get("exc"), ValueError):
+        # webargs puts the JSON decoding error on the exception itself, not in `data`.
+        cause = getattr(error, "exc", None) or data.get("exc")
+        if error.code == 400 and isinstance(cause, ValueError):
             return error_response(400, "invalid_json", "The body is not valid JSON.")
         status = error.code or 500
         message = data.get("message") or error.description or error.name
@@ -109,6 +111,15 @@ def register_error_handlers(app: Flask) -> None:
         db.session.rollback()
         log.warning("integrity error on %s %s: %s", request.method, request.path, error.orig)
         return error_response(409, "conflict", "That conflicts with what exists.")
+
+    @app.errorhandler(DataError)
+    def unstorable_value(error: DataError):
+        # A value the schemas let through but the database cannot store (out of range,
+        # bad characters): the client's mistake, so a 422, never a 500.
+        db.session.rollback()
+        log.warning("data error on %s %s: %s", request.method, request.path, error.orig)
+        return error_response(422, "invalid_request", "A value cannot be stored.",
+                              fields={"body": "a value is out of range or has characters that cannot be stored"})
 
     @app.errorhandler(OperationalError)
     def database_unavailable(error: OperationalError):

@@ -27,8 +27,8 @@ def place_order(headers, body):
         order = orders.place_order(db.session, store_session, body["items"], utcnow(), body["coupon_id"])
         return 201, s.OrderEnvelope().dump({"order": order})
 
-    status, answer = idempotency.answer_once(db.session, "order", shopper_id,
-                                             headers["idempotency_key"], produce)
+    status, answer, _ = idempotency.answer_once(db.session, "order", shopper_id,
+                                                headers["idempotency_key"], produce)
     # Already serialised (a replay may be an error body): bypass the response schema.
     return jsonify(answer), status
 

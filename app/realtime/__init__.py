@@ -5,6 +5,7 @@ from flask import Flask
 
 from app.extensions import socketio
 from app.realtime.namespaces import ConsoleNamespace, CourierNamespace, ShopperNamespace
+from app.realtime.round_sweeper import RoundSweeper
 
 # The mini-program's socket is cut after ~60 s of silence, so ping well inside that.
 PING_INTERVAL_SECONDS = 25
@@ -16,12 +17,24 @@ def init_socketio(app: Flask) -> None:
     socketio.init_app(
         app,
         message_queue=app.config.get("REDIS_URL"),
+        async_mode=app.config.get("SOCKETIO_ASYNC_MODE"),
         transports=["websocket"],
         cors_allowed_origins="*",
         ping_interval=PING_INTERVAL_SECONDS,
         ping_timeout=PING_TIMEOUT_SECONDS,
         cookie=None,
     )
+
+
+def start_round_sweeper_on_first_request(app: Flask) -> None:
+    """Start closing rounds once the app serves (never in `flask db upgrade` and the like)."""
+    if not app.config.get("ROUND_SWEEPER"):
+        return
+    sweeper = app.extensions["xiaoge.round_sweeper"] = RoundSweeper(app)
+
+    @app.before_request
+    def ensure_sweeper_running():
+        sweeper.start()
 
 
 def register_namespaces() -> None:

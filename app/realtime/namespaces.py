@@ -1,13 +1,22 @@
-"""Socket.IO namespaces. Each authenticates in connect(auth) and refuses a bad token."""
+"""Socket.IO namespaces. Each authenticates in connect(auth) and refuses a bad token.
+
+Handlers call the same actions and services as the REST API; errors come back in the ack
+as `{"error": {...}}`, API.md's shape.
+"""
 from __future__ import annotations
 
 from flask import current_app, session
-from flask_socketio import ConnectionRefusedError, Namespace, join_room
+from flask_socketio import ConnectionRefusedError, Namespace, join_room, leave_room
 
+from app.api import actions
+from app.api.schemas.shake import ArrivalIn, SocketShakeIn
 from app.extensions import db
-from app.realtime.rooms import compound_room, courier_room
-from app.services import residence
-from app.services.errors import ServiceError
+from app.models import utcnow
+from app.realtime import broadcast
+from app.realtime.rooms import campaign_room, compound_room, courier_room
+from app.services import live, residence, store
+from app.services.errors import Forbidden, InvalidRequest, ServiceError
+from app.services.idempotency import error_body
 
 
 def principal_from_auth(auth, audience: str):
@@ -15,33 +24,103 @@ def principal_from_auth(auth, audience: str):
     token = auth.get("token") if isinstance(auth, dict) else None
     if not isinstance(token, str) or not token:
         raise ConnectionRefusedError("unauthorized")
+    ensure_round_sweeper()
     try:
         return current_app.extensions["xiaoge.tokens"].verify(token, audience)
     except ServiceError:
         raise ConnectionRefusedError("unauthorized") from None
 
 
+def ensure_round_sweeper() -> None:
+    sweeper = current_app.extensions.get("xiaoge.round_sweeper")
+    if sweeper is not None:
+        sweeper.start()
+
+
+def acked(run):
+    """Run a handler body; a refusal becomes the ack's error body (never a dropped ack)."""
+    try:
+        return run()
+    except ServiceError as refusal:
+        db.session.rollback()
+        return error_body(refusal)
+
+
 class ShopperNamespace(Namespace):
     def on_connect(self, auth=None):
-        """A shopper connects; they join their home compound's room to hear the van."""
+        """Sent by the mini-program; the shopper joins their home compound's room to hear the van."""
         principal = principal_from_auth(auth, "shopper")
         session["shopper_id"] = principal.subject_id
         compound_id = residence.home_compound_id(db.session, principal.subject_id)
         if compound_id is not None:
             join_room(compound_room(compound_id))
-        db.session.remove()
+
+    def on_enter_store(self, data=None):
+        """Sent by a shopper opening a store; joins its compound's room; the room hears `live`."""
+        def run():
+            body = data if isinstance(data, dict) else {}
+            store_session = store.get_store_session(db.session, _int(body.get("store_session_id")),
+                                                    session["shopper_id"])
+            previous = session.get("store_compound_id")
+            if previous is not None and previous != store_session.compound_id:
+                leave_room(compound_room(previous))
+            session["store_compound_id"] = store_session.compound_id
+            join_room(compound_room(store_session.compound_id))
+            counts = live.live_counts(db.session, store_session.compound_id, utcnow())
+            broadcast.live(store_session.compound_id, counts.watching, counts.buying)
+            return {"compound_id": store_session.compound_id, "watching": counts.watching,
+                    "buying": counts.buying}
+        return acked(run)
+
+    def on_leave_store(self, data=None):
+        """Sent by a shopper leaving the store; they stop hearing that compound (unless it is home)."""
+        compound_id = session.pop("store_compound_id", None)
+        home = residence.home_compound_id(db.session, session["shopper_id"])
+        if compound_id is not None and compound_id != home:
+            leave_room(compound_room(compound_id))
+        return {"ok": True}
+
+    def on_shake(self, data=None):
+        """Sent by a shaking shopper; acked with the same body as the REST shake."""
+        def run():
+            body = actions.load(SocketShakeIn, data)
+            return actions.shake(session["shopper_id"], body["round_id"], body["shake_id"]).body
+        return acked(run)
 
 
 class CourierNamespace(Namespace):
     def on_connect(self, auth=None):
-        """A courier's handheld connects; it joins its own room for pick-list updates."""
+        """A courier's handheld connects; it joins its own room and hears `pickup_added`."""
         principal = principal_from_auth(auth, "courier")
         session["courier_id"] = principal.subject_id
         join_room(courier_room(principal.subject_id))
+
+    def on_arrived(self, data=None):
+        """Sent by the handheld on "arrived"; acked with the REST answer's body and status."""
+        def run():
+            answer = actions.arrive(session["courier_id"], actions.load(ArrivalIn, data))
+            return {**answer.body, "status": answer.status}
+        return acked(run)
 
 
 class ConsoleNamespace(Namespace):
     def on_connect(self, auth=None):
         """A staff console connects to watch campaigns live."""
         principal = principal_from_auth(auth, "staff")
-        session["staff_id"] = principal.subject_id
+        session["staff_id"], session["staff_role"] = principal.subject_id, principal.role
+
+    def on_watch_campaign(self, data=None):
+        """Sent by a console dashboard; it then hears that campaign's rounds and `campaign_stats`."""
+        def run():
+            if session["staff_role"] not in ("admin", "marketing"):
+                raise Forbidden()
+            campaign_id = _int(data.get("campaign_id") if isinstance(data, dict) else None)
+            join_room(campaign_room(campaign_id))
+            return {"ok": True, "campaign_id": campaign_id}
+        return acked(run)
+
+
+def _int(value) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise InvalidRequest({"id": "a positive integer is required"})
+    return value

@@ -7,3 +7,7 @@ def compound_room(compound_id: int) -> str:
 
 def courier_room(courier_id: int) -> str:
     return f"courier:{courier_id}"
+
+
+def campaign_room(campaign_id: int) -> str:
+    return f"campaign:{campaign_id}"

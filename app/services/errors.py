@@ -73,3 +73,23 @@ class CouponUnusable(ServiceError):
 
 class NotAvailable(ServiceError):
     status, code, message = 409, "not_available", "This is not available right now."
+
+
+class NotOnRoute(ServiceError):
+    status, code, message = 403, "not_on_route", "This compound is not on your route."
+
+
+class StaleEvent(ServiceError):
+    status, code, message = 422, "stale_event", "This tap is too old to open a shake; it was recorded."
+
+
+class RoundNotOpen(ServiceError):
+    status, code, message = 409, "round_not_open", "This shake round is not open."
+
+
+class RoundClosed(ServiceError):
+    status, code, message = 409, "round_closed", "This shake round has closed."
+
+
+class ShakeLimitReached(ServiceError):
+    status, code, message = 429, "shake_limit_reached", "You have used all your shakes in this round."

@@ -6,7 +6,7 @@ not, so a retry after one is tried afresh.
 """
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -16,21 +16,27 @@ from app.models import IdempotentAnswer
 from app.services.errors import ServiceError
 
 
+class Answer(NamedTuple):
+    status: int
+    body: dict
+    replayed: bool  # True when this is a stored answer: its effects (and broadcasts) happened before
+
+
 def error_body(error: ServiceError) -> dict:
     return {"error": {"code": error.code, "message": error.message, **error.extra}}
 
 
-def replay(session: Session, scope: str, owner_id: int, key: str) -> tuple[int, dict] | None:
+def replay(session: Session, scope: str, owner_id: int, key: str) -> Answer | None:
     stored = session.scalar(select(IdempotentAnswer).where(
         IdempotentAnswer.scope == scope, IdempotentAnswer.owner_id == owner_id,
         IdempotentAnswer.key == key))
     if stored is None:
         return None
-    return (200 if stored.status == 201 else stored.status), stored.body
+    return Answer(200 if stored.status == 201 else stored.status, stored.body, replayed=True)
 
 
 def answer_once(session: Session, scope: str, owner_id: int, key: str,
-                produce: Callable[[], tuple[int, dict]]) -> tuple[int, dict]:
+                produce: Callable[[], tuple[int, dict]]) -> Answer:
     """Run `produce` once per key and commit its answer with its effects, atomically."""
     earlier = replay(session, scope, owner_id, key)
     if earlier is not None:
@@ -38,16 +44,24 @@ def answer_once(session: Session, scope: str, owner_id: int, key: str,
     try:
         with session.begin_nested():
             status, body = produce()
+        session.add(IdempotentAnswer(scope=scope, owner_id=owner_id, key=key, status=status, body=body))
+        session.commit()
     except ServiceError as refusal:
         status, body = refusal.status, error_body(refusal)
-    session.add(IdempotentAnswer(scope=scope, owner_id=owner_id, key=key, status=status, body=body))
-    try:
-        session.commit()
+        session.add(IdempotentAnswer(scope=scope, owner_id=owner_id, key=key, status=status, body=body))
+        try:
+            session.commit()
+        except IntegrityError:
+            return replay_after_race(session, scope, owner_id, key)
     except IntegrityError:
-        # A concurrent request with the same key committed first: its answer is the answer.
-        session.rollback()
-        earlier = replay(session, scope, owner_id, key)
-        if earlier is None:
-            raise
-        return earlier
-    return status, body
+        return replay_after_race(session, scope, owner_id, key)
+    return Answer(status, body, replayed=False)
+
+
+def replay_after_race(session: Session, scope: str, owner_id: int, key: str) -> Answer:
+    """A concurrent request with the same key committed first: its answer is the answer."""
+    session.rollback()
+    earlier = replay(session, scope, owner_id, key)
+    if earlier is None:
+        raise RuntimeError(f"{scope} {key}: conflicting write but no stored answer")
+    return earlier

@@ -1,0 +1,102 @@
+"""Actions that REST and Socket.IO handlers share: validate, run once, serialise, broadcast.
+
+A shake over HTTP and a shake over the socket are this same code, and so are arrivals.
+"""
+from __future__ import annotations
+
+from marshmallow import ValidationError
+
+from app.api.errors import flatten_messages
+from app.api.schemas import shake as s
+from app.api.schemas.pickup import PickupOut
+from app.extensions import db
+from app.models import Coupon, Order, utcnow
+from app.realtime import broadcast
+from app.services import arrivals, couriers, idempotency, shakes
+from app.services.errors import InvalidRequest, StaleEvent
+
+
+def load(schema: type, data) -> dict:
+    """Validate a body, raising InvalidRequest (422 invalid_request) with per-field reasons."""
+    try:
+        return schema().load(data if data is not None else {})
+    except ValidationError as error:
+        raise InvalidRequest(flatten_messages(error.messages)) from None
+
+
+def arrive(courier_id: int, body: dict) -> idempotency.Answer:
+    """Record a courier's arrival once per event_id; broadcast what it opened, the first time only."""
+    courier = couriers.get_courier(db.session, courier_id)
+    outcomes = []
+
+    def produce():
+        outcome = arrivals.record_arrival(db.session, courier, event_id=body["event_id"],
+                                          compound_id=body["compound_id"], occurred_at=body["occurred_at"],
+                                          lat=body["lat"], lng=body["lng"], now=utcnow())
+        outcomes.append(outcome)
+        answer = s.ArrivalAnswer().dump({"arrival": outcome.arrival, "rounds": outcome.opened})
+        if outcome.stale:
+            refusal = StaleEvent()
+            return refusal.status, {**idempotency.error_body(refusal), **answer}
+        return 201, answer
+
+    answer = idempotency.answer_once(db.session, "arrival", courier_id, body["event_id"], produce)
+    if not answer.replayed and outcomes:
+        announce_arrival(courier, outcomes[-1])
+    return answer
+
+
+def announce_arrival(courier, outcome: arrivals.ArrivalOutcome) -> None:
+    for closed in outcome.closed:
+        broadcast.shake_closed(closed)
+    if outcome.stale:
+        return
+    broadcast.van_arrived(outcome.arrival, courier)
+    for opened in outcome.opened:
+        broadcast.shake_open(opened)
+
+
+def shake(shopper_id: int, round_id: int, shake_id: str) -> idempotency.Answer:
+    """One shake, once per shake_id; a won item is pushed to the courier's pick list."""
+    won_orders = []
+
+    def produce():
+        outcome = shakes.shake(db.session, shopper_id, round_id, shake_id, utcnow())
+        if outcome.shake.order_id:
+            won_orders.append(outcome.shake.order_id)
+        return 200, shake_body(outcome.shake, outcome.shakes_left)
+
+    answer = idempotency.answer_once(db.session, "shake", shopper_id, shake_id, produce)
+    if not answer.replayed:
+        for order_id in won_orders:
+            announce_pickup(db.session.get(Order, order_id))
+    return answer
+
+
+def shake_body(record, shakes_left: int) -> dict:
+    return s.ShakeAnswer().dump({
+        "shake_id": record.shake_id, "result": "win" if record.won else "lose",
+        "prize": prize_body(record), "shakes_left": shakes_left,
+    })
+
+
+def prize_body(record) -> dict | None:
+    """What the shopper won, with the coupon or the pickup order it became."""
+    if not record.won:
+        return None
+    prize = record.round_prize.prize
+    body = {"kind": prize.kind, "title": prize.title}
+    if record.coupon_id:
+        coupon = db.session.get(Coupon, record.coupon_id)
+        body["coupon"] = {"id": coupon.id, "title": coupon.template.title,
+                          "discount_fen": coupon.template.discount_fen,
+                          "threshold_fen": coupon.template.threshold_fen,
+                          "valid_until": coupon.template.valid_until.isoformat(), "status": coupon.status}
+    if record.order_id:
+        order = db.session.get(Order, record.order_id)
+        body["order"] = {"id": order.id, "pickup_code": order.pickup_code}
+    return body
+
+
+def announce_pickup(order: Order) -> None:
+    broadcast.pickup_added(order, PickupOut().dump(order))

@@ -1,0 +1,43 @@
+"""The courier's "arrived" tap over REST, and the pick list."""
+from __future__ import annotations
+
+from flask import jsonify
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+
+from app.api import actions
+from app.api.auth import auth_required, principal
+from app.api.schemas.base import Id, In
+from app.api.schemas.pickup import PickupOut
+from app.api.schemas.shake import ArrivalAnswer, ArrivalIn
+from app.extensions import db
+from app.services import pickups
+
+blp = Blueprint("courier_arrivals", __name__, url_prefix="/api/v1/courier", description="Arrivals and pickups")
+
+
+class PickupQuery(In):
+    compound_id = Id(load_default=None)
+
+
+class PickupList(Schema):
+    orders = fields.List(fields.Nested(PickupOut))
+
+
+@blp.post("/arrivals")
+@auth_required("courier")
+@blp.arguments(ArrivalIn)
+@blp.response(201, ArrivalAnswer)
+def arrive(body):
+    """The van is in the compound: record once per event_id and open its shake rounds."""
+    answer = actions.arrive(principal().subject_id, body)
+    return jsonify(answer.body), answer.status
+
+
+@blp.get("/pickups")
+@auth_required("courier")
+@blp.arguments(PickupQuery, location="query")
+@blp.response(200, PickupList)
+def pick_list(query):
+    """Orders waiting for handover at the van, optionally for one compound."""
+    return {"orders": pickups.pick_list(db.session, principal().subject_id, query["compound_id"])}

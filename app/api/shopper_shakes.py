@@ -1,0 +1,50 @@
+"""Shaking over REST: the compound's open round, a shake, the shopper's wins."""
+from __future__ import annotations
+
+from flask import jsonify
+from flask_smorest import Blueprint
+
+from app.api import actions
+from app.api.auth import auth_required, principal
+from app.api.schemas import shake as s
+from app.extensions import db
+from app.models import Compound, utcnow
+from app.services import rounds, shakes
+from app.services.errors import NotFound
+
+blp = Blueprint("shopper_shakes", __name__, url_prefix="/api/v1", description="Shake")
+
+
+@blp.get("/compounds/<int:compound_id>/shake")
+@auth_required("shopper")
+@blp.response(200, s.CurrentRoundEnvelope)
+def current_round(compound_id):
+    """The round open in this compound now, with the shopper's shakes left, or null."""
+    if db.session.get(Compound, compound_id) is None:
+        raise NotFound("No such compound.")
+    shake_round = rounds.open_round_in(db.session, compound_id, utcnow())
+    if shake_round is None:
+        return {"round": None}
+    return {"round": {"id": shake_round.id, "campaign": shake_round.campaign,
+                      "opens_at": shake_round.opens_at, "closes_at": shake_round.closes_at,
+                      "shakes_left": shakes.shakes_left(db.session, shake_round, principal().subject_id)}}
+
+
+@blp.post("/shake-rounds/<int:round_id>/shakes")
+@auth_required("shopper")
+@blp.arguments(s.ShakeIn)
+@blp.response(200, s.ShakeAnswer)
+def shake(body, round_id):
+    """Shake once; the same shake_id again returns the first answer."""
+    answer = actions.shake(principal().subject_id, round_id, body["shake_id"])
+    return jsonify(answer.body), answer.status
+
+
+@blp.get("/me/wins")
+@auth_required("shopper")
+@blp.response(200, s.WinList)
+def my_wins():
+    """What the shopper has won, newest first."""
+    return {"wins": [{"shake_id": w.shake_id, "round_id": w.round_id, "won_at": w.created_at,
+                      "prize": actions.prize_body(w)}
+                     for w in shakes.shopper_wins(db.session, principal().subject_id)]}

@@ -1,0 +1,58 @@
+"""Server -> client events, in one place. Call after the commit that made them true.
+
+With REDIS_URL set, python-socketio's message queue carries each emit to every worker,
+so a shopper connected to one worker hears an arrival announced through another.
+"""
+from __future__ import annotations
+
+from app.extensions import socketio
+from app.models import Arrival, Courier, Order, ShakeRound
+from app.realtime.rooms import campaign_room, compound_room, courier_room
+
+
+def rfc3339(moment) -> str:
+    return moment.isoformat()
+
+
+def van_arrived(arrival: Arrival, courier: Courier) -> None:
+    """Shoppers in the compound: the van is here."""
+    socketio.emit("van_arrived", {
+        "compound_id": arrival.compound_id,
+        "courier": {"id": courier.id, "name": courier.name, "avatar_url": courier.avatar_url},
+        "arrived_at": rfc3339(arrival.received_at),
+    }, to=compound_room(arrival.compound_id), namespace="/shopper")
+
+
+def shake_open(shake_round: ShakeRound) -> None:
+    """Shoppers in the compound, and consoles watching the campaign: a round is open."""
+    payload = {
+        "round_id": shake_round.id, "compound_id": shake_round.compound_id,
+        "campaign": {"id": shake_round.campaign.id, "title": shake_round.campaign.title},
+        "opens_at": rfc3339(shake_round.opens_at), "closes_at": rfc3339(shake_round.closes_at),
+    }
+    socketio.emit("shake_open", payload, to=compound_room(shake_round.compound_id), namespace="/shopper")
+    socketio.emit("round_opened", payload, to=campaign_room(shake_round.campaign_id), namespace="/console")
+
+
+def shake_closed(shake_round: ShakeRound) -> None:
+    """Shoppers in the compound, and consoles: the round is over."""
+    payload = {"round_id": shake_round.id, "compound_id": shake_round.compound_id}
+    socketio.emit("shake_closed", {"round_id": shake_round.id}, to=compound_room(shake_round.compound_id),
+                  namespace="/shopper")
+    socketio.emit("round_closed", payload, to=campaign_room(shake_round.campaign_id), namespace="/console")
+
+
+def live(compound_id: int, watching: int, buying: int) -> None:
+    """Shoppers in the compound: how many are watching and buying."""
+    socketio.emit("live", {"compound_id": compound_id, "watching": watching, "buying": buying},
+                  to=compound_room(compound_id), namespace="/shopper")
+
+
+def pickup_added(order: Order, payload: dict) -> None:
+    """The courier's handheld: a new order to hand over."""
+    socketio.emit("pickup_added", {"order": payload}, to=courier_room(order.courier_id), namespace="/courier")
+
+
+def campaign_stats(campaign_id: int, payload: dict) -> None:
+    """Consoles watching the campaign: fresh figures."""
+    socketio.emit("campaign_stats", payload, to=campaign_room(campaign_id), namespace="/console")

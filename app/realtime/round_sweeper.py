@@ -1,0 +1,78 @@
+"""Closes shake rounds on time, even when no request comes in, and pushes campaign figures.
+
+Every worker runs one; the conditional UPDATE in close_due_rounds makes each round close
+exactly once whichever worker gets there first. Rounds live in the database, so a round
+that was due while the server was down closes on the first tick after a restart.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from flask import Flask
+
+from app.api.schemas.shake import CampaignStatsOut
+from app.extensions import db, socketio
+from app.models import ShakeRound, utcnow
+from app.realtime import broadcast
+from app.services import campaigns, rounds
+
+log = logging.getLogger(__name__)
+
+MAX_SLEEP_SECONDS = 1.0
+MIN_SLEEP_SECONDS = 0.05
+
+
+class RoundSweeper:
+    def __init__(self, app: Flask):
+        self.app = app
+        self.running = False
+
+    def start(self) -> None:
+        if not self.running:
+            self.running = True
+            socketio.start_background_task(self.run)
+
+    def stop(self) -> None:
+        self.running = False
+
+    def run(self) -> None:
+        while self.running:
+            try:
+                pause = self.tick()
+            except Exception:  # a database hiccup must not kill the timer for good
+                log.exception("round sweeper tick failed")
+                pause = MAX_SLEEP_SECONDS
+            socketio.sleep(pause)
+
+    def tick(self) -> float:
+        """Close due rounds, push figures; return how long to sleep until the next closing."""
+        with self.app.app_context():
+            try:
+                now = utcnow()
+                closed = rounds.close_due_rounds(db.session, now)
+                db.session.commit()
+                for shake_round in closed:
+                    broadcast.shake_closed(shake_round)
+                self.push_stats({r.campaign_id for r in closed} | live_campaign_ids(now))
+                upcoming = rounds.next_closing_time(db.session)
+            finally:
+                db.session.remove()
+        if upcoming is None:
+            return MAX_SLEEP_SECONDS
+        return min(MAX_SLEEP_SECONDS, max(MIN_SLEEP_SECONDS, (upcoming - utcnow()).total_seconds()))
+
+    def push_stats(self, campaign_ids: set[int]) -> None:
+        for campaign_id in sorted(campaign_ids):
+            campaign = campaigns.get_campaign(db.session, campaign_id)
+            payload = CampaignStatsOut().dump(campaigns.campaign_stats(db.session, campaign))
+            broadcast.campaign_stats(campaign_id, {"campaign_id": campaign_id, **payload})
+
+
+def live_campaign_ids(now) -> set[int]:
+    """Campaigns with a round open (or just closed), whose dashboards want fresh figures."""
+    recent = now - timedelta(seconds=2)
+    return set(db.session.scalars(
+        db.select(ShakeRound.campaign_id).where((ShakeRound.closed_at.is_(None)) | (ShakeRound.closed_at >= recent))
+        .distinct()
+    ))

@@ -1,0 +1,44 @@
+"""What winning a prize gives the shopper, one class per prize kind (a registry, CTFd-style)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from app.models import Arrival, CampaignPrize, Coupon, Order, OrderItem, ShakeRound
+from app.services.orders import new_pickup_code
+
+
+class CouponPrize:
+    """A coupon straight into the wallet (the round's pool, not the template's claim stock)."""
+
+    kind = "coupon"
+
+    def award(self, session: Session, prize: CampaignPrize, shopper_id: int, shake_round: ShakeRound,
+              now: datetime) -> dict:
+        coupon = Coupon(template_id=prize.coupon_template_id, shopper_id=shopper_id, claim_no=None,
+                        source="shake", status="unused")
+        session.add(coupon)
+        session.flush()
+        return {"coupon_id": coupon.id}
+
+
+class ItemPrize:
+    """An item reserved for pickup at the van that opened the round: an order at zero cost."""
+
+    kind = "item"
+
+    def award(self, session: Session, prize: CampaignPrize, shopper_id: int, shake_round: ShakeRound,
+              now: datetime) -> dict:
+        courier_id = session.get(Arrival, shake_round.arrival_id).courier_id
+        price = prize.product.price_fen
+        order = Order(shopper_id=shopper_id, courier_id=courier_id, compound_id=shake_round.compound_id,
+                      source="shake", status="reserved", subtotal_fen=price, discount_fen=price,
+                      total_fen=0, pickup_code=new_pickup_code(),
+                      items=[OrderItem(product_id=prize.product_id, quantity=1, unit_price_fen=price)])
+        session.add(order)
+        session.flush()
+        return {"order_id": order.id}
+
+
+PRIZE_KINDS = {kind.kind: kind for kind in (CouponPrize(), ItemPrize())}
