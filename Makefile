@@ -17,7 +17,12 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-install: $(VENV)/.installed system-packages
+# Browser libraries (socket.io-client) from the npm registry, served by the app.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(VENV)/.installed node_modules/.installed system-packages
 
 demo: install
 	$(PY) -m app.demo_server
@@ -26,4 +31,4 @@ test: install
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) instance
+	rm -rf $(VENV) node_modules instance

@@ -14,6 +14,7 @@ from app.extensions import db, migrate
 from app.realtime import init_socketio, register_namespaces, start_round_sweeper_on_first_request
 from app.services.wiring import wire_services
 from app.web import bp as web_bp
+from app.web.vendor import bp as vendor_bp
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -76,3 +77,4 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     register_api(app.extensions["xiaoge.api"])
     app.register_blueprint(web_bp)
+    app.register_blueprint(vendor_bp)
