@@ -6,7 +6,7 @@ import secrets
 from flask import Flask
 
 from app import config as settings
-from app.api import register_api
+from app.api import IdConverter, register_api
 from app.api.errors import XiaogeApi, register_error_handlers
 from app.cli import register_commands
 from app.database import configure_sqlite
@@ -20,6 +20,7 @@ from app.web.vendor import bp as vendor_bp
 def create_app(config: dict | None = None) -> Flask:
     """Build an app from the environment, overridden by `config` (tests pass their own)."""
     app = Flask(__name__, instance_path=str(settings.INSTANCE_DIR))
+    app.url_map.converters["int"] = IdConverter
     app.config.update(settings.from_environment())
     app.config.update(openapi_settings())
     app.config.update(config or {})

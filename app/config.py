@@ -43,6 +43,10 @@ def from_environment() -> dict:
         "XIAOGE_DEMO": env("XIAOGE_DEMO", False, bool),
         # None lets Flask-SocketIO pick (gevent under gunicorn -k gevent); tests use threading.
         "SOCKETIO_ASYNC_MODE": env("SOCKETIO_ASYNC_MODE"),
+        # Engine.IO heartbeat in seconds; unset: app/realtime's defaults (25 s and 20 s), which
+        # keep an idle mini-program socket inside WeChat's ~60 s idle cut.
+        "SOCKETIO_PING_INTERVAL": env("SOCKETIO_PING_INTERVAL", None, float),
+        "SOCKETIO_PING_TIMEOUT": env("SOCKETIO_PING_TIMEOUT", None, float),
         # Close shake rounds on time from a background task started by the first request.
         "ROUND_SWEEPER": env("ROUND_SWEEPER", True, bool),
     }

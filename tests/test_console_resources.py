@@ -8,6 +8,8 @@ from io import BytesIO
 import zxingcpp
 from PIL import Image
 
+from app.services import couriers as courier_service
+
 CONSOLE = "/api/v1/console"
 PUBLIC_URL = "http://shop.test"  # tests/conftest.py app_config
 URL_SAFE = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -78,6 +80,13 @@ def test_ops_creates_a_courier_with_an_unguessable_code_and_the_route(client, ma
     assert "password" not in courier and "password_hash" not in courier
 
 
+def test_repeated_compound_ids_put_a_compound_on_the_route_once(client, make):
+    first, second = make.compound(), make.compound()
+    body = make.courier_body([first, second, first, second])
+    courier = post(client, make, "couriers", body, role="ops").get_json()["courier"]
+    assert [c["id"] for c in courier["compounds"]] == [first.id, second.id]
+
+
 def test_every_courier_gets_a_different_code(client, make):
     compound = make.compound()
     codes = {post(client, make, "couriers", make.courier_body([compound]), role="ops")
@@ -97,8 +106,8 @@ def test_created_courier_can_sign_in_on_the_handheld(client, make):
 
 def test_duplicate_employee_no_is_a_conflict(client, make):
     existing = make.courier()
-    answer = post(client, make, "couriers", make.courier_body([make.compound()], employee_no=existing.employee_no),
-                  role="ops")
+    body = make.courier_body([make.compound()], employee_no=existing.employee_no)
+    answer = post(client, make, "couriers", body, role="ops")
     assert answer.status_code == 409
     assert answer.get_json()["error"]["code"] == "conflict"
 
@@ -111,6 +120,14 @@ def test_console_badge_is_a_png_whose_qr_opens_the_courier_store(client, make):
     assert answer.status_code == 200
     assert answer.mimetype == "image/png"
     assert answer.data.startswith(b"\x89PNG\r\n\x1a\n")
+    assert badge_texts(answer.data) == [f"{PUBLIC_URL}/s/{courier.courier_code}"]
+
+
+def test_badge_never_reads_files_outside_the_static_folder(client, make):
+    courier = make.courier(avatar_url="/web-static/../../../../../../etc/passwd")
+    assert courier_service.local_avatar(courier.avatar_url) is None
+    answer = client.get(f"{CONSOLE}/couriers/{courier.id}/badge.png", headers=make.staff_headers("ops"))
+    assert answer.status_code == 200
     assert badge_texts(answer.data) == [f"{PUBLIC_URL}/s/{courier.courier_code}"]
 
 
@@ -135,6 +152,17 @@ def test_rotating_the_code_voids_the_old_link_and_reprints_the_badge(client, mak
     assert client.get(f"/s/{new_code}").status_code == 200
     badge = client.get(f"{CONSOLE}/couriers/{courier.id}/badge.png", headers=ops)
     assert badge_texts(badge.data) == [f"{PUBLIC_URL}/s/{new_code}"]
+
+
+def test_after_rotation_the_old_code_no_longer_opens_a_store_in_the_mini_program(client, make):
+    compound = make.compound()
+    courier = make.courier([compound])
+    old_code = courier.courier_code
+    _, shopper = make.shopper(home=compound)
+    client.post(f"{CONSOLE}/couriers/{courier.id}/rotate-code", headers=make.staff_headers("ops"))
+    answer = client.post("/api/v1/store-sessions", json={"courier_code": old_code}, headers=shopper)
+    assert answer.status_code == 404
+    assert answer.get_json()["error"]["code"] == "unknown_courier"
 
 
 def test_rotating_the_code_of_an_unknown_courier_is_not_found(client, make):
@@ -185,6 +213,15 @@ def test_deal_without_a_window_runs_open_ended(client, make):
         assert answer.status_code == 201
         deal = answer.get_json()["deal"]
         assert deal["kind"] == kind and deal["starts_at"] is None and deal["ends_at"] is None
+
+
+def test_deal_and_coupon_with_repeated_compound_ids_are_created_once_per_compound(client, make):
+    compound = make.compound()
+    deal = post(client, make, "deals", make.deal_body(make.product(), [compound, compound]), role="marketing")
+    assert deal.status_code == 201 and deal.get_json()["deal"]["compound_ids"] == [compound.id]
+    coupon = post(client, make, "coupon-templates", make.coupon_template_body([compound, compound]),
+                  role="marketing")
+    assert coupon.status_code == 201 and coupon.get_json()["coupon_template"]["compound_ids"] == [compound.id]
 
 
 def test_deal_at_the_list_price_is_allowed(client, make):

@@ -4,6 +4,8 @@ Validation errors are 422 `invalid_request` with `fields` naming the field (API.
 """
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from app.extensions import db
@@ -77,6 +79,22 @@ def test_body_that_is_not_an_object_is_invalid(client, admin, path, body):
     assert "body" in error["fields"]
 
 
+@pytest.mark.parametrize("path", ["auth", "compounds", "deals"])
+@pytest.mark.parametrize("raw", ["[" * 100_000 + "]" * 100_000,
+                                 '{"name": ' + "[" * 50_000 + "]" * 50_000 + "}"])
+def test_absurdly_nested_json_is_a_400_invalid_json(client, admin, path, raw):
+    answer = client.post(f"{CONSOLE}/{path}", data=raw, content_type="application/json", headers=admin)
+    assert_error(answer, 400, "invalid_json")
+
+
+def test_deeply_nested_field_value_is_invalid_not_a_crash(client, make, admin):
+    # Deep enough to exhaust a recursive walk, shallow enough for the JSON decoder.
+    nested = "[" + "[" * 900 + "]" * 900 + "]"
+    body = json.dumps(make.compound_body(aliases="NESTED")).replace('"NESTED"', nested)
+    answer = client.post(f"{CONSOLE}/compounds", data=body, content_type="application/json", headers=admin)
+    assert_invalid(answer, "aliases")
+
+
 def test_missing_fields_are_all_named(client, admin):
     error = assert_error(client.post(f"{CONSOLE}/coupon-templates", json={}, headers=admin),
                          422, "invalid_request")
@@ -111,6 +129,22 @@ def test_courier_with_a_wrong_type_or_range_is_refused(client, make, admin, fiel
     body = make.courier_body([make.compound()], **{field: value})
     assert_invalid(post(client, make, "couriers", body, admin), field)
     assert db.session.query(Courier).count() == 0
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "data:image/png;base64,AAAA", "ftp://host/a.png",
+                                 "//evil.example/a.png", "https://", "avatar.png"])
+def test_avatar_and_image_urls_must_be_web_urls(client, make, admin, url):
+    courier = make.courier_body([make.compound()], avatar_url=url)
+    assert_invalid(post(client, make, "couriers", courier, admin), "avatar_url")
+    assert_invalid(post(client, make, "products", make.product_body(image_url=url), admin), "image_url")
+
+
+@pytest.mark.parametrize("url", ["http://x", "https://cdn.example.com/a.png", "/web-static/avatars/7.png"])
+def test_http_and_same_site_urls_are_accepted_for_images(client, make, admin, url):
+    courier = post(client, make, "couriers", make.courier_body([make.compound()], avatar_url=url), admin)
+    assert courier.status_code == 201 and courier.get_json()["courier"]["avatar_url"] == url
+    product = post(client, make, "products", make.product_body(image_url=url), admin)
+    assert product.status_code == 201 and product.get_json()["product"]["image_url"] == url
 
 
 def test_courier_on_unknown_compounds_is_refused(client, make, admin):

@@ -1,13 +1,13 @@
 """Coupon claims: the wallet, the refusals, and no over-issue under real concurrency."""
 from __future__ import annotations
 
-import threading
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Coupon, CouponTemplate
+from tests.concurrency import at_once, error_code
 from tests.factories import now
 
 
@@ -150,28 +150,9 @@ def test_unknown_template_is_not_found(client, make):
 
 
 def claim_concurrently(app, template_id, headers_list):
-    """Fire one claim per entry of headers_list at once, each thread with its own client."""
-    db.session.close()  # hold no connection or SQLite lock while the threads run
-    barrier = threading.Barrier(len(headers_list))
-    results: list = [None] * len(headers_list)
-
-    def run(index, headers):
-        client = app.test_client()
-        try:
-            barrier.wait(timeout=30)
-            answer = client.post(f"/api/v1/coupons/{template_id}/claims", headers=headers)
-            body = answer.get_json()
-            results[index] = (answer.status_code, body.get("error", {}).get("code") if body else None)
-        except Exception as exc:  # reported below rather than lost in the thread
-            results[index] = ("exception", repr(exc))
-
-    threads = [threading.Thread(target=run, args=(i, h)) for i, h in enumerate(headers_list)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a claim never finished"
-    return results
+    """One claim per entry of headers_list, all at once: [(status, error code or None)]."""
+    results = at_once(app, [lambda client, h=h: claim(client, h, template_id) for h in headers_list])
+    return [(r[0], error_code(r)) if r[0] != "exception" else r for r in results]
 
 
 def test_fifty_concurrent_shoppers_get_exactly_ten_of_ten_coupons(app, make, backend):

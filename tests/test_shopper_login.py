@@ -9,6 +9,7 @@ import pytest
 
 from app.extensions import db
 from app.models import Shopper
+from tests.concurrency import at_once
 from tests.factories import bearer
 from wechat.crypto import encrypt_user_data
 from wechat.sandbox import SANDBOX_APPID
@@ -63,6 +64,15 @@ def test_same_openid_logs_in_as_the_same_shopper(client, sandbox):
     second = login(client, sandbox.state.mint_login_code("openid-same")[0]).get_json()
     assert first["shopper"]["id"] == second["shopper"]["id"]
     assert db.session.query(Shopper).filter_by(openid="openid-same").count() == 1
+
+
+def test_concurrent_first_logins_of_one_person_make_one_shopper(app, sandbox, backend):
+    codes = [sandbox.state.mint_login_code("openid-racing")[0] for _ in range(6)]
+    results = at_once(app, [lambda client, code=code: login(client, code) for code in codes])
+    assert [status for status, _ in results] == [200] * 6, results
+    assert len({body["shopper"]["id"] for _, body in results}) == 1
+    db.session.expire_all()
+    assert db.session.query(Shopper).filter_by(openid="openid-racing").count() == 1
 
 
 def test_session_key_never_appears_in_any_response_body(client, sandbox):

@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from app.services.tokens import TokenService
 from tests.factories import bearer
 
 HUGE_ID = 10**20  # beyond any integer column
@@ -83,8 +84,7 @@ def test_malformed_authorization_is_unauthorized(client, authorization):
     assert_error_shape(answer, 401, "unauthorized")
 
 
-def test_token_signed_with_another_key_is_unauthorized(client, app, make):
-    from app.services.tokens import TokenService
+def test_token_signed_with_another_key_is_unauthorized(client, make):
     shopper_id, _ = make.shopper()
     forged = TokenService("another-secret", {"shopper": 3600}).issue("shopper", shopper_id)
     assert_error_shape(client.get("/api/v1/me/addresses", headers=bearer(forged)), 401, "unauthorized")
@@ -163,7 +163,6 @@ def test_wrong_login_code_types_are_invalid_request(client, path, body, field):
      "store_session_id"),
     ("/api/v1/orders", {"store_session_id": 1, "items": {"product_id": 1, "quantity": 1}}, "items"),
     ("/api/v1/orders", {"store_session_id": 1, "items": "milk"}, "items"),
-    ("/api/v1/orders", {"store_session_id": 1, "items": [7]}, "items"),
     ("/api/v1/orders", {"store_session_id": 1, "items": [{"product_id": 1, "quantity": "2"}]},
      "items.0.quantity"),
     ("/api/v1/orders", {"store_session_id": 1, "items": [{"product_id": 1, "quantity": 1.5}]},
@@ -179,10 +178,38 @@ def test_wrong_types_are_invalid_request_naming_the_field(client, shopper_header
     assert_invalid(send(client, "post", path, shopper_headers, json=body), field)
 
 
+@pytest.mark.parametrize("path, body, field", [
+    ("/api/v1/auth/wechat", {"code": "\ud800"}, "code"),
+    ("/api/v1/auth/wechat", {"code": "a\u0000b"}, "code"),
+    ("/api/v1/me/phone", {"code": "\udfff"}, "code"),
+    ("/api/v1/me/addresses", {"recipient": "\ud800", "phone": "13800000000", "detail": "d"}, "recipient"),
+    ("/api/v1/me/addresses", {"recipient": "a", "phone": "13800000000", "detail": "1栋\ud83d"}, "detail"),
+    ("/api/v1/me/addresses", {"recipient": "a\u0000", "phone": "13800000000", "detail": "d"}, "recipient"),
+    ("/api/v1/store-sessions", {"courier_code": "\ud800"}, "courier_code"),
+    ("/api/v1/store-sessions", {"courier_code": "x\u0000"}, "courier_code"),
+])
+def test_text_that_cannot_be_stored_is_invalid_request(client, shopper_headers, path, body, field):
+    # Lone surrogates cannot be encoded as UTF-8 and NUL cannot be stored by PostgreSQL.
+    raw = json.dumps(body)  # ASCII with \\u escapes: the test client cannot send a lone surrogate raw
+    assert_invalid(send(client, "post", path, shopper_headers, data=raw, content_type="application/json"), field)
+
+
+def test_deeply_nested_json_is_refused_with_the_error_shape(client):
+    answer = client.post("/api/v1/auth/wechat", data="[" * 100_000, content_type="application/json")
+    assert answer.status_code in (400, 422)
+    assert_error_shape(answer, answer.status_code)
+
+
 @pytest.mark.parametrize("query, field", [("lat=north&lng=1", "lat"), ("lat=1&lng=200", "lng"),
                                           ("lat=nan&lng=1", "lat"), ("q=" + "x" * 61, "q")])
 def test_bad_compound_search_parameters_are_invalid_request(client, shopper_headers, query, field):
     assert_invalid(client.get(f"/api/v1/compounds?{query}", headers=shopper_headers), field)
+
+
+def test_an_order_line_that_is_not_an_object_is_invalid_request(client, shopper_headers):
+    answer = send(client, "post", "/api/v1/orders", shopper_headers, json={"store_session_id": 1, "items": [7]})
+    fields = assert_invalid(answer)["fields"]
+    assert any(name.startswith("items.0") for name in fields), fields
 
 
 def test_empty_idempotency_key_is_invalid_request(client, shopper_headers):
@@ -206,7 +233,7 @@ def test_claiming_a_missing_template_is_not_found(client, shopper_headers, missi
     assert_error_shape(answer, 404, "not_found")
 
 
-@pytest.mark.parametrize("missing_id", [999_999, 2**63, HUGE_ID])
+@pytest.mark.parametrize("missing_id", [999_999, 2**63 - 1])
 def test_ordering_in_a_missing_session_is_not_found(client, shopper_headers, missing_id):
     answer = client.post("/api/v1/orders", json={"store_session_id": missing_id,
                                                  "items": [{"product_id": 1, "quantity": 1}]},
@@ -222,7 +249,8 @@ def test_missing_product_and_coupon_ids_are_invalid_request(client, make, missin
     session_id = make.store_session(headers, courier)
     product = make.product()
     for n, (items, coupon_id, field) in enumerate([
-        ([{"product_id": missing_id, "quantity": 1}], None, "items"),
+        # an id no row has is "unknown" to the service; one no BIGINT holds is refused by the schema
+        ([{"product_id": missing_id, "quantity": 1}], None, "items" if missing_id < 2**63 else "items.0.product_id"),
         ([{"product_id": product.id, "quantity": 1}], missing_id, "coupon_id"),
     ]):
         answer = client.post("/api/v1/orders", json={"store_session_id": session_id, "items": items,

@@ -137,6 +137,15 @@ def test_compound_search_finds_by_alias_and_sorts_by_distance(client, make):
     assert set(hits[0]) == {"id", "name", "city", "district", "distance_m"}
 
 
+def test_compound_search_with_blank_parameters_lists_every_compound(client, make):
+    first, second = make.compound(), make.compound()
+    _, headers = make.shopper()
+    answer = client.get("/api/v1/compounds?q=&lat=&lng=", headers=headers)
+    assert answer.status_code == 200, answer.get_json()
+    assert [c["id"] for c in answer.get_json()["compounds"]] == [first.id, second.id]
+    assert all(c["distance_m"] is None for c in answer.get_json()["compounds"])
+
+
 # --- store sessions ----------------------------------------------------------------------
 
 

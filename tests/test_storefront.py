@@ -1,10 +1,14 @@
 """The storefront: what a compound sees in a courier's store (货找人)."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
+from sqlalchemy import update
 
+from app.extensions import db
+from app.models import Order, ShakeRound, StoreSession
+from app.services.live import local_midnight
 from tests.factories import now
 
 ITEM_FIELDS = {"product_id", "name", "image_url", "price_fen", "deal_price_fen", "discount_pct"}
@@ -46,7 +50,29 @@ def test_storefront_header_names_the_courier_and_compound(client, make, town):
 
 
 def test_storefront_shake_is_null_without_an_open_round(client, make, town):
-    _, _, courier, headers = town
+    home, _, courier, headers = town
+    make.campaign([home])  # live, but no van has arrived: no round
+    assert storefront(client, make, headers, courier)["shake"] is None
+
+
+def test_storefront_shake_names_the_round_open_in_the_compound(client, make, town):
+    home, neighbour, courier, headers = town
+    make.campaign([home, neighbour], window_seconds=90)
+    arrival = make.arrival(courier, home)
+    assert arrival.status_code == 201, arrival.get_json()
+    [opened] = arrival.get_json()["rounds"]
+    shake = storefront(client, make, headers, courier)["shake"]
+    assert shake == {"round_id": opened["id"], "closes_at": shake["closes_at"]}
+    assert datetime.fromisoformat(shake["closes_at"]) == datetime.fromisoformat(opened["closes_at"])
+    assert storefront(client, make, headers, courier, neighbour)["shake"] is None
+
+
+def test_storefront_shake_is_null_once_the_round_has_closed(client, make, town):
+    home, _, courier, headers = town
+    make.campaign([home])
+    make.arrival(courier, home)
+    db.session.execute(update(ShakeRound).values(closes_at=now() - timedelta(seconds=1)))
+    db.session.commit()
     assert storefront(client, make, headers, courier)["shake"] is None
 
 
@@ -217,3 +243,26 @@ def test_live_counts_watching_and_buying_shoppers_of_the_compound(client, make, 
     make.placed_order(neighbour_buyer, make.store_session(neighbour_buyer, courier), [(product, 1)])
     live = storefront(client, make, headers, courier)["live"]
     assert live == {"watching": 3, "buying": 1}
+
+
+def test_old_visits_and_orders_before_shanghai_midnight_are_not_live(client, make, town):
+    home, _, courier, headers = town
+    _, earlier = make.shopper(home=home)
+    order = make.placed_order(earlier, make.store_session(earlier, courier), [(make.product(), 1)])
+    before_midnight = local_midnight(now()) - timedelta(minutes=1)
+    db.session.execute(update(StoreSession).values(created_at=now() - timedelta(minutes=16)))
+    db.session.execute(update(Order).where(Order.id == order["id"]).values(created_at=before_midnight))
+    db.session.commit()
+    assert storefront(client, make, headers, courier)["live"] == {"watching": 1, "buying": 0}
+
+
+def test_orders_older_than_thirty_days_are_not_hot(client, make, town):
+    home, _, courier, headers = town
+    stale, fresh = make.product(), make.product()
+    _, buyer = make.shopper(home=home)
+    session_id = make.store_session(buyer, courier)
+    old = make.placed_order(buyer, session_id, [(stale, 9)])
+    make.placed_order(buyer, session_id, [(fresh, 1)])
+    db.session.execute(update(Order).where(Order.id == old["id"]).values(created_at=now() - timedelta(days=31)))
+    db.session.commit()
+    assert ids(storefront(client, make, headers, courier)["hot_items"]) == [fresh.id]

@@ -11,6 +11,7 @@ from io import BytesIO
 
 from app.api.auth import auth_required, token_service
 from app.api.schemas import console as s
+from app.api.schemas.common import PNG_FILE
 from app.extensions import db
 from app.services import catalog, compounds, couriers, coupons, staff
 
@@ -82,7 +83,7 @@ def rotate_courier_code(courier_id):
 
 @blp.get("/couriers/<int:courier_id>/badge.png")
 @auth_required("staff", "ops")
-@blp.response(200, content_type="image/png")
+@blp.response(200, PNG_FILE, content_type="image/png")
 def courier_badge(courier_id):
     """The courier's printable QR badge."""
     courier = couriers.get_courier(db.session, courier_id)

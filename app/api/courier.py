@@ -8,17 +8,17 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from app.api.auth import auth_required, principal, token_service
-from app.api.schemas.base import Text
-from app.api.schemas.common import CourierEnvelope, CourierOut, StorableIn
+from app.api.schemas.base import In, Secret, Text
+from app.api.schemas.common import PNG_FILE, CourierEnvelope, CourierOut
 from app.extensions import db
 from app.services import couriers
 
 blp = Blueprint("courier", __name__, url_prefix="/api/v1/courier", description="Courier handheld")
 
 
-class CourierSignIn(StorableIn):
+class CourierSignIn(In):
     employee_no = Text(40, required=True)
-    password = Text(200, required=True)
+    password = Secret(required=True)
 
 
 class CourierSignedIn(Schema):
@@ -48,7 +48,7 @@ def me():
 
 @blp.get("/badge.png")
 @auth_required("courier")
-@blp.response(200, content_type="image/png")
+@blp.response(200, PNG_FILE, content_type="image/png")
 def badge():
     """The courier's own printable QR badge."""
     courier = couriers.get_courier(db.session, principal().subject_id)

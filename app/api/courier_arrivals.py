@@ -7,7 +7,7 @@ from marshmallow import Schema, fields
 
 from app.api import actions
 from app.api.auth import auth_required, principal
-from app.api.schemas.base import Id, In
+from app.api.schemas.base import In, QueryId
 from app.api.schemas.pickup import PickupOut
 from app.api.schemas.shake import ArrivalAnswer, ArrivalIn
 from app.extensions import db
@@ -17,7 +17,8 @@ blp = Blueprint("courier_arrivals", __name__, url_prefix="/api/v1/courier", desc
 
 
 class PickupQuery(In):
-    compound_id = Id(load_default=None)
+    # A query string is text: "42" must load (a strict Id refused every value).
+    compound_id = QueryId(load_default=None)
 
 
 class PickupList(Schema):

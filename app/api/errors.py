@@ -118,14 +118,25 @@ def register_error_handlers(app: Flask) -> None:
         # bad characters): the client's mistake, so a 422, never a 500.
         db.session.rollback()
         log.warning("data error on %s %s: %s", request.method, request.path, error.orig)
-        return error_response(422, "invalid_request", "A value cannot be stored.",
-                              fields={"body": "a value is out of range or has characters that cannot be stored"})
+        why = "a value is out of range or has characters that cannot be stored"
+        return error_response(422, "invalid_request", "A value cannot be stored.", fields={"body": why})
 
     @app.errorhandler(OperationalError)
     def database_unavailable(error: OperationalError):
         db.session.rollback()
         log.error("database error on %s %s: %s", request.method, request.path, error.orig)
         return error_response(503, "unavailable", "The service is busy; try again.")
+
+    @app.errorhandler(RecursionError)
+    def nested_too_deeply(error: RecursionError):
+        # Python's JSON decoder recurses per nesting level: "[[[[...]]]]" from a client
+        # exhausts the stack before any handler runs. That is a malformed body, not our bug.
+        db.session.rollback()
+        if request.is_json:
+            log.warning("JSON body nested too deeply on %s %s", request.method, request.path)
+            return error_response(400, "invalid_json", "The body is nested too deeply.")
+        log.error("recursion error on %s %s", request.method, request.path, exc_info=error)
+        return error_response(500, "internal_error", "Something went wrong on our side.")
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):

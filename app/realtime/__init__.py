@@ -8,6 +8,7 @@ from app.realtime.namespaces import ConsoleNamespace, CourierNamespace, ShopperN
 from app.realtime.round_sweeper import RoundSweeper
 
 # The mini-program's socket is cut after ~60 s of silence, so ping well inside that.
+# Defaults for the SOCKETIO_PING_INTERVAL / SOCKETIO_PING_TIMEOUT settings (tests shorten them).
 PING_INTERVAL_SECONDS = 25
 PING_TIMEOUT_SECONDS = 20
 
@@ -20,10 +21,20 @@ def init_socketio(app: Flask) -> None:
         async_mode=app.config.get("SOCKETIO_ASYNC_MODE"),
         transports=["websocket"],
         cors_allowed_origins="*",
-        ping_interval=PING_INTERVAL_SECONDS,
-        ping_timeout=PING_TIMEOUT_SECONDS,
+        ping_interval=_seconds(app, "SOCKETIO_PING_INTERVAL", PING_INTERVAL_SECONDS),
+        ping_timeout=_seconds(app, "SOCKETIO_PING_TIMEOUT", PING_TIMEOUT_SECONDS),
         cookie=None,
     )
+
+
+def _seconds(app: Flask, key: str, default: float) -> float:
+    """A positive number of seconds from the config, else the default."""
+    value = app.config.get(key)
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise ValueError(f"{key} must be a positive number of seconds, not {value!r}")
+    return value
 
 
 def start_round_sweeper_on_first_request(app: Flask) -> None:

@@ -9,13 +9,13 @@ from flask import current_app, session
 from flask_socketio import ConnectionRefusedError, Namespace, join_room, leave_room
 
 from app.api import actions
-from app.api.schemas.shake import ArrivalIn, SocketShakeIn
+from app.api.schemas.shake import ArrivalIn, EnterStoreIn, SocketShakeIn, WatchCampaignIn
 from app.extensions import db
 from app.models import utcnow
 from app.realtime import broadcast
 from app.realtime.rooms import campaign_room, compound_room, courier_room
 from app.services import live, residence, store
-from app.services.errors import Forbidden, InvalidRequest, ServiceError
+from app.services.errors import Forbidden, ServiceError
 from app.services.idempotency import error_body
 
 
@@ -58,9 +58,8 @@ class ShopperNamespace(Namespace):
     def on_enter_store(self, data=None):
         """Sent by a shopper opening a store; joins its compound's room; the room hears `live`."""
         def run():
-            body = data if isinstance(data, dict) else {}
-            store_session = store.get_store_session(db.session, _int(body.get("store_session_id")),
-                                                    session["shopper_id"])
+            body = actions.load(EnterStoreIn, data)
+            store_session = store.get_store_session(db.session, body["store_session_id"], session["shopper_id"])
             previous = session.get("store_compound_id")
             if previous is not None and previous != store_session.compound_id:
                 leave_room(compound_room(previous))
@@ -114,13 +113,8 @@ class ConsoleNamespace(Namespace):
         def run():
             if session["staff_role"] not in ("admin", "marketing"):
                 raise Forbidden()
-            campaign_id = _int(data.get("campaign_id") if isinstance(data, dict) else None)
+            campaign_id = actions.load(WatchCampaignIn, data)["campaign_id"]
             join_room(campaign_room(campaign_id))
             return {"ok": True, "campaign_id": campaign_id}
         return acked(run)
 
-
-def _int(value) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise InvalidRequest({"id": "a positive integer is required"})
-    return value

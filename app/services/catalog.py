@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Deal, Product
 from app.models.catalog import deal_compounds
-from app.services.compounds import get_compounds, storable_id
+from app.services.compounds import get_compounds
 from app.services.errors import InvalidRequest
 
 
@@ -21,7 +21,7 @@ def create_product(session: Session, *, name, category, price_fen, image_url=Non
 
 
 def get_product(session: Session, product_id: int, field: str = "product_id") -> Product:
-    product = session.get(Product, product_id) if storable_id(product_id) else None
+    product = session.get(Product, product_id)
     if product is None:
         raise InvalidRequest({field: f"unknown product id {product_id}"})
     return product

@@ -10,16 +10,6 @@ from app.models import Compound
 from app.services.errors import InvalidRequest
 
 EARTH_RADIUS_M = 6_371_000
-# The largest id a BIGINT (or SQLite INTEGER) holds; a larger one names nothing, and
-# binding it would overflow the driver instead of simply finding no row.
-MAX_ID = 2**63 - 1
-
-
-def storable_id(value: int) -> bool:
-    """Could a row have this id?"""
-    return 0 < value <= MAX_ID
-
-
 def create_compound(session: Session, *, name, city, lat, lng, radius_m, district=None, aliases=()) -> Compound:
     aliases = [a.strip() for a in aliases if a and a.strip() and a.strip() != name]
     compound = Compound(name=name.strip(), city=city, district=district, lat=lat, lng=lng,
@@ -32,8 +22,7 @@ def create_compound(session: Session, *, name, city, lat, lng, radius_m, distric
 def get_compounds(session: Session, ids: list[int], field: str = "compound_ids") -> list[Compound]:
     """The compounds with these ids, or a 422 naming the ids that do not exist."""
     wanted = list(dict.fromkeys(ids))
-    storable = [i for i in wanted if storable_id(i)]
-    found = session.scalars(select(Compound).where(Compound.id.in_(storable))).all()
+    found = session.scalars(select(Compound).where(Compound.id.in_(wanted))).all()
     missing = sorted(set(wanted) - {c.id for c in found})
     if missing:
         raise InvalidRequest({field: f"unknown compound ids: {missing}"})

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Courier
 from app.services.badges import new_courier_code, render_badge
-from app.services.compounds import get_compounds, storable_id
+from app.services.compounds import get_compounds
 from app.services.errors import BadCredentials, Conflict, InvalidRequest, NotFound, UnknownCourier
 from app.services.passwords import hash_password, verify_password
 
@@ -30,7 +30,7 @@ def create_courier(session: Session, *, employee_no: str, name: str, password: s
 
 
 def get_courier(session: Session, courier_id: int) -> Courier:
-    courier = session.get(Courier, courier_id) if storable_id(courier_id) else None
+    courier = session.get(Courier, courier_id)
     if courier is None:
         raise NotFound("No such courier.")
     return courier

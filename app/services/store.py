@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from app.models import Compound, Courier, StoreSession
-from app.services import catalog, live, orders
+from app.services import catalog, live, orders, rounds
 from app.services.coupons import compound_coupons
 from app.services.couriers import courier_by_code
 from app.services.errors import CompoundRequired, InvalidRequest, NotFound
@@ -58,7 +58,7 @@ class Storefront:
     staff_exclusives: list[catalog.PricedItem]
     discount_ranking: list[catalog.PricedItem]
     live: live.LiveCounts
-    shake: object | None
+    shake: dict | None  # the round open in the compound now: {"round_id", "closes_at"}
 
 
 def build_storefront(session: Session, store_session: StoreSession, now: datetime) -> Storefront:
@@ -84,5 +84,13 @@ def build_storefront(session: Session, store_session: StoreSession, now: datetim
         staff_exclusives=sorted(exclusives, key=lambda i: -i.discount_pct)[:SECTION_SIZE],
         discount_ranking=ranking[:SECTION_SIZE],
         live=live.live_counts(session, compound_id, now),
-        shake=None,
+        shake=open_shake(session, compound_id, now),
     )
+
+
+def open_shake(session: Session, compound_id: int, now: datetime) -> dict | None:
+    """The shake round a shopper here can join now, or None."""
+    shake_round = rounds.open_round_in(session, compound_id, now)
+    if shake_round is None:
+        return None
+    return {"round_id": shake_round.id, "closes_at": shake_round.closes_at}

@@ -1,8 +1,11 @@
-"""The H5 landing page `/s/<courier_code>`: where a badge scan lands outside WeChat.
+"""The H5 store `/s/<courier_code>`: where a badge scan lands outside WeChat.
 
 Inside WeChat the same link opens the mini-program (WeChat's "scan an ordinary link"
-rule); every other scanner gets this page: the courier, the compounds on their route and
-a call to open the link in WeChat. No external assets: CSS is served by this blueprint.
+rule); every other scanner gets this page. Without JavaScript it shows the courier, the
+compounds on their route and a call to open the link in WeChat. With JavaScript
+(static/store.js) a signed-in visitor shops: storefront, coupons, live counters and the
+shake. In demo mode a visitor signs in through `demo_login`. No external assets: CSS and
+JS are served by this blueprint, socket.io-client by app/web/vendor.py.
 """
 from __future__ import annotations
 
@@ -14,11 +17,21 @@ from app.models import Courier
 from app.services.badges import placeholder_colour
 from app.services.courier_codes import MAX_CODE_LENGTH
 from app.services.couriers import store_url
+from app.web.demo_login import demo_login
 
 bp = Blueprint(
     "web", __name__,
     template_folder="templates", static_folder="static", static_url_path="/web-static",
 )
+
+
+# Scripts and connections only to this site (ws:/wss: for browsers whose 'self' misses
+# WebSockets); pictures (courier avatars, product photos) may live elsewhere.
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'", "script-src 'self'", "connect-src 'self' ws: wss:",
+    "img-src 'self' https: http: data:", "style-src 'self' 'unsafe-inline'",
+    "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'", "object-src 'none'",
+])
 
 
 def _public_url() -> str:
@@ -42,6 +55,7 @@ def _page(template: str, status: int, **context):
     # and search engines.
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Robots-Tag"] = "noindex"
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     return response
 
 
@@ -60,6 +74,11 @@ def store(courier_code: str):
         initial=name[:1].upper() or "?",
         colour=placeholder_colour(name),
         avatar_src=_avatar_src(courier.avatar_url),
-        compounds=[c.name for c in courier.compounds],
+        compounds=[{"id": c.id, "name": c.name} for c in courier.compounds],
         link=store_url(_public_url(), courier),
+        demo=bool(current_app.config.get("XIAOGE_DEMO")),
     )
+
+
+# Answers 404 unless the app runs in demo mode (checked per request).
+bp.add_url_rule("/s/<courier_code>/demo-login", view_func=demo_login, methods=["POST"])

@@ -1,38 +1,11 @@
-"""Response shapes shared by the shopper, courier and console APIs, and a request base."""
+"""Response shapes shared by the shopper, courier and console APIs."""
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, pre_load
-
-from app.api.schemas.base import In
+from marshmallow import Schema, fields
 
 
-def _has_nul(value) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, list):
-        return any(_has_nul(item) for item in value)
-    if isinstance(value, dict):
-        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
-    return False
-
-
-class StorableIn(In):
-    """A request body whose text the database can store: a NUL character is refused.
-
-    PostgreSQL cannot hold NUL in text, so without this such a value would fail at the
-    database (or, on SQLite, be stored and break every consumer downstream).
-    """
-
-    @pre_load
-    def refuse_nul_characters(self, data, **kwargs):
-        if not isinstance(data, dict):
-            return data  # marshmallow itself answers "Invalid input type."
-        declared = {field.data_key or name for name, field in self.fields.items() if not field.dump_only}
-        bad = {name: "must not contain NUL characters"
-               for name, value in data.items() if name in declared and _has_nul(value)}
-        if bad:
-            raise ValidationError(bad)
-        return data
+# A binary image body, for the OpenAPI document (flask-smorest takes a dict schema as-is).
+PNG_FILE = {"type": "string", "format": "binary"}
 
 
 class CompoundRef(Schema):

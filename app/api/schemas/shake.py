@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate, validates_schema, ValidationError
 
-from app.api.schemas.base import Count, Id, Ids, In, Text, When
+from app.api.schemas.base import Count, Id, Ids, In, Latitude, Longitude, StrictFloat, Text, When
 from app.models import utcnow
 from app.models.campaign import PRIZE_KINDS
 from app.services.campaigns import display_status
@@ -13,8 +13,8 @@ class ArrivalIn(In):
     event_id = Text(100, required=True)
     compound_id = Id(required=True)
     occurred_at = When(required=True)
-    lat = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=-90, max=90))
-    lng = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=-180, max=180))
+    lat = Latitude(load_default=None, allow_none=True)
+    lng = Longitude(load_default=None, allow_none=True)
 
 
 class ArrivalOut(Schema):
@@ -44,6 +44,14 @@ class ShakeIn(In):
 
 class SocketShakeIn(ShakeIn):
     round_id = Id(required=True)
+
+
+class EnterStoreIn(In):
+    store_session_id = Id(required=True)
+
+
+class WatchCampaignIn(In):
+    campaign_id = Id(required=True)
 
 
 class PrizeOut(Schema):
@@ -93,7 +101,7 @@ class PrizeIn(In):
     coupon_template_id = Id(load_default=None, allow_none=True)
     product_id = Id(load_default=None, allow_none=True)
     per_round = Count(1, 100_000, required=True)
-    win_probability = fields.Float(required=True, validate=validate.Range(min=0, max=1, min_inclusive=False))
+    win_probability = StrictFloat(required=True, validate=validate.Range(min=0, max=1, min_inclusive=False))
 
 
 class CampaignIn(In):

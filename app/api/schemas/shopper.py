@@ -1,7 +1,7 @@
 """Shopper (mini-program) request and response bodies."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, pre_load, validate
 
 from app.api.schemas.base import Count, Id, In, Text
 from app.api.schemas.common import CompoundRef, CouponOut, CourierPublic, OrderOut
@@ -45,6 +45,11 @@ class CompoundQuery(In):
     q = Text(60, load_default=None)
     lat = fields.Float(load_default=None, validate=validate.Range(min=-90, max=90))
     lng = fields.Float(load_default=None, validate=validate.Range(min=-180, max=180))
+
+    @pre_load
+    def blank_means_absent(self, data, **kwargs):
+        """API.md spells the call `?q=&lat=&lng=`: an empty search box asks for everything."""
+        return {key: data[key] for key in data if not (isinstance(data[key], str) and not data[key].strip())}
 
 
 class CompoundHit(Schema):

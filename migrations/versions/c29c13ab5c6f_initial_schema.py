@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: bd1a19b5268e
+Revision ID: c29c13ab5c6f
 Revises: 
-Create Date: 2026-11-25 12:25:58.188992
+Create Date: 2026-11-25 12:32:29.592426
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import app.models.base
 
 
 # revision identifiers, used by Alembic.
-revision = 'bd1a19b5268e'
+revision = 'c29c13ab5c6f'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -270,6 +270,7 @@ def upgrade():
     sa.Column('discount_fen', sa.Integer(), nullable=False),
     sa.Column('total_fen', sa.Integer(), nullable=False),
     sa.Column('pickup_code', sa.String(length=12), nullable=False),
+    sa.Column('wrong_code_attempts', sa.Integer(), server_default='0', nullable=False),
     sa.Column('completed_at', app.models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('created_at', app.models.base.UTCDateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
     sa.CheckConstraint("status IN ('reserved', 'completed', 'cancelled')", name=op.f('ck_orders_status')),
