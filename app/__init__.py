@@ -10,7 +10,7 @@ from app.api import IdConverter, register_api
 from app.api.errors import XiaogeApi, register_error_handlers
 from app.cli import register_commands
 from app.database import configure_sqlite
-from app.extensions import db, migrate
+from app.extensions import db, limiter, migrate
 from app.realtime import init_socketio, register_namespaces, start_round_sweeper_on_first_request
 from app.services.wiring import wire_services
 from app.web import bp as web_bp
@@ -66,6 +66,7 @@ def register_extensions(app: Flask) -> None:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         settings.INSTANCE_DIR.mkdir(exist_ok=True)
     db.init_app(app)
+    limiter.init_app(app)
     with app.app_context():
         configure_sqlite(db.engine)
     migrate.init_app(app, db, directory=str(settings.INSTANCE_DIR.parent / "migrations"),

@@ -41,6 +41,10 @@ def from_environment() -> dict:
         "COURIER_TOKEN_TTL": env("COURIER_TOKEN_TTL", 24 * 3600, int),
         "STAFF_TOKEN_TTL": env("STAFF_TOKEN_TTL", 12 * 3600, int),
         "XIAOGE_DEMO": env("XIAOGE_DEMO", False, bool),
+        # Request bodies are small JSON; anything bigger is refused before it is read.
+        "MAX_CONTENT_LENGTH": env("MAX_CONTENT_LENGTH", 1024 * 1024, int),
+        "RATELIMIT_STORAGE_URI": env("RATELIMIT_STORAGE_URI") or env("REDIS_URL") or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
         # None lets Flask-SocketIO pick (gevent under gunicorn -k gevent); tests use threading.
         "SOCKETIO_ASYNC_MODE": env("SOCKETIO_ASYNC_MODE"),
         # Engine.IO heartbeat in seconds; unset: app/realtime's defaults (25 s and 20 s), which

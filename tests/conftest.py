@@ -64,6 +64,8 @@ def app_config(url: str, wechat_base: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 30, "max_overflow": 30} if url.startswith("postgresql") else {},
         "REDIS_URL": None,
+        "RATELIMIT_ENABLED": False,  # tests sign in hundreds of times; test_rate_limits turns it on
+        "RATELIMIT_STORAGE_URI": "memory://",
         "WECHAT_API_BASE": wechat_base,
         "WECHAT_TIMEOUT_SECONDS": 2.0,
         "PUBLIC_URL": "http://shop.test",

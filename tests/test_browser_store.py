@@ -18,7 +18,7 @@ from app.extensions import db
 from app.models import utcnow
 from app.realtime import broadcast
 from app.services import rounds
-from tests.live_server import live_server  # noqa: F401  (the fixture)
+from tests.live_server import live_server_fixture  # noqa: F401  (the fixture `live_server`)
 
 pytestmark = pytest.mark.browser
 
@@ -48,7 +48,7 @@ def browser():
 
 
 @pytest.fixture
-def phone(browser, live_server):  # noqa: F811
+def phone(browser, live_server):
     """A 360x740 touch page on the live server; fails the test on any script error."""
     context = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=2,
                                   is_mobile=True, has_touch=True, locale="zh-CN")
@@ -57,7 +57,7 @@ def phone(browser, live_server):  # noqa: F811
     page.set_default_navigation_timeout(STEP_TIMEOUT_MS)
     problems: list[str] = []
     page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-    page.on("console", lambda message: console_problem(message) and problems.append(f"console: {message.text}"))
+    page.on("console", lambda note: console_problem(note) and problems.append(f"console: {note.text}"))
     try:
         yield page
         assert not problems, problems
@@ -75,10 +75,13 @@ def settle() -> None:
     db.session.commit()
 
 
+HTTP_ERROR_NOTE = "Failed to load resource: the server responded"
+
+
 def console_problem(message) -> bool:
     """A console error, except chromium's note of an HTTP error answer (422 compound_required
     is how the store learns to offer the chooser)."""
-    return message.type == "error" and not message.text.startswith("Failed to load resource: the server responded")
+    return message.type == "error" and not message.text.startswith(HTTP_ERROR_NOTE)
 
 
 def screenshot(page, path: str, full_page: bool = False) -> None:
@@ -141,7 +144,7 @@ def sign_in_and_choose(page, server_url, world: StoreWorld, screenshots: bool = 
     expect(page.locator("#xiaoge-store")).to_have_attribute("data-realtime", "live")
 
 
-def test_shopper_opens_the_store_claims_a_coupon_and_shakes(app, live_server, make, phone,  # noqa: F811
+def test_shopper_opens_the_store_claims_a_coupon_and_shakes(app, live_server, make, phone,
                                                               world):
     from playwright.sync_api import expect
 
@@ -186,7 +189,7 @@ def test_shopper_opens_the_store_claims_a_coupon_and_shakes(app, live_server, ma
     expect(phone.locator("#shake-panel")).to_be_hidden()
 
 
-def test_a_round_already_open_shows_the_shake_panel_on_load(app, live_server, make, phone,  # noqa: F811
+def test_a_round_already_open_shows_the_shake_panel_on_load(app, live_server, make, phone,
                                                            world):
     from playwright.sync_api import expect
 
@@ -201,7 +204,27 @@ def test_a_round_already_open_shows_the_shake_panel_on_load(app, live_server, ma
     expect(phone.locator("#shake-panel")).to_be_visible()
 
 
-def test_outside_demo_mode_the_page_only_offers_wechat(app, live_server, phone, world):  # noqa: F811
+def test_shaking_the_phone_shakes(app, live_server, make, phone, world):
+    from playwright.sync_api import expect
+
+    app.config["XIAOGE_DEMO"] = True
+    open_shake_round(make, world, "摇手机")
+    phone.context.grant_permissions(["accelerometer", "gyroscope"])
+    sign_in_and_choose(phone, live_server.url, world)
+    expect(phone.locator("#shake-panel")).to_be_visible()
+    enable = phone.locator("#shake-motion")
+    if enable.is_visible():  # chromium, like iOS, asks first (DeviceMotionEvent.requestPermission)
+        enable.click()
+        expect(enable).to_be_hidden()
+    expect(phone.locator("#shake-left")).to_contain_text("还能摇 3 次")
+    phone.evaluate("""() => window.dispatchEvent(new DeviceMotionEvent("devicemotion", {
+        acceleration: {x: 18, y: 9, z: 4}, accelerationIncludingGravity: {x: 18, y: 19, z: 4},
+        interval: 16}))""")
+    expect(phone.locator("#shake-result")).to_contain_text("中奖啦! You won!")
+    expect(phone.locator("#shake-left")).to_contain_text("还能摇 2 次")
+
+
+def test_outside_demo_mode_the_page_only_offers_wechat(app, live_server, phone, world):
     from playwright.sync_api import expect
 
     app.config["XIAOGE_DEMO"] = False
@@ -213,7 +236,7 @@ def test_outside_demo_mode_the_page_only_offers_wechat(app, live_server, phone, 
     expect(phone.locator("#shake-panel")).to_be_hidden()
 
 
-def test_claim_refusals_are_shown_in_chinese_and_english(app, live_server, make, phone, world):  # noqa: F811
+def test_claim_refusals_are_shown_in_chinese_and_english(app, live_server, make, phone, world):
     from playwright.sync_api import expect
 
     app.config["XIAOGE_DEMO"] = True

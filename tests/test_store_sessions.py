@@ -215,6 +215,21 @@ def test_default_address_without_a_compound_still_requires_a_choice(client, make
     assert_compound_required(open_session(client, headers, courier), route)
 
 
+def test_a_compound_off_the_couriers_route_requires_a_choice_from_the_route(client, make):
+    route, elsewhere = [make.compound()], make.compound()
+    courier = make.courier(compounds_=route)
+    _, headers = make.shopper()
+    assert_compound_required(open_session(client, headers, courier, elsewhere), route)
+
+
+def test_a_home_off_the_couriers_route_requires_a_choice_from_the_route(client, make):
+    route, elsewhere = [make.compound()], make.compound()
+    courier = make.courier(compounds_=route)
+    _, headers = make.shopper(home=elsewhere)
+    assert_compound_required(open_session(client, headers, courier), route)
+    assert db.session.query(StoreSession).count() == 0
+
+
 def test_unknown_courier_code_is_unknown_courier(client, make):
     _, headers = make.shopper(home=make.compound())
     answer = client.post(SESSIONS, json={"courier_code": "no-such-courier"}, headers=headers)

@@ -7,6 +7,7 @@ import pytest
 
 from tests.factories import bearer
 
+STORE_SCRIPTS = ["xiaoge.js", "storefront.js", "shake.js", "store.js"]  # in load order
 URL_RE = re.compile(r"""(?:https?:)?//([^/\s"'<>?#]+)""", re.IGNORECASE)
 
 
@@ -80,8 +81,8 @@ def test_page_loads_the_vendored_socket_client_and_the_store_script(app, client,
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert '<script src="/vendor/socket.io.min.js" defer></script>' in html
-    assert '<script src="/web-static/store.js" defer></script>' in html
-    assert html.index("/vendor/socket.io.min.js") < html.index("/web-static/store.js")
+    scripts = re.findall(r'<script src="([^"]+)" defer></script>', html)
+    assert scripts == ["/vendor/socket.io.min.js"] + [f"/web-static/{name}" for name in STORE_SCRIPTS]
     assert not URL_RE.findall(html.replace("http://shop.test/", "")), URL_RE.findall(html)
     assert "<script>" not in html  # no inline scripts: the CSP allows only 'self'
     assert "script-src 'self'" in page.headers["Content-Security-Policy"]
@@ -97,17 +98,31 @@ def test_route_chips_carry_compound_ids_for_the_chooser(client, make):
     assert f'<li data-compound-id="{second.id}">{second.name}</li>' in html
 
 
-def test_store_script_is_served_and_self_contained(client):
-    script = client.get("/web-static/store.js")
-    assert script.status_code == 200
+def served_script(client, name: str) -> str:
+    script = client.get(f"/web-static/{name}")
+    assert script.status_code == 200, name
     assert script.mimetype in ("text/javascript", "application/javascript")
     source = script.get_data(as_text=True)
     script.close()
-    assert 'io("/shopper", {transports: ["websocket"], auth: {token: state.token}})' in source
-    for event in ("enter_store", "shake_open", "shake_closed", "van_arrived", '"live"', '"shake"'):
-        assert event in source
-    assert "innerHTML" not in source  # API data reaches the page as text only
+    return source
+
+
+@pytest.mark.parametrize("name", STORE_SCRIPTS)
+def test_store_scripts_are_served_and_self_contained(client, name):
+    source = served_script(client, name)
+    assert "innerHTML" not in source and "insertAdjacentHTML" not in source  # API data as text only
+    assert "eval(" not in source
     assert not URL_RE.findall(source), URL_RE.findall(source)
+    assert source.rstrip().endswith("})(window.Xiaoge = window.Xiaoge || {});")
+
+
+def test_store_script_speaks_the_shopper_namespace(client):
+    page, shake = served_script(client, "store.js"), served_script(client, "shake.js")
+    assert 'io("/shopper", {transports: ["websocket"], auth: {token: X.client.token}})' in page
+    for event in ("enter_store", "shake_open", "shake_closed", "van_arrived", '"live"'):
+        assert f'"{event.strip(chr(34))}"' in page, event
+    assert 'emit("shake", {round_id: roundId, shake_id: shakeId}' in shake
+    assert "/api/v1/shake-rounds/" in shake  # the REST fallback, same shake_id
 
 
 def test_vendored_socket_client_is_served(client):

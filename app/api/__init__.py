@@ -2,8 +2,6 @@
 from flask_smorest import Api
 from werkzeug.routing import IntegerConverter
 
-from app.api.schemas.base import MAX_ID
-
 from app.api import (
     console,
     console_campaigns,
@@ -15,6 +13,7 @@ from app.api import (
     shopper_shakes,
     shopper_store,
 )
+from app.api.schemas.base import MAX_ID
 
 
 class IdConverter(IntegerConverter):

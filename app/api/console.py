@@ -5,20 +5,23 @@ coupons (and campaigns); admin may do everything, staff accounts included.
 """
 from __future__ import annotations
 
-from flask import current_app, send_file
-from flask_smorest import Blueprint
 from io import BytesIO
 
+from flask import current_app, send_file
+from flask_smorest import Blueprint
+
 from app.api.auth import auth_required, token_service
+from app.api.rate_limits import limit_sign_in
 from app.api.schemas import console as s
 from app.api.schemas.common import PNG_FILE
 from app.extensions import db
-from app.services import catalog, compounds, couriers, coupons, staff
+from app.services import catalog, compounds, coupons, couriers, staff
 
 blp = Blueprint("console", __name__, url_prefix="/api/v1/console", description="Staff console")
 
 
 @blp.post("/auth")
+@limit_sign_in("username")
 @blp.arguments(s.StaffSignIn)
 @blp.response(200, s.StaffSignedIn)
 def sign_in(body):

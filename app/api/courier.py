@@ -8,6 +8,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from app.api.auth import auth_required, principal, token_service
+from app.api.rate_limits import limit_sign_in
 from app.api.schemas.base import In, Secret, Text
 from app.api.schemas.common import PNG_FILE, CourierEnvelope, CourierOut
 from app.extensions import db
@@ -28,6 +29,7 @@ class CourierSignedIn(Schema):
 
 
 @blp.post("/auth")
+@limit_sign_in("employee_no")
 @blp.arguments(CourierSignIn)
 @blp.response(200, CourierSignedIn)
 def sign_in(body):

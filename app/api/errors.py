@@ -48,8 +48,10 @@ def flatten_messages(messages, prefix: str = "") -> dict[str, str]:
     flat: dict[str, str] = {}
     if isinstance(messages, dict):
         for key, value in messages.items():
-            name = "body" if key == "_schema" else str(key)
-            flat.update(flatten_messages(value, f"{prefix}.{name}" if prefix else name))
+            if key == "_schema":  # the value as a whole: the field itself, or the body
+                flat.update(flatten_messages(value, prefix or "body"))
+                continue
+            flat.update(flatten_messages(value, f"{prefix}.{key}" if prefix else str(key)))
     elif isinstance(messages, list) and messages and all(isinstance(m, str) for m in messages):
         flat[prefix or "body"] = " ".join(messages)
     elif isinstance(messages, list):

@@ -4,10 +4,11 @@ from __future__ import annotations
 from flask import jsonify
 from flask_smorest import Blueprint
 
+from app.api import actions
 from app.api.auth import auth_required, principal
 from app.api.schemas import shopper as s
 from app.extensions import db
-from app.models import utcnow
+from app.models import Order, utcnow
 from app.services import idempotency, orders, store
 
 blp = Blueprint("shopper_orders", __name__, url_prefix="/api/v1", description="Orders")
@@ -27,10 +28,11 @@ def place_order(headers, body):
         order = orders.place_order(db.session, store_session, body["items"], utcnow(), body["coupon_id"])
         return 201, s.OrderEnvelope().dump({"order": order})
 
-    status, answer, _ = idempotency.answer_once(db.session, "order", shopper_id,
-                                                headers["idempotency_key"], produce)
+    answer = idempotency.answer_once(db.session, "order", shopper_id, headers["idempotency_key"], produce)
+    if answer.status == 201:  # a fresh order: the courier's pick list hears of it
+        actions.announce_pickup(db.session.get(Order, answer.body["order"]["id"]))
     # Already serialised (a replay may be an error body): bypass the response schema.
-    return jsonify(answer), status
+    return jsonify(answer.body), answer.status
 
 
 @blp.get("/me/orders")

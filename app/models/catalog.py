@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Base, Timestamp, BigId, created_at, fen, intpk, str120, str500
+from app.models.base import Base, BigId, Timestamp, created_at, fen, intpk, str120, str500
 from app.models.compound import Compound
 
 DEAL_KINDS = ("compound", "staff", "clearance")

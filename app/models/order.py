@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Base, Timestamp, BigId, created_at, fen, intpk
+from app.models.base import Base, BigId, Timestamp, created_at, fen, intpk
 from app.models.catalog import Product
 from app.models.compound import Compound
 from app.models.shopper import Shopper

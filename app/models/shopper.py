@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Base, Timestamp, BigId, created_at, intpk, str500
+from app.models.base import Base, BigId, Timestamp, created_at, intpk, str500
 from app.models.compound import Compound
 from app.models.courier import Courier
 

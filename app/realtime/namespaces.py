@@ -5,6 +5,8 @@ as `{"error": {...}}`, API.md's shape.
 """
 from __future__ import annotations
 
+import logging
+
 from flask import current_app, session
 from flask_socketio import ConnectionRefusedError, Namespace, join_room, leave_room
 
@@ -17,6 +19,8 @@ from app.realtime.rooms import campaign_room, compound_room, courier_room
 from app.services import live, residence, store
 from app.services.errors import Forbidden, ServiceError
 from app.services.idempotency import error_body
+
+log = logging.getLogger(__name__)
 
 
 def principal_from_auth(auth, audience: str):
@@ -38,12 +42,17 @@ def ensure_round_sweeper() -> None:
 
 
 def acked(run):
-    """Run a handler body; a refusal becomes the ack's error body (never a dropped ack)."""
+    """Run a handler body; a refusal, or a failure of ours, becomes the ack's error body,
+    so a client waiting for its ack is never left waiting."""
     try:
         return run()
     except ServiceError as refusal:
         db.session.rollback()
         return error_body(refusal)
+    except Exception:
+        db.session.rollback()
+        log.exception("socket handler failed")
+        return {"error": {"code": "internal_error", "message": "Something went wrong on our side."}}
 
 
 class ShopperNamespace(Namespace):
@@ -55,7 +64,7 @@ class ShopperNamespace(Namespace):
         if compound_id is not None:
             join_room(compound_room(compound_id))
 
-    def on_enter_store(self, data=None):
+    def on_enter_store(self, data=None, *_ignored):
         """Sent by a shopper opening a store; joins its compound's room; the room hears `live`."""
         def run():
             body = actions.load(EnterStoreIn, data)
@@ -71,7 +80,7 @@ class ShopperNamespace(Namespace):
                     "buying": counts.buying}
         return acked(run)
 
-    def on_leave_store(self, data=None):
+    def on_leave_store(self, data=None, *_ignored):
         """Sent by a shopper leaving the store; they stop hearing that compound (unless it is home)."""
         compound_id = session.pop("store_compound_id", None)
         home = residence.home_compound_id(db.session, session["shopper_id"])
@@ -79,7 +88,7 @@ class ShopperNamespace(Namespace):
             leave_room(compound_room(compound_id))
         return {"ok": True}
 
-    def on_shake(self, data=None):
+    def on_shake(self, data=None, *_ignored):
         """Sent by a shaking shopper; acked with the same body as the REST shake."""
         def run():
             body = actions.load(SocketShakeIn, data)
@@ -94,7 +103,7 @@ class CourierNamespace(Namespace):
         session["courier_id"] = principal.subject_id
         join_room(courier_room(principal.subject_id))
 
-    def on_arrived(self, data=None):
+    def on_arrived(self, data=None, *_ignored):
         """Sent by the handheld on "arrived"; acked with the REST answer's body and status."""
         def run():
             answer = actions.arrive(session["courier_id"], actions.load(ArrivalIn, data))
@@ -108,7 +117,7 @@ class ConsoleNamespace(Namespace):
         principal = principal_from_auth(auth, "staff")
         session["staff_id"], session["staff_role"] = principal.subject_id, principal.role
 
-    def on_watch_campaign(self, data=None):
+    def on_watch_campaign(self, data=None, *_ignored):
         """Sent by a console dashboard; it then hears that campaign's rounds and `campaign_stats`."""
         def run():
             if session["staff_role"] not in ("admin", "marketing"):

@@ -13,9 +13,9 @@ built-in font is used and the fixed Chinese labels fall back to English.
 from __future__ import annotations
 
 import functools
+import io
 import logging
 import os
-import io
 import shutil
 import subprocess
 import zlib

@@ -20,7 +20,8 @@ def open_store_session(session: Session, shopper_id: int, courier_code: str,
                        compound_id: int | None = None) -> StoreSession:
     """Enter a courier's store, in the explicit compound, else the shopper's home compound.
 
-    Without either, the shopper must choose: CompoundRequired lists the courier's route.
+    The courier delivers only on their route, so a compound off it (or none at all) means
+    the shopper must choose: CompoundRequired lists the route.
     """
     courier = courier_by_code(session, courier_code)
     compound = pick_compound(session, courier, shopper_id, compound_id)
@@ -35,11 +36,18 @@ def pick_compound(session: Session, courier: Courier, shopper_id: int, compound_
         compound = session.get(Compound, compound_id)
         if compound is None:
             raise InvalidRequest({"compound_id": f"unknown compound id {compound_id}"})
+        if not courier.serves(compound.id):
+            raise CompoundRequired(f"{courier.name} does not deliver to {compound.name}; choose a compound "
+                                   "on the route.", candidates=route_candidates(courier))
         return compound
     home_id = home_compound_id(session, shopper_id)
-    if home_id is not None:
+    if home_id is not None and courier.serves(home_id):
         return session.get(Compound, home_id)
-    raise CompoundRequired(candidates=[{"id": c.id, "name": c.name} for c in courier.compounds])
+    raise CompoundRequired(candidates=route_candidates(courier))
+
+
+def route_candidates(courier: Courier) -> list[dict]:
+    return [{"id": c.id, "name": c.name} for c in courier.compounds]
 
 
 def get_store_session(session: Session, store_session_id: int, shopper_id: int) -> StoreSession:

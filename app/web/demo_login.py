@@ -17,8 +17,8 @@ from app.api.schemas.shopper import ShopperSignedIn
 from app.extensions import db
 from app.models import utcnow
 from app.services import shoppers
-from app.services.couriers import courier_by_code
 from app.services.courier_codes import MAX_CODE_LENGTH
+from app.services.couriers import courier_by_code
 from app.services.errors import UnknownCourier
 from app.services.wiring import wechat
 from wechat.errors import WeChatUnavailable

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
-
 # A binary image body, for the OpenAPI document (flask-smorest takes a dict schema as-is).
 PNG_FILE = {"type": "string", "format": "binary"}
 

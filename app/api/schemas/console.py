@@ -1,11 +1,12 @@
 """Console (staff) request and response bodies."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate, validates_schema, ValidationError
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app.api.schemas.base import Count, Fen, Id, Ids, In, Latitude, Longitude, Secret, Text, When, web_url
 from app.api.schemas.common import CompoundOut, CourierEnvelope, ProductOut  # noqa: F401
 from app.models import DEAL_KINDS, STAFF_ROLES
+
 
 class StaffSignIn(In):
     username = Text(60, required=True)

@@ -1,7 +1,7 @@
 """Bodies of arrivals, shakes and campaigns, shared by REST and Socket.IO handlers."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate, validates_schema, ValidationError
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app.api.schemas.base import Count, Id, Ids, In, Latitude, Longitude, StrictFloat, Text, When
 from app.models import utcnow
