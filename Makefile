@@ -5,11 +5,17 @@ PY := $(VENV)/bin/python
 
 .PHONY: demo test install clean system-packages
 
-# Debian packages: a Chinese font for badges. Best effort: without it badges fall back to
-# English labels, so a machine where we are not root still runs.
+# Debian packages: a Chinese font for the badges and Chromium for the browser tests
+# (Playwright drives Debian's chromium; never `playwright install`). Best effort: without
+# root the font falls back to English labels and the browser tests skip.
 system-packages:
-	-@fc-list :lang=zh | grep -q . || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
-	  (apt-get update -qq && apt-get install -y -qq fonts-wqy-microhei) >/dev/null; } || true
+	-@missing=""; \
+	fc-list :lang=zh | grep -q . || missing="$$missing fonts-wqy-microhei"; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing Debian packages:$$missing"; \
+	  apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi; true
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
