@@ -11,6 +11,7 @@ from app.api.errors import XiaogeApi, register_error_handlers
 from app.cli import register_commands
 from app.database import configure_sqlite
 from app.extensions import db, limiter, migrate
+from app.handheld_web import bp as handheld_web_bp
 from app.realtime import init_socketio, register_namespaces, start_round_sweeper_on_first_request
 from app.services.wiring import wire_services
 from app.web import bp as web_bp
@@ -80,3 +81,4 @@ def register_blueprints(app: Flask) -> None:
     register_api(app.extensions["xiaoge.api"])
     app.register_blueprint(web_bp)
     app.register_blueprint(vendor_bp)
+    app.register_blueprint(handheld_web_bp)

@@ -47,6 +47,8 @@ def from_environment() -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         # None lets Flask-SocketIO pick (gevent under gunicorn -k gevent); tests use threading.
         "SOCKETIO_ASYNC_MODE": env("SOCKETIO_ASYNC_MODE"),
+        # The Redis pub/sub channel broadcasts travel on; deployments sharing a Redis differ here.
+        "SOCKETIO_CHANNEL": env("SOCKETIO_CHANNEL", "xiaoge-socketio"),
         # Engine.IO heartbeat in seconds; unset: app/realtime's defaults (25 s and 20 s), which
         # keep an idle mini-program socket inside WeChat's ~60 s idle cut.
         "SOCKETIO_PING_INTERVAL": env("SOCKETIO_PING_INTERVAL", None, float),

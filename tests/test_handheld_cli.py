@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from app.models import Arrival, Order, ShakeRound
 from app.services import campaigns, catalog, compounds, couriers
-from tests.handheld_server import ROOT, Seeded, World, start_world
+from tests.real_server import ROOT, Seeded, World, start_world
 
 PASSWORD = "van-key-1"
 

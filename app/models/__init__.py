@@ -1,4 +1,5 @@
 """All models, imported here so Alembic and the app see one metadata."""
+from app.models.audit import AuditEntry
 from app.models.base import Base, utcnow
 from app.models.campaign import Campaign, CampaignPrize
 from app.models.catalog import DEAL_KINDS, Deal, Product
@@ -11,7 +12,7 @@ from app.models.shopper import Address, Shopper, StoreSession
 from app.models.staff import STAFF_ROLES, Staff
 
 __all__ = [
-    "Address", "Arrival", "Base", "Campaign", "CampaignPrize", "Compound", "Coupon", "CouponTemplate", "Courier", "DEAL_KINDS",
+    "Address", "Arrival", "AuditEntry", "Base", "Campaign", "CampaignPrize", "Compound", "Coupon", "CouponTemplate", "Courier", "DEAL_KINDS",
     "Deal", "IdempotentAnswer", "Order", "OrderItem", "Product", "RoundPrize", "RoundShopper",
     "STAFF_ROLES", "Shake", "ShakeRound", "Shopper", "Staff", "StoreSession", "utcnow",
 ]

@@ -18,6 +18,7 @@ def init_socketio(app: Flask) -> None:
     socketio.init_app(
         app,
         message_queue=app.config.get("REDIS_URL"),
+        channel=app.config.get("SOCKETIO_CHANNEL", "xiaoge-socketio"),
         async_mode=app.config.get("SOCKETIO_ASYNC_MODE"),
         transports=["websocket"],
         cors_allowed_origins="*",

@@ -198,23 +198,29 @@
   function flush() {
     if (state.flushing) { state.flushAgain = true; return state.flushing; }
     clearTimeout(state.retryTimer);
-    state.flushing = reloadTaps().then(function () {
-      var queued = myQueued();
-      if (!state.token || !queued.length || !navigator.onLine) return false;
-      return queued.reduce(function (chain, tap) {
-        return chain.then(function (ok) { return ok && state.token ? deliver(tap) : false; });
-      }, Promise.resolve(true));
-    }).then(function (allAnswered) {
-      state.failures = allAnswered === false && navigator.onLine ? state.failures + 1 : 0;
+    state.flushing = reloadTaps().then(deliverQueued).then(function (outcome) {
+      if (outcome === "failed") state.failures += 1;
+      else if (outcome === "done") state.failures = 0;
     }).catch(function (error) {
       state.failures += 1;
       console.warn("outbox:", error);
-    }).then(reloadTaps).then(function () {
+    }).then(function () {
+      return reloadTaps().catch(function () { /* shown on the next change */ });
+    }).then(function () {
       state.flushing = null;
       if (state.flushAgain) { state.flushAgain = false; return flush(); }
       scheduleRetry();
     });
     return state.flushing;
+  }
+
+  /** "idle" (nothing to do, offline or signed out), "done" (all answered) or "failed". */
+  function deliverQueued() {
+    var queued = myQueued();
+    if (!state.token || !queued.length || !navigator.onLine) return "idle";
+    return queued.reduce(function (chain, tap) {
+      return chain.then(function (answered) { return answered && state.token ? deliver(tap) : false; });
+    }, Promise.resolve(true)).then(function (answered) { return answered ? "done" : "failed"; });
   }
 
   /** Exponential backoff with "equal jitter", so vans back in coverage do not retry in step. */
@@ -518,6 +524,8 @@
     var body = document.body;
     var ready = function () { if (navigator.serviceWorker.controller) body.dataset.offlineReady = "yes"; };
     navigator.serviceWorker.addEventListener("controllerchange", ready);
+    ready();
+    if (!navigator.onLine) return;  // the installed worker serves; its update check can wait
     navigator.serviceWorker.register(body.dataset.worker, {scope: body.dataset.scope}).then(ready, function (e) {
       console.warn("no offline reload:", e);  // plain http off localhost has no service worker
     });
@@ -535,7 +543,7 @@
     reloadTaps().catch(function (error) { console.warn("outbox:", error); }).then(function () {
       if (token && courier) {
         start(token, courier);
-        api("GET", "/courier/me").then(function (answer) {  // today's route may have changed
+        if (navigator.onLine) api("GET", "/courier/me").then(function (answer) {  // today's route may have changed
           if (answer.status === 401) return expire();
           if (answer.status !== 200 || !state.token) return;
           state.courier = answer.body.courier;

@@ -1,4 +1,4 @@
-"""The real server for handheld tests: a migrated SQLite file and gunicorn in a subprocess.
+"""The real server for end-to-end tests: gunicorn -k gevent in a subprocess, as in production.
 
 The server is started, killed (SIGKILL to its whole process group: master and worker)
 and restarted on the same port, so the handheld's saved server URL stays valid. Every
@@ -55,10 +55,10 @@ def server_env(database_url: str, wechat_base: str) -> dict:
 
 
 class Server:
-    """`gunicorn -k gevent -w 1` serving wsgi:app on a fixed port."""
+    """`gunicorn -k gevent -w N` serving wsgi:app on a fixed port."""
 
-    def __init__(self, env: dict, port: int, log_path: Path):
-        self.env, self.port, self.log_path = env, port, log_path
+    def __init__(self, env: dict, port: int, log_path: Path, workers: int = 1):
+        self.env, self.port, self.log_path, self.workers = env, port, log_path, workers
         self.process: subprocess.Popen | None = None
 
     @property
@@ -75,7 +75,7 @@ class Server:
             return
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
-                [str(BIN / "gunicorn"), "-k", "gevent", "-w", "1", "-b", f"{HOST}:{self.port}",
+                [str(BIN / "gunicorn"), "-k", "gevent", "-w", str(self.workers), "-b", f"{HOST}:{self.port}",
                  "--no-control-socket", "--graceful-timeout", "3", "wsgi:app"],
                 cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + START_TIMEOUT

@@ -1,0 +1,242 @@
+"""The courier web app in a real browser: Debian's chromium through Playwright, 360 px wide.
+
+The app is served for real (HTTP and WebSocket, tests/live_server.py). The courier signs in,
+taps "arrived" with the network cut, reloads the page (the service worker serves the shell,
+IndexedDB still holds the tap), gets the network back and sees the round open; the pick list
+hears a won item live and a handover checks the pickup code.
+Never `playwright install`: the browser is the system's /usr/bin/chromium.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Arrival, Order, ShakeRound
+from tests.live_server import live_server_fixture  # noqa: F401  (the fixture `live_server`)
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = os.environ.get("XIAOGE_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+STEP_TIMEOUT_MS = 10_000
+SCREENSHOT = Path(__file__).resolve().parents[1] / "docs" / "handheld-360.png"
+# Chromium's own notes of a request the emulated network cut, and of the page's backed-off
+# retries: expected while offline, not script errors.
+OFFLINE_NOTES = ("Failed to load resource: net::ERR_INTERNET_DISCONNECTED",)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    sync_api.expect.set_options(timeout=STEP_TIMEOUT_MS)
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
+                                              headless=True, timeout=30_000)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def handheld(browser, live_server):  # noqa: F811
+    """A 360x740 touch page on the live server; fails the test on any script error."""
+    context = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=2,
+                                  is_mobile=True, has_touch=True, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(STEP_TIMEOUT_MS)
+    page.set_default_navigation_timeout(STEP_TIMEOUT_MS)
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    page.on("console", lambda message: console_problem(message) and problems.append(f"console: {message.text}"))
+    try:
+        yield page
+        assert not problems, problems
+        assert not live_server.errors, live_server.errors
+    finally:
+        context.close()
+
+
+def console_problem(message) -> bool:
+    """A console error, except chromium's note of an HTTP error answer (a wrong code is a 409)
+    or of a request the emulated offline network cut."""
+    if message.type != "error":
+        return False
+    return not message.text.startswith(("Failed to load resource: the server responded",) + OFFLINE_NOTES)
+
+
+def settle() -> None:
+    """End the test thread's transaction before the browser needs the database (SQLite
+    transactions begin IMMEDIATE: an open one would hold the live server's requests)."""
+    db.session.commit()
+
+
+def count(model, **where) -> int:
+    query = select(func.count()).select_from(model)
+    for name, value in where.items():
+        query = query.where(getattr(model, name) == value)
+    answer = db.session.scalar(query)
+    settle()
+    return answer
+
+
+@dataclass
+class Route:
+    courier: object  # ORM objects, for the factories
+    home: object
+    employee_no: str  # plain values, safe to read without touching the database
+    courier_id: int
+    home_id: int
+    home_name: str
+    other_name: str
+
+
+def route_with_campaign(make, prizes=None) -> Route:
+    home, other = make.compound(name="阳光花园"), make.compound(name="翠湖苑")
+    courier = make.courier([home, other], name="王小哥")
+    make.campaign([home], prizes=prizes, title="到车摇一摇")
+    built = Route(courier, home, courier.employee_no, courier.id, home.id, home.name, other.name)
+    settle()
+    return built
+
+
+def sign_in(page, server_url: str, route: Route) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(f"{server_url}/handheld/")
+    page.locator("#employee-no").fill(route.employee_no)
+    page.locator("#password").fill("courier-pass")
+    page.get_by_role("button", name="登录 Sign in").click()
+    expect(page.locator("#courier-name")).to_have_text("王小哥")
+    expect(page.locator("#net")).to_have_attribute("data-state", "online")
+    page.locator("#route").get_by_role("button", name=route.home_name).click()
+    expect(page.locator("#compound-name")).to_have_text(route.home_name)
+
+
+def latest_tap(page):
+    return page.locator("#taps li").first
+
+
+def screenshot(page, path: Path) -> None:
+    # Written here, not with screenshot(path=...): Playwright writes files from an asyncio
+    # executor thread, which would outlive the live server and fail its thread check.
+    path.parent.mkdir(exist_ok=True)
+    path.write_bytes(page.screenshot(full_page=True))
+
+
+def test_arrived_tapped_offline_survives_a_reload_and_opens_the_round_once_back_online(
+        live_server, make, handheld):  # noqa: F811
+    from playwright.sync_api import expect
+
+    route = route_with_campaign(make)
+    sign_in(handheld, live_server.url, route)
+    # The service worker holds the shell before the network goes: that is what reloads offline.
+    expect(handheld.locator("body")).to_have_attribute("data-offline-ready", "yes")
+
+    handheld.context.set_offline(True)
+    expect(handheld.locator("#net")).to_have_attribute("data-state", "offline")
+    tapped_after = datetime.now(timezone.utc)
+    handheld.get_by_role("button", name="到了 Arrived").click()
+    tap = latest_tap(handheld)
+    expect(tap).to_have_attribute("data-status", "queued")
+    expect(tap).to_contain_text("排队中 queued")
+    expect(handheld.locator("#queued")).to_have_text("排队 1 queued")
+    event_id = tap.get_attribute("data-event-id")
+
+    handheld.reload()  # still offline: the service worker serves the page, IndexedDB the tap
+    tap = latest_tap(handheld)
+    expect(tap).to_have_attribute("data-event-id", event_id)
+    expect(tap).to_have_attribute("data-status", "queued")
+    expect(handheld.locator("#queued")).to_have_text("排队 1 queued")
+    expect(handheld.locator("#net")).to_have_attribute("data-state", "offline")
+    assert count(Arrival, courier_id=route.courier_id) == 0
+    restored_at = datetime.now(timezone.utc)
+
+    handheld.context.set_offline(False)
+    expect(tap).to_have_attribute("data-status", "sent")
+    expect(tap).to_contain_text("已送达 sent")
+    expect(tap).to_contain_text("摇一摇已开 1 shake round open until")
+    expect(handheld.locator("#queued")).to_have_text("排队 0 queued")
+    expect(handheld.locator("#net")).to_have_attribute("data-state", "online")
+
+    arrivals = db.session.scalars(select(Arrival).where(Arrival.courier_id == route.courier_id)).all()
+    assert [(a.event_id, a.compound_id) for a in arrivals] == [(event_id, route.home_id)]
+    assert tapped_after <= arrivals[0].occurred_at <= restored_at  # the tap's time, not the delivery's
+    settle()
+    assert count(ShakeRound, compound_id=route.home_id) == 1
+
+    handheld.reload()  # a delivered tap stays delivered; nothing is sent twice
+    expect(latest_tap(handheld)).to_have_attribute("data-status", "sent")
+    expect(handheld.locator("#net")).to_have_attribute("data-state", "online")
+    assert count(Arrival, courier_id=route.courier_id) == 1
+
+
+def test_pick_list_updates_live_and_handover_checks_the_pickup_code(live_server, make, handheld):  # noqa: F811
+    from playwright.sync_api import expect
+
+    water = make.product(name="农夫山泉 550ml×24")
+    route = route_with_campaign(make, prizes=[{"kind": "item", "product_id": water.id, "per_round": 5,
+                                               "win_probability": 1.0}])
+    sign_in(handheld, live_server.url, route)
+    expect(handheld.locator("#pick-note")).to_have_text("暂无待取货 Nothing to hand over here")
+
+    handheld.get_by_role("button", name="到了 Arrived").click()
+    expect(latest_tap(handheld)).to_contain_text("摇一摇已开 1 shake round open until")
+    round_id = db.session.scalar(select(ShakeRound.id).where(ShakeRound.compound_id == route.home_id))
+    _, shopper = make.shopper(home=route.home)
+    won = make.shake(round_id, shopper).get_json()
+    settle()
+    assert won["result"] == "win", won
+    order_id, code = won["prize"]["order"]["id"], won["prize"]["order"]["pickup_code"]
+
+    card = handheld.locator(f'#picks li[data-order-id="{order_id}"]')  # pushed, not polled
+    expect(card).to_contain_text("农夫山泉 550ml×24 ×1")
+    expect(card).to_contain_text("摇中 won")
+    expect(handheld.locator("#pick-count")).to_have_text("1")
+    expect(handheld.locator("#route").get_by_role("button", name=route.home_name)).to_contain_text("1 待取")
+    expect(card.locator("input.code")).to_have_attribute("inputmode", "numeric")
+    handheld.evaluate("window.scrollTo(0, 0)")
+    screenshot(handheld, SCREENSHOT)
+
+    wrong = "000000" if code != "000000" else "111111"
+    card.locator("input.code").fill(wrong)
+    card.get_by_role("button", name="交货 Hand over").click()
+    expect(card.locator(".message")).to_have_text("取货码错误 Wrong code · 还可试 4 次 4 tries left")
+    assert db.session.get(Order, order_id).status == "reserved"
+    settle()
+
+    card.locator("input.code").fill(code)
+    card.get_by_role("button", name="交货 Hand over").click()
+    expect(card.locator(".message")).to_contain_text("已交货 Handed over")
+    expect(handheld.locator("#route").get_by_role("button", name=route.home_name)).not_to_contain_text("待取")
+    db.session.expire_all()
+    assert db.session.get(Order, order_id).status == "completed"
+    settle()
+
+
+def test_wrong_password_is_refused_and_logout_returns_to_sign_in(live_server, make, handheld):  # noqa: F811
+    from playwright.sync_api import expect
+
+    route = route_with_campaign(make)
+    handheld.goto(f"{live_server.url}/handheld/")
+    handheld.locator("#employee-no").fill(route.employee_no)
+    handheld.locator("#password").fill("not-the-password")
+    handheld.get_by_role("button", name="登录 Sign in").click()
+    expect(handheld.locator("#login-message")).to_have_text("工号或密码错误 Wrong employee no. or password")
+
+    sign_in(handheld, live_server.url, route)
+    expect(handheld.locator("#route .stop")).to_have_count(2)
+    handheld.reload()  # the sign-in is kept on the device
+    expect(handheld.locator("#courier-name")).to_have_text("王小哥")
+    handheld.get_by_role("button", name="退出 Log out").click()
+    expect(handheld.locator("#login-view")).to_be_visible()
+    expect(handheld.locator("#employee-no")).to_have_value(route.employee_no)
+    assert handheld.evaluate("localStorage.getItem('xiaoge.handheld.token')") is None
