@@ -4,6 +4,7 @@ from __future__ import annotations
 import secrets
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import config as settings
 from app.api import IdConverter, register_api
@@ -34,7 +35,15 @@ def create_app(config: dict | None = None) -> Flask:
     start_round_sweeper_on_first_request(app)
     register_error_handlers(app)
     register_commands(app)
+    trust_proxies(app)
     return app
+
+
+def trust_proxies(app: Flask) -> None:
+    """Believe X-Forwarded-For/-Proto from exactly PROXY_HOPS proxies (and nobody else)."""
+    hops = app.config.get("PROXY_HOPS", 0)
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
 def openapi_settings() -> dict:

@@ -45,6 +45,8 @@ def from_environment() -> dict:
         "MAX_CONTENT_LENGTH": env("MAX_CONTENT_LENGTH", 1024 * 1024, int),
         "RATELIMIT_STORAGE_URI": env("RATELIMIT_STORAGE_URI") or env("REDIS_URL") or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Proxies in front (nginx: 1) whose X-Forwarded-For / -Proto headers are trusted.
+        "PROXY_HOPS": env("PROXY_HOPS", 0, int),
         # None lets Flask-SocketIO pick (gevent under gunicorn -k gevent); tests use threading.
         "SOCKETIO_ASYNC_MODE": env("SOCKETIO_ASYNC_MODE"),
         # The Redis pub/sub channel broadcasts travel on; deployments sharing a Redis differ here.

@@ -9,6 +9,7 @@ Never `playwright install`: the browser is the system's /usr/bin/chromium.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -203,8 +204,17 @@ def test_pick_list_updates_live_and_handover_checks_the_pickup_code(live_server,
     expect(handheld.locator("#pick-count")).to_have_text("1")
     expect(handheld.locator("#route").get_by_role("button", name=route.home_name)).to_contain_text("1 待取")
     expect(card.locator("input.code")).to_have_attribute("inputmode", "numeric")
+    expect(handheld.get_by_role("button", name="到了 Arrived")).to_be_enabled()  # after its anti-double-tap pause
+    assert handheld.evaluate("document.documentElement.scrollWidth") <= 360  # nothing sticks out sideways
     handheld.evaluate("window.scrollTo(0, 0)")
     screenshot(handheld, SCREENSHOT)
+
+    card.locator("input.code").fill("12")  # half typed when the next order comes in
+    store_order = make.placed_order(shopper, make.store_session(shopper, route.courier, route.home), [(water, 2)])
+    settle()
+    expect(handheld.locator(f'#picks li[data-order-id="{store_order["id"]}"]')).to_contain_text("农夫山泉 550ml×24 ×2")
+    expect(handheld.locator("#pick-count")).to_have_text("2")
+    expect(card.locator("input.code")).to_have_value("12")
 
     wrong = "000000" if code != "000000" else "111111"
     card.locator("input.code").fill(wrong)
@@ -216,7 +226,7 @@ def test_pick_list_updates_live_and_handover_checks_the_pickup_code(live_server,
     card.locator("input.code").fill(code)
     card.get_by_role("button", name="交货 Hand over").click()
     expect(card.locator(".message")).to_contain_text("已交货 Handed over")
-    expect(handheld.locator("#route").get_by_role("button", name=route.home_name)).not_to_contain_text("待取")
+    expect(handheld.locator("#route").get_by_role("button", name=route.home_name)).to_contain_text("1 待取")
     db.session.expire_all()
     assert db.session.get(Order, order_id).status == "completed"
     settle()
@@ -240,3 +250,54 @@ def test_wrong_password_is_refused_and_logout_returns_to_sign_in(live_server, ma
     expect(handheld.locator("#login-view")).to_be_visible()
     expect(handheld.locator("#employee-no")).to_have_value(route.employee_no)
     assert handheld.evaluate("localStorage.getItem('xiaoge.handheld.token')") is None
+
+
+def test_a_tap_the_server_refuses_leaves_the_queue_with_the_reason(live_server, make, handheld):  # noqa: F811
+    from playwright.sync_api import expect
+
+    route = route_with_campaign(make)
+    sign_in(handheld, live_server.url, route)
+    route.courier.compounds.remove(route.home)  # ops takes the compound off today's route meanwhile
+    settle()
+
+    handheld.get_by_role("button", name="到了 Arrived").click()
+    tap = latest_tap(handheld)
+    expect(tap).to_have_attribute("data-status", "refused")
+    expect(tap).to_contain_text("被拒 refused")
+    expect(tap).to_contain_text("不在你的路线 Not on your route")
+    expect(handheld.locator("#queued")).to_have_text("排队 0 queued")
+    assert count(ShakeRound, compound_id=route.home_id) == 0
+
+
+def test_a_busy_server_keeps_the_tap_queued_and_the_backoff_retry_delivers_it(live_server, make, handheld):  # noqa: F811
+    from playwright.sync_api import expect
+
+    route = route_with_campaign(make)
+    answers = []
+
+    def socket_down(ws):  # no socket at all: the tap must take the REST road, and retry it
+        ws.close()
+
+    def busy_once(request_route):
+        answers.append(request_route.request.post_data_json["event_id"])
+        if len(answers) == 1:
+            request_route.fulfill(status=503, json={"error": {"code": "unavailable", "message": "busy"}})
+        else:
+            request_route.continue_()
+
+    handheld.route_web_socket(re.compile(r"/socket\.io/"), socket_down)
+    handheld.route("**/api/v1/courier/arrivals", busy_once)
+    handheld.goto(f"{live_server.url}/handheld/")
+    handheld.locator("#employee-no").fill(route.employee_no)
+    handheld.locator("#password").fill("courier-pass")
+    handheld.get_by_role("button", name="登录 Sign in").click()
+    expect(handheld.locator("#net")).to_have_attribute("data-state", "connecting")
+
+    handheld.get_by_role("button", name="到了 Arrived").click()
+    tap = latest_tap(handheld)
+    expect(tap).to_contain_text("试了 1 tries: 服务器忙 Server busy (503)")
+    expect(tap).to_have_attribute("data-status", "queued")
+    expect(tap).to_have_attribute("data-status", "sent")  # the backoff timer's retry, 1-2 s later
+    expect(tap).to_contain_text("摇一摇已开 1 shake round open until")
+    assert len(answers) == 2 and answers[0] == answers[1]  # the same event_id both times
+    assert count(Arrival, courier_id=route.courier_id) == 1

@@ -88,7 +88,7 @@ def test_service_worker_caches_exactly_the_shell_and_every_shell_file_is_served(
         assert shell_answer.status_code == 200, path
 
 
-def test_service_worker_version_follows_the_shell_files(monkeypatch, client, tmp_path):
+def test_service_worker_version_follows_the_shell_files(monkeypatch, tmp_path):
     from app import handheld_web
 
     before = handheld_web.shell_version()

@@ -39,3 +39,17 @@ def test_the_limit_is_per_account_so_a_colleague_can_still_sign_in(limited_clien
                          json={"employee_no": employee_no, "password": "courier-pass"})
 
     assert answer.status_code == 200
+
+
+def test_behind_a_proxy_the_limit_keys_on_the_forwarded_client_address(app, database_url, sandbox):
+    proxied = create_app({**app_config(database_url, sandbox.url), "RATELIMIT_ENABLED": True, "PROXY_HOPS": 1})
+    client = proxied.test_client()
+
+    def sign_in(address):
+        return client.post("/api/v1/console/auth", json={"username": "admin", "password": "guess"},
+                           headers={"X-Forwarded-For": address}).status_code
+
+    assert [sign_in("203.0.113.7") for _ in range(11)][-1] == 429
+    assert sign_in("198.51.100.9") == 401  # another shopper behind the same nginx is not blocked
+    with proxied.app_context():
+        proxied.extensions["sqlalchemy"].engine.dispose()

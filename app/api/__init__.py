@@ -8,6 +8,7 @@ from app.api import (
     courier,
     courier_arrivals,
     courier_pickups,
+    health,
     shopper_account,
     shopper_orders,
     shopper_shakes,
@@ -26,5 +27,5 @@ class IdConverter(IntegerConverter):
 
 def register_api(api: Api) -> None:
     for module in (shopper_account, shopper_store, shopper_orders, shopper_shakes,
-                   courier, courier_arrivals, courier_pickups, console, console_campaigns):
+                   courier, courier_arrivals, courier_pickups, console, console_campaigns, health):
         api.register_blueprint(module.blp)

@@ -53,6 +53,7 @@ def announce_arrival(courier, outcome: arrivals.ArrivalOutcome) -> None:
         return
     broadcast.van_arrived(outcome.arrival, courier)
     for opened in outcome.opened:
+        broadcast.console_arrival(opened, outcome.arrival, courier)
         broadcast.shake_open(opened)
 
 

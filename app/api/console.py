@@ -10,12 +10,12 @@ from io import BytesIO
 from flask import current_app, send_file
 from flask_smorest import Blueprint
 
-from app.api.auth import auth_required, token_service
+from app.api.auth import auth_required, principal, token_service
 from app.api.rate_limits import limit_sign_in
 from app.api.schemas import console as s
 from app.api.schemas.common import PNG_FILE
 from app.extensions import db
-from app.services import catalog, compounds, coupons, couriers, staff
+from app.services import audited, compounds, couriers, staff
 
 blp = Blueprint("console", __name__, url_prefix="/api/v1/console", description="Staff console")
 
@@ -38,7 +38,7 @@ def sign_in(body):
 @blp.response(201, s.StaffEnvelope)
 def create_staff(body):
     """Create a staff account (admin only)."""
-    member = staff.create_staff(db.session, body["username"], body["password"], body["role"])
+    member = audited.create_staff(db.session, principal().subject_id, body)
     db.session.commit()
     return {"staff": member}
 
@@ -49,7 +49,7 @@ def create_staff(body):
 @blp.response(201, s.CompoundEnvelope)
 def create_compound(body):
     """Register a compound (小区) with its centre, radius and aliases."""
-    compound = compounds.create_compound(db.session, **body)
+    compound = audited.create_compound(db.session, principal().subject_id, body)
     db.session.commit()
     return {"compound": compound}
 
@@ -68,7 +68,7 @@ def list_compounds():
 @blp.response(201, s.CourierEnvelope)
 def create_courier(body):
     """Register a courier with the compounds on their route."""
-    courier = couriers.create_courier(db.session, **body)
+    courier = audited.create_courier(db.session, principal().subject_id, body)
     db.session.commit()
     return {"courier": courier}
 
@@ -79,7 +79,7 @@ def create_courier(body):
 def rotate_courier_code(courier_id):
     """Give the courier a new store code; the old badge stops working."""
     courier = couriers.get_courier(db.session, courier_id)
-    couriers.rotate_courier_code(courier)
+    audited.rotate_courier_code(db.session, principal().subject_id, courier)
     db.session.commit()
     return {"courier": courier}
 
@@ -101,7 +101,7 @@ def courier_badge(courier_id):
 @blp.response(201, s.ProductEnvelope)
 def create_product(body):
     """Add a product to the catalogue."""
-    product = catalog.create_product(db.session, **body)
+    product = audited.create_product(db.session, principal().subject_id, body)
     db.session.commit()
     return {"product": product}
 
@@ -112,7 +112,7 @@ def create_product(body):
 @blp.response(201, s.DealEnvelope)
 def create_deal(body):
     """Offer a product at a deal price in some compounds (compound, staff 内购, clearance)."""
-    deal = catalog.create_deal(db.session, **body)
+    deal = audited.create_deal(db.session, principal().subject_id, body)
     db.session.commit()
     return {"deal": deal}
 
@@ -123,6 +123,6 @@ def create_deal(body):
 @blp.response(201, s.CouponTemplateEnvelope)
 def create_coupon_template(body):
     """Offer a coupon to some compounds, with total stock and a per-shopper limit."""
-    template = coupons.create_coupon_template(db.session, **body)
+    template = audited.create_coupon_template(db.session, principal().subject_id, body)
     db.session.commit()
     return {"coupon_template": template}

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from app.api.auth import auth_required
+from app.api.auth import auth_required, principal
 from app.api.schemas import shake as s
+from app.api.schemas.campaign_edit import CampaignPatchIn
 from app.extensions import db
-from app.services import campaigns
+from app.services import audited, campaigns
 
 blp = Blueprint("console_campaigns", __name__, url_prefix="/api/v1/console", description="Shake campaigns")
 
@@ -17,7 +18,19 @@ blp = Blueprint("console_campaigns", __name__, url_prefix="/api/v1/console", des
 @blp.response(201, s.CampaignEnvelope)
 def create_campaign(body):
     """Schedule a shake campaign: compounds, dates, window, per-shopper limits, prize pool."""
-    campaign = campaigns.create_campaign(db.session, **body)
+    campaign = audited.create_campaign(db.session, principal().subject_id, body)
+    db.session.commit()
+    return {"campaign": campaign}
+
+
+@blp.patch("/campaigns/<int:campaign_id>")
+@auth_required("staff", "marketing")
+@blp.arguments(CampaignPatchIn)
+@blp.response(200, s.CampaignEnvelope)
+def edit(body, campaign_id):
+    """Change a campaign before it starts (409 `campaign_started` after); `prizes` replaces the pool."""
+    campaign = audited.update_campaign(db.session, principal().subject_id,
+                                       campaigns.get_campaign(db.session, campaign_id), body)
     db.session.commit()
     return {"campaign": campaign}
 
@@ -39,7 +52,8 @@ def resume(campaign_id):
 
 
 def set_paused(campaign_id: int, paused: bool) -> dict:
-    campaign = campaigns.set_paused(campaigns.get_campaign(db.session, campaign_id), paused)
+    campaign = audited.set_paused(db.session, principal().subject_id,
+                                  campaigns.get_campaign(db.session, campaign_id), paused)
     db.session.commit()
     return {"campaign": campaign}
 

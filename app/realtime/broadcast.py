@@ -23,6 +23,16 @@ def van_arrived(arrival: Arrival, courier: Courier) -> None:
     }, to=compound_room(arrival.compound_id), namespace="/shopper")
 
 
+def console_arrival(shake_round: ShakeRound, arrival: Arrival, courier: Courier) -> None:
+    """Consoles watching the campaign: a van arrived and opened this round (`round_opened` follows)."""
+    socketio.emit("arrival", {
+        "arrival_id": arrival.id, "round_id": shake_round.id, "campaign_id": shake_round.campaign_id,
+        "compound": {"id": shake_round.compound.id, "name": shake_round.compound.name},
+        "courier": {"id": courier.id, "name": courier.name},
+        "arrived_at": rfc3339(arrival.received_at), "far_from_compound": bool(arrival.far_from_compound),
+    }, to=campaign_room(shake_round.campaign_id), namespace="/console")
+
+
 def shake_open(shake_round: ShakeRound) -> None:
     """Shoppers in the compound, and consoles watching the campaign: a round is open."""
     payload = {

@@ -348,6 +348,7 @@
     local.set(SELECTED_KEY, compound.id);
     $("compound").hidden = false;
     $("compound-name").textContent = compound.name;
+    $("picks").replaceChildren();
     renderRoute();
     renderTaps();
     renderPicks();
@@ -386,7 +387,16 @@
     $("pick-count").textContent = orders.length;
     $("pick-note").textContent = !orders.length ? "暂无待取货 Nothing to hand over here" :
       (navigator.onLine ? "" : "离线副本 Offline copy, " + (state.picksAt ? clock(state.picksAt) : "?"));
-    list.replaceChildren.apply(list, orders.map(function (order) { return pickCard(order, order.id === freshId); }));
+    // Cards already shown stay as they are: a code half typed in one survives a live update.
+    var shown = {};
+    Array.prototype.slice.call(list.children).forEach(function (card) {
+      var keep = card.dataset.done || orders.some(function (o) { return String(o.id) === card.dataset.orderId; });
+      if (keep) shown[card.dataset.orderId] = true;
+      else card.remove();
+    });
+    orders.forEach(function (order) {
+      if (!shown[order.id]) list.appendChild(pickCard(order, order.id === freshId));
+    });
   }
 
   function pickCard(order, fresh) {
@@ -401,10 +411,12 @@
       handover(order, input, button, message);
     }}, [input, button, message]);
     var shopper = (order.shopper && order.shopper.nickname) || "顾客 shopper";
-    return h("li", {class: "pick" + (fresh ? " fresh" : ""), "data-order-id": order.id}, [
+    var card = h("li", {class: "pick" + (fresh ? " fresh" : ""), "data-order-id": order.id}, [
       h("div", {class: "pick-head"}, [h("b", {text: "#" + order.id}), h("span", {text: shopper}),
         order.source === "shake" ? h("em", {text: "摇中 won"}) : null]),
       h("p", {class: "goods", text: goods}), form]);
+    if (fresh) setTimeout(function () { card.classList.remove("fresh"); }, 15000);
+    return card;
   }
 
   function handover(order, input, button, message) {
@@ -424,6 +436,7 @@
         if (answer.status === 200) {
           say("已交货 Handed over ✓ 请给货 Give the goods", "good");
           input.disabled = true;
+          input.closest(".pick").dataset.done = "yes";  // stays on screen until another compound is chosen
           state.picks = state.picks.filter(function (o) { return o.id !== order.id; });
           local.set(PICKS_KEY, {at: state.picksAt, orders: state.picks});
           renderRoute();

@@ -1,0 +1,87 @@
+"""Changes staff make, each run through its domain service and written to the audit log.
+
+The JSON console API and the web console both call these, so a change made either way is
+the same change with the same audit entry, added in the same transaction (the caller commits).
+"""
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from app.models import Campaign, CouponTemplate, Courier, utcnow
+from app.services import audit, campaign_edits, campaigns, catalog, compounds, coupons, couriers, staff
+
+
+def campaign_settings(campaign: Campaign) -> dict:
+    return {"title": campaign.title, "compound_ids": [c.id for c in campaign.compounds],
+            "starts_at": campaign.starts_at, "ends_at": campaign.ends_at,
+            "window_seconds": campaign.window_seconds, "shakes_per_shopper": campaign.shakes_per_shopper,
+            "wins_per_shopper": campaign.wins_per_shopper}
+
+
+def create_campaign(session: Session, staff_id: int, body: dict) -> Campaign:
+    campaign = campaigns.create_campaign(session, **body)
+    audit.record(session, staff_id, "campaign.create", campaign, campaign_settings(campaign))
+    audit.record(session, staff_id, "prize_pool.set", campaign, {"prizes": campaign_edits.prize_pool(campaign)})
+    return campaign
+
+
+def update_campaign(session: Session, staff_id: int, campaign: Campaign, body: dict) -> Campaign:
+    changed = campaign_edits.update_campaign(session, campaign, utcnow(), **body)
+    prizes = changed.pop("prizes", None)
+    if changed:
+        audit.record(session, staff_id, "campaign.update", campaign, {"changes": changed})
+    if prizes is not None:
+        audit.record(session, staff_id, "prize_pool.set", campaign, {"before": prizes[0], "prizes": prizes[1]})
+    return campaign
+
+
+def set_paused(session: Session, staff_id: int, campaign: Campaign, paused: bool) -> Campaign:
+    before = campaign.status
+    campaigns.set_paused(campaign, paused)
+    audit.record(session, staff_id, "campaign.pause" if paused else "campaign.resume", campaign,
+                 {"status": [before, campaign.status]})
+    return campaign
+
+
+def create_coupon_template(session: Session, staff_id: int, body: dict) -> CouponTemplate:
+    template = coupons.create_coupon_template(session, **body)
+    audit.record(session, staff_id, "coupon_template.create", template, body)
+    return template
+
+
+def create_courier(session: Session, staff_id: int, body: dict) -> Courier:
+    courier = couriers.create_courier(session, **body)
+    details = {key: value for key, value in body.items() if key != "password"}
+    audit.record(session, staff_id, "courier.create", courier, details)
+    return courier
+
+
+def rotate_courier_code(session: Session, staff_id: int, courier: Courier) -> Courier:
+    couriers.rotate_courier_code(courier)
+    # The codes themselves are keys to the store: the log says that it changed, not to what.
+    audit.record(session, staff_id, "courier.rotate_code", courier, {"employee_no": courier.employee_no})
+    return courier
+
+
+def create_compound(session: Session, staff_id: int, body: dict):
+    compound = compounds.create_compound(session, **body)
+    audit.record(session, staff_id, "compound.create", compound, body)
+    return compound
+
+
+def create_product(session: Session, staff_id: int, body: dict):
+    product = catalog.create_product(session, **body)
+    audit.record(session, staff_id, "product.create", product, body)
+    return product
+
+
+def create_deal(session: Session, staff_id: int, body: dict):
+    deal = catalog.create_deal(session, **body)
+    audit.record(session, staff_id, "deal.create", deal, body)
+    return deal
+
+
+def create_staff(session: Session, staff_id: int, body: dict):
+    member = staff.create_staff(session, body["username"], body["password"], body["role"])
+    audit.record(session, staff_id, "staff.create", member, {"username": member.username, "role": member.role})
+    return member

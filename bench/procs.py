@@ -1,0 +1,210 @@
+"""Processes: the gunicorn server under test, and what /proc says about it and its neighbours.
+
+CPU time is read from /proc/<pid>/stat (utime + stime, in clock ticks), memory from
+/proc/<pid>/status (VmRSS), and a worker's open sockets from /proc/<pid>/fd.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import platform
+import resource
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+HOST = "127.0.0.1"
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def raise_open_files_limit() -> int:
+    """Soft RLIMIT_NOFILE up to the hard limit; children (gunicorn, wrk) inherit it."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY:
+        hard = 1 << 20
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+def machine() -> dict:
+    model = "unknown"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    kib = 0
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        kib = int(Path("/proc/meminfo").read_text().split("MemTotal:")[1].split()[0])
+    return {"nproc": os.cpu_count(), "cpu_model": model, "ram_gib": round(kib / 1024 / 1024, 1),
+            "kernel": platform.release(), "python": platform.python_version()}
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """utime + stime of a live process, in seconds; None once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / TICK  # fields 14 and 15 of stat(5)
+
+
+def rss_kib(pid: int) -> int | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def open_sockets(pid: int) -> int:
+    """How many sockets a process holds open: listening, client, database and Redis ones."""
+    count = 0
+    with contextlib.suppress(OSError):
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            with contextlib.suppress(OSError):
+                if os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:"):
+                    count += 1
+    return count
+
+
+def pids_named(*names: str) -> list[int]:
+    """Live processes whose command name (/proc/<pid>/comm) is one of names."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with contextlib.suppress(OSError):
+                if Path(f"/proc/{entry}/comm").read_text().strip() in names:
+                    found.append(int(entry))
+    return found
+
+
+def children_cpu_seconds() -> float:
+    """CPU of this process's reaped children (wrk, once waited for)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def self_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+@dataclass
+class Gunicorn:
+    """`gunicorn -k gevent -w W --worker-connections 10000 wsgi:app` in its own process group."""
+
+    env: dict
+    workers: int
+    log_path: Path
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen | None = None
+    worker_pids: list[int] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    def start(self, timeout: float = 60.0) -> None:
+        command = [str(BIN / "gunicorn"), "-k", "gevent", "-w", str(self.workers),
+                   "--worker-connections", "10000", "-b", f"{HOST}:{self.port}",
+                   "--no-control-socket", "--graceful-timeout", "3", "wsgi:app"]
+        with open(self.log_path, "wb") as log:
+            self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                                            start_new_session=True, preexec_fn=raise_open_files_limit)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {self.process.returncode}; see {self.log_path}")
+            self.worker_pids = self.current_workers()
+            if len(self.worker_pids) == self.workers and self.answers():
+                return
+            time.sleep(0.2)
+        raise RuntimeError(f"gunicorn did not serve {self.workers} workers within {timeout} s; see {self.log_path}")
+
+    def answers(self) -> bool:
+        with contextlib.suppress(OSError):
+            with urllib.request.urlopen(f"{self.url}/api/v1/healthz", timeout=2) as answer:
+                return answer.status == 200
+        return False
+
+    def current_workers(self) -> list[int]:
+        if self.process is None:
+            return []
+        try:
+            text = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text()
+        except OSError:
+            return []
+        return sorted(int(p) for p in text.split())
+
+    def stop(self) -> None:
+        """SIGTERM the group (gunicorn's graceful stop), then SIGKILL whatever lingers."""
+        if self.process is None:
+            return
+        for signum, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
+            if self.process.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.process.pid, signum)
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    self.process.wait(wait)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)  # a worker outliving its master
+        self.process = None
+
+    def log_problems(self, limit: int = 12) -> tuple[int, list[str]]:
+        """Tracebacks and error lines in the server log: how many, and the first few."""
+        try:
+            lines = self.log_path.read_text(errors="replace").splitlines()
+        except OSError:
+            return 0, []
+        hits = [line for line in lines
+                if "Traceback" in line or "[ERROR]" in line or "[CRITICAL]" in line or "WORKER TIMEOUT" in line
+                or line.startswith(("sqlalchemy.exc.", "psycopg.", "TimeoutError", "OSError", "RuntimeError"))]
+        return len(hits), hits[:limit]
+
+
+class CpuMeter:
+    """CPU seconds used by each group of processes between start() and stop()."""
+
+    def __init__(self, server: Gunicorn):
+        self.server = server
+
+    def sample(self) -> dict:
+        groups = {"workers": self.server.worker_pids, "master": [self.server.process.pid],
+                  "postgres": pids_named("postgres"), "redis": pids_named("redis-server")}
+        sample = {name: {pid: cpu_seconds(pid) for pid in pids} for name, pids in groups.items()}
+        sample["client"] = {0: self_cpu_seconds()}
+        sample["wrk"] = {0: children_cpu_seconds()}
+        sample["wall"] = time.monotonic()
+        return sample
+
+    @staticmethod
+    def delta(before: dict, after: dict) -> dict:
+        """CPU seconds per group, and each worker's own, over the interval."""
+        wall = after["wall"] - before["wall"]
+        used = {}
+        for name in ("workers", "master", "postgres", "redis", "client", "wrk"):
+            per_pid = {pid: after[name].get(pid, None) for pid in before[name]}
+            parts = {pid: (per_pid[pid] or 0) - (before[name][pid] or 0) for pid in before[name]
+                     if per_pid[pid] is not None and before[name][pid] is not None}
+            used[name] = round(sum(parts.values()), 2)
+            if name == "workers":
+                used["per_worker"] = [round(v, 2) for v in parts.values()]
+        used["wall"] = round(wall, 2)
+        return used
