@@ -18,11 +18,12 @@ from app.api.schemas.base import MAX_ID
 
 
 class IdConverter(IntegerConverter):
-    """`<int:...>` in our URLs: an id a BIGINT can hold, so a bigger one is a plain 404."""
+    """`<int:...>` in our URLs: an id beyond any BIGINT names no row, so it becomes 0 (no row
+    has it) and the view answers its ordinary 404 instead of the driver overflowing."""
 
-    def __init__(self, url_map, *args, **kwargs):
-        kwargs.setdefault("max", MAX_ID)
-        super().__init__(url_map, *args, **kwargs)
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        return number if number <= MAX_ID else 0
 
 
 def register_api(api: Api) -> None:

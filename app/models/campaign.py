@@ -38,9 +38,9 @@ class Campaign(Base):
     status: Mapped[str] = mapped_column(String(20), default="active")
     created_at: Mapped[created_at]
 
-    compounds: Mapped[list[Compound]] = relationship(secondary=campaign_compounds, lazy="selectin")
+    compounds: Mapped[list[Compound]] = relationship(secondary=campaign_compounds)
     prizes: Mapped[list[CampaignPrize]] = relationship(
-        back_populates="campaign", lazy="selectin", order_by="CampaignPrize.id"
+        back_populates="campaign", order_by="CampaignPrize.id"
     )
 
 
@@ -67,8 +67,9 @@ class CampaignPrize(Base):
     win_probability: Mapped[float] = mapped_column(Float)
 
     campaign: Mapped[Campaign] = relationship(back_populates="prizes")
-    coupon_template: Mapped[CouponTemplate | None] = relationship(lazy="joined")
-    product: Mapped[Product | None] = relationship(lazy="joined")
+    # Loaded when a prize is won or shown, not on every shake.
+    coupon_template: Mapped[CouponTemplate | None] = relationship()
+    product: Mapped[Product | None] = relationship()
 
     @property
     def title(self) -> str:

@@ -36,7 +36,7 @@ class CouponTemplate(Base):
     created_at: Mapped[created_at]
 
     compounds: Mapped[list[Compound]] = relationship(
-        secondary=coupon_template_compounds, lazy="selectin"
+        secondary=coupon_template_compounds
     )
 
     @property

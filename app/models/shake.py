@@ -49,8 +49,9 @@ class ShakeRound(Base):
     closed_at: Mapped[Timestamp | None]
     open_slot: Mapped[str | None] = mapped_column(String(60))
 
+    # A shake needs the campaign's limits and the round's prizes; nothing else is eager.
     campaign: Mapped[Campaign] = relationship(lazy="joined")
-    compound: Mapped[Compound] = relationship(lazy="joined")
+    compound: Mapped[Compound] = relationship()
     prizes: Mapped[list[RoundPrize]] = relationship(lazy="selectin", order_by="RoundPrize.id")
 
 

@@ -21,7 +21,8 @@ def campaign_settings(campaign: Campaign) -> dict:
 def create_campaign(session: Session, staff_id: int, body: dict) -> Campaign:
     campaign = campaigns.create_campaign(session, **body)
     audit.record(session, staff_id, "campaign.create", campaign, campaign_settings(campaign))
-    audit.record(session, staff_id, "prize_pool.set", campaign, {"prizes": campaign_edits.prize_pool(campaign)})
+    audit.record(session, staff_id, "prize_pool.set", campaign,
+                 {"prizes": campaign_edits.prize_pool(campaign)})
     return campaign
 
 
@@ -31,7 +32,8 @@ def update_campaign(session: Session, staff_id: int, campaign: Campaign, body: d
     if changed:
         audit.record(session, staff_id, "campaign.update", campaign, {"changes": changed})
     if prizes is not None:
-        audit.record(session, staff_id, "prize_pool.set", campaign, {"before": prizes[0], "prizes": prizes[1]})
+        audit.record(session, staff_id, "prize_pool.set", campaign,
+                     {"before": prizes[0], "prizes": prizes[1]})
     return campaign
 
 
@@ -83,5 +85,6 @@ def create_deal(session: Session, staff_id: int, body: dict):
 
 def create_staff(session: Session, staff_id: int, body: dict):
     member = staff.create_staff(session, body["username"], body["password"], body["role"])
-    audit.record(session, staff_id, "staff.create", member, {"username": member.username, "role": member.role})
+    audit.record(session, staff_id, "staff.create", member,
+                 {"username": member.username, "role": member.role})
     return member

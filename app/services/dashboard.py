@@ -38,7 +38,8 @@ def recent_arrivals(session: Session, campaign_id: int, limit: int = 20) -> list
     return [{"arrival_id": arrival.id, "round_id": round_id, "campaign_id": campaign_id,
              "compound": {"id": arrival.compound_id, "name": compound_name},
              "courier": {"id": arrival.courier_id, "name": courier_name},
-             "arrived_at": arrival.received_at.isoformat(), "far_from_compound": bool(arrival.far_from_compound)}
+             "arrived_at": arrival.received_at.isoformat(),
+             "far_from_compound": bool(arrival.far_from_compound)}
             for arrival, round_id, courier_name, compound_name in rows]
 
 
@@ -59,7 +60,8 @@ def live_counts(session: Session, campaign: Campaign, now: datetime) -> dict:
     """The `campaign_live` payload: shoppers watching in each of the campaign's compounds."""
     watching = watching_by_compound(session, [c.id for c in campaign.compounds], now)
     return {"campaign_id": campaign.id, "watching": sum(watching.values()),
-            "compounds": [{"id": c.id, "name": c.name, "watching": watching[c.id]} for c in campaign.compounds]}
+            "compounds": [{"id": c.id, "name": c.name, "watching": watching[c.id]}
+                          for c in campaign.compounds]}
 
 
 def campaigns_worth_watching(session: Session, now: datetime) -> list[Campaign]:

@@ -37,16 +37,20 @@ def replay(session: Session, scope: str, owner_id: int, key: str) -> Answer | No
 
 def answer_once(session: Session, scope: str, owner_id: int, key: str,
                 produce: Callable[[], tuple[int, dict]]) -> Answer:
-    """Run `produce` once per key and commit its answer with its effects, atomically."""
+    """Run `produce` once per key and commit its answer with its effects, atomically.
+
+    It owns the transaction: a refusal rolls back whatever `produce` did (no savepoint needed:
+    nothing else is in the transaction) and stores the refusal as the answer instead.
+    """
     earlier = replay(session, scope, owner_id, key)
     if earlier is not None:
         return earlier
     try:
-        with session.begin_nested():
-            status, body = produce()
+        status, body = produce()
         session.add(IdempotentAnswer(scope=scope, owner_id=owner_id, key=key, status=status, body=body))
         session.commit()
     except ServiceError as refusal:
+        session.rollback()
         status, body = refusal.status, error_body(refusal)
         session.add(IdempotentAnswer(scope=scope, owner_id=owner_id, key=key, status=status, body=body))
         try:

@@ -37,7 +37,8 @@ class Period:
 
 CAMPAIGN_COLUMNS = (
     ("campaign_id", "活动编号", "Campaign id"), ("title", "活动", "Campaign"), ("status", "状态", "Status"),
-    ("rounds", "轮次", "Rounds"), ("shakes", "摇动次数", "Shakes"), ("shoppers", "参与人数", "Unique shoppers"),
+    ("rounds", "轮次", "Rounds"), ("shakes", "摇动次数", "Shakes"),
+    ("shoppers", "参与人数", "Unique shoppers"),
     ("wins", "中奖", "Wins"), ("coupons_won", "赢得优惠券", "Coupons won"),
     ("coupons_redeemed", "已核销优惠券", "Coupons redeemed"), ("prize_orders", "奖品订单", "Prize orders"),
     ("coupon_orders", "用券订单", "Orders with its coupons"), ("orders", "订单合计", "Orders"),

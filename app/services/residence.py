@@ -28,6 +28,10 @@ def latest_session_compound_id(session: Session, shopper_id: int) -> int | None:
 
 
 def shopper_compound_ids(session: Session, shopper_id: int) -> set[int]:
-    """The compounds the shopper counts as in: home and latest store session."""
-    ids = {home_compound_id(session, shopper_id), latest_session_compound_id(session, shopper_id)}
-    return {i for i in ids if i is not None}
+    """The compounds the shopper counts as in: home and latest store session (one query)."""
+    home = (select(Address.compound_id)
+            .where(Address.shopper_id == shopper_id, Address.is_default.is_(True))
+            .order_by(Address.id.desc()).limit(1).scalar_subquery())
+    latest = (select(StoreSession.compound_id).where(StoreSession.shopper_id == shopper_id)
+              .order_by(StoreSession.id.desc()).limit(1).scalar_subquery())
+    return {i for i in session.execute(select(home, latest)).one() if i is not None}

@@ -59,9 +59,10 @@ def shake(session: Session, shopper_id: int, round_id: int, shake_id: str, now: 
     if shake_round.compound_id not in shopper_compound_ids(session, shopper_id):
         raise NotInCompound()
     campaign = shake_round.campaign
-    participant_id = round_shopper_id(session, round_id, shopper_id)
-    if not bump(session, RoundShopper.shakes, participant_id, campaign.shakes_per_shopper):
+    counted = count_shake(session, round_id, shopper_id, campaign.shakes_per_shopper)
+    if counted is None:
         raise ShakeLimitReached()
+    participant_id, used = counted
     round_prize = draw(session, shake_round, participant_id, now, rng or random)
     record = Shake(round_id=round_id, shopper_id=shopper_id, shake_id=shake_id, won=round_prize is not None,
                    round_prize_id=round_prize.id if round_prize else None)
@@ -71,31 +72,42 @@ def shake(session: Session, shopper_id: int, round_id: int, shake_id: str, now: 
         record.coupon_id, record.order_id = awarded.get("coupon_id"), awarded.get("order_id")
     session.add(record)
     session.flush()
-    used = session.scalar(select(RoundShopper.shakes).where(RoundShopper.id == participant_id))
     return ShakeOutcome(record, round_prize, max(campaign.shakes_per_shopper - used, 0))
 
 
-def round_shopper_id(session: Session, round_id: int, shopper_id: int) -> int:
-    """The shopper's counter row in this round, created on their first shake."""
-    query = select(RoundShopper.id).where(RoundShopper.round_id == round_id,
-                                          RoundShopper.shopper_id == shopper_id)
-    existing = session.scalar(query)
-    if existing is not None:
-        return existing
-    try:
-        with session.begin_nested():
-            row = RoundShopper(round_id=round_id, shopper_id=shopper_id, shakes=0, wins=0)
-            session.add(row)
-        return row.id
-    except IntegrityError:
-        return session.scalar(query)  # their concurrent first shake created it
+def count_shake(session: Session, round_id: int, shopper_id: int, limit: int) -> tuple[int, int] | None:
+    """Count one more shake unless the shopper is at the limit: (counter row id, shakes used).
+
+    One UPDATE ... RETURNING in the common case. The first shake inserts the counter row;
+    when it already exists (at the limit, or the same shopper's concurrent first shake just
+    made it) the UPDATE is tried once more and decides.
+    """
+    mine = (RoundShopper.round_id == round_id, RoundShopper.shopper_id == shopper_id)
+    count_one_more = (
+        update(RoundShopper).where(*mine, RoundShopper.shakes < limit)
+        .values(shakes=RoundShopper.shakes + 1).returning(RoundShopper.id, RoundShopper.shakes)
+        .execution_options(synchronize_session=False)
+    )
+    row = session.execute(count_one_more).first()
+    if row is not None:
+        return row.id, row.shakes
+    if session.scalar(select(RoundShopper.id).where(*mine)) is None:
+        try:
+            with session.begin_nested():
+                first = RoundShopper(round_id=round_id, shopper_id=shopper_id, shakes=1, wins=0)
+                session.add(first)
+            return first.id, 1
+        except IntegrityError:
+            pass
+    row = session.execute(count_one_more).first()
+    return (row.id, row.shakes) if row is not None else None
 
 
-def bump(session: Session, column, row_id: int, limit: int) -> bool:
-    """Add one to a RoundShopper counter unless it has reached `limit`."""
+def count_win(session: Session, row_id: int, limit: int) -> bool:
+    """Count one more win for the shopper unless they are at `limit`."""
     return session.execute(
-        update(RoundShopper).where(RoundShopper.id == row_id, column < limit)
-        .values({column.key: column + 1}).execution_options(synchronize_session=False)
+        update(RoundShopper).where(RoundShopper.id == row_id, RoundShopper.wins < limit)
+        .values(wins=RoundShopper.wins + 1).execution_options(synchronize_session=False)
     ).rowcount == 1
 
 
@@ -107,7 +119,7 @@ def draw(session: Session, shake_round: ShakeRound, participant_id: int, now: da
         if rng.random() >= round_prize.prize.win_probability:
             continue
         attempt = session.begin_nested()
-        if not bump(session, RoundShopper.wins, participant_id, wins_limit):
+        if not count_win(session, participant_id, wins_limit):
             attempt.rollback()
             return None  # this shopper has won all they may in this round
         taken = session.execute(
