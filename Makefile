@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test install clean system-packages
+.PHONY: demo test install clean system-packages screenshots
 
 # Debian packages: a Chinese font for the badges and Chromium for the browser tests
 # (Playwright drives Debian's chromium; never `playwright install`). Best effort: without
@@ -38,3 +38,23 @@ test: install
 
 clean:
 	rm -rf $(VENV) node_modules instance
+
+# The shake benchmark (bench/README.md): `make bench`, or e.g.
+# `make bench BENCH_ARGS="--shoppers 200 --http-seconds 5"`. Needs PostgreSQL and Redis on
+# 127.0.0.1 (as `make test`) and Debian's wrk, installed here when missing and root.
+.PHONY: bench
+$(VENV)/.bench-installed: $(VENV)/.installed requirements-bench.txt
+	$(PY) -m pip install --quiet -r requirements-bench.txt
+	touch $@
+
+bench: $(VENV)/.bench-installed
+	@command -v wrk >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing Debian package: wrk"; \
+	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	  else echo "wrk is missing: apt-get install wrk" >&2; exit 1; fi; }
+	$(PY) -m bench.run $(BENCH_ARGS)
+
+# Re-take the README's screenshots (docs/*.png) from the browser tests.
+screenshots: install
+	XIAOGE_SCREENSHOTS=1 $(PY) -m pytest -q -m browser -k "sqlite"

@@ -5,7 +5,7 @@ Flask-SocketIO in threading mode upgrades it with simple-websocket. The Engine.I
 Socket.IO server code behind it is what production runs (under `gunicorn -k gevent` only
 the WebSocket layer differs). Use the `live_server` fixture:
 
-    from tests.live_server import live_server_fixture  # noqa: F401  (the fixture `live_server`)
+    (registered for every test module in tests/conftest.py)
 
     def test_something(live_server):
         ws = websocket.create_connection(live_server.socketio_url, timeout=5)

@@ -8,47 +8,26 @@ Never `playwright install`: the browser is the system's /usr/bin/chromium.
 """
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Arrival, Order, ShakeRound
-from tests.live_server import live_server_fixture  # noqa: F401  (the fixture `live_server`)
+from tests.browser import STEP_TIMEOUT_MS, screenshot
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = os.environ.get("XIAOGE_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-STEP_TIMEOUT_MS = 10_000
-SCREENSHOT = Path(__file__).resolve().parents[1] / "docs" / "handheld-360.png"
 # Chromium's own notes of a request the emulated network cut, and of the page's backed-off
 # retries: expected while offline, not script errors.
 OFFLINE_NOTES = ("Failed to load resource: net::ERR_INTERNET_DISCONNECTED",)
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    sync_api.expect.set_options(timeout=STEP_TIMEOUT_MS)
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
-                                              headless=True, timeout=30_000)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
 @pytest.fixture
-def handheld(browser, live_server):  # noqa: F811
+def handheld(browser, live_server):
     """A 360x740 touch page on the live server; fails the test on any script error."""
     context = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=2,
                                   is_mobile=True, has_touch=True, locale="zh-CN")
@@ -126,15 +105,8 @@ def latest_tap(page):
     return page.locator("#taps li").first
 
 
-def screenshot(page, path: Path) -> None:
-    # Written here, not with screenshot(path=...): Playwright writes files from an asyncio
-    # executor thread, which would outlive the live server and fail its thread check.
-    path.parent.mkdir(exist_ok=True)
-    path.write_bytes(page.screenshot(full_page=True))
-
-
 def test_arrived_tapped_offline_survives_a_reload_and_opens_the_round_once_back_online(
-        live_server, make, handheld):  # noqa: F811
+        live_server, make, handheld):
     from playwright.sync_api import expect
 
     route = route_with_campaign(make)
@@ -180,7 +152,7 @@ def test_arrived_tapped_offline_survives_a_reload_and_opens_the_round_once_back_
     assert count(Arrival, courier_id=route.courier_id) == 1
 
 
-def test_pick_list_updates_live_and_handover_checks_the_pickup_code(live_server, make, handheld):  # noqa: F811
+def test_pick_list_updates_live_and_handover_checks_the_pickup_code(live_server, make, handheld, tmp_path):
     from playwright.sync_api import expect
 
     water = make.product(name="农夫山泉 550ml×24")
@@ -207,7 +179,7 @@ def test_pick_list_updates_live_and_handover_checks_the_pickup_code(live_server,
     expect(handheld.get_by_role("button", name="到了 Arrived")).to_be_enabled()  # after its anti-double-tap pause
     assert handheld.evaluate("document.documentElement.scrollWidth") <= 360  # nothing sticks out sideways
     handheld.evaluate("window.scrollTo(0, 0)")
-    screenshot(handheld, SCREENSHOT)
+    screenshot(handheld, "handheld-360.png", tmp_path, full_page=True)
 
     card.locator("input.code").fill("12")  # half typed when the next order comes in
     store_order = make.placed_order(shopper, make.store_session(shopper, route.courier, route.home), [(water, 2)])
@@ -232,7 +204,7 @@ def test_pick_list_updates_live_and_handover_checks_the_pickup_code(live_server,
     settle()
 
 
-def test_wrong_password_is_refused_and_logout_returns_to_sign_in(live_server, make, handheld):  # noqa: F811
+def test_wrong_password_is_refused_and_logout_returns_to_sign_in(live_server, make, handheld):
     from playwright.sync_api import expect
 
     route = route_with_campaign(make)
@@ -252,7 +224,7 @@ def test_wrong_password_is_refused_and_logout_returns_to_sign_in(live_server, ma
     assert handheld.evaluate("localStorage.getItem('xiaoge.handheld.token')") is None
 
 
-def test_a_tap_the_server_refuses_leaves_the_queue_with_the_reason(live_server, make, handheld):  # noqa: F811
+def test_a_tap_the_server_refuses_leaves_the_queue_with_the_reason(live_server, make, handheld):
     from playwright.sync_api import expect
 
     route = route_with_campaign(make)
@@ -269,7 +241,7 @@ def test_a_tap_the_server_refuses_leaves_the_queue_with_the_reason(live_server, 
     assert count(ShakeRound, compound_id=route.home_id) == 0
 
 
-def test_a_busy_server_keeps_the_tap_queued_and_the_backoff_retry_delivers_it(live_server, make, handheld):  # noqa: F811
+def test_a_busy_server_keeps_the_tap_queued_and_the_backoff_retry_delivers_it(live_server, make, handheld):
     from playwright.sync_api import expect
 
     route = route_with_campaign(make)

@@ -6,7 +6,6 @@ Never `playwright install`: the browser is the system's /usr/bin/chromium.
 """
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from datetime import timedelta
@@ -18,33 +17,11 @@ from app.extensions import db
 from app.models import utcnow
 from app.realtime import broadcast
 from app.services import rounds
-from tests.live_server import live_server_fixture  # noqa: F401  (the fixture `live_server`)
+from tests.browser import STEP_TIMEOUT_MS, screenshot
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = os.environ.get("XIAOGE_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-STEP_TIMEOUT_MS = 10_000
 COUNTDOWN = re.compile(r"^[12]:[0-5]\d$")  # a two-minute window reads 2:00 or 1:5x
-SCREENSHOT = "/tmp/store-360.png"
-STOREFRONT_SCREENSHOT = "/tmp/store-360-storefront.png"
-LOGIN_SCREENSHOT = "/tmp/store-360-login.png"
-CHOOSER_SCREENSHOT = "/tmp/store-360-chooser.png"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    sync_api.expect.set_options(timeout=STEP_TIMEOUT_MS)
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
-                                              headless=True, timeout=30_000)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @pytest.fixture
@@ -84,12 +61,6 @@ def console_problem(message) -> bool:
     return message.type == "error" and not message.text.startswith(HTTP_ERROR_NOTE)
 
 
-def screenshot(page, path: str, full_page: bool = False) -> None:
-    # Written here, not with screenshot(path=...): Playwright writes files from an asyncio
-    # executor thread, which would outlive the live server and fail its thread check.
-    Path(path).write_bytes(page.screenshot(full_page=full_page))
-
-
 @dataclass
 class StoreWorld:
     courier: object  # ORM objects, for the factories
@@ -126,30 +97,30 @@ def open_shake_round(make, world: StoreWorld, title: str) -> dict:
     return opened
 
 
-def sign_in_and_choose(page, server_url, world: StoreWorld, screenshots: bool = False):
+def sign_in_and_choose(page, server_url, world: StoreWorld, shots: Path | None = None):
     from playwright.sync_api import expect
 
     page.goto(f"{server_url}/s/{world.courier_code}")
     expect(page.locator("h1.name")).to_have_text("王小哥")
     login = page.get_by_role("button", name="体验登录 Try as a demo shopper")
     expect(login).to_be_visible()
-    if screenshots:
-        screenshot(page, LOGIN_SCREENSHOT, full_page=True)
+    if shots:
+        screenshot(page, "store-360-login.png", shots, full_page=True)
     login.click()
     expect(page.locator("#route-title")).to_contain_text("选择你的小区")
-    if screenshots:
-        screenshot(page, CHOOSER_SCREENSHOT, full_page=True)
+    if shots:
+        screenshot(page, "store-360-chooser.png", shots, full_page=True)
     page.locator("#route-chips").get_by_role("button", name=world.home_name).click()
     expect(page.locator("#store-compound")).to_have_text(world.home_name)
     expect(page.locator("#xiaoge-store")).to_have_attribute("data-realtime", "live")
 
 
 def test_shopper_opens_the_store_claims_a_coupon_and_shakes(app, live_server, make, phone,
-                                                              world):
+                                                              world, tmp_path):
     from playwright.sync_api import expect
 
     app.config["XIAOGE_DEMO"] = True
-    sign_in_and_choose(phone, live_server.url, world, screenshots=True)
+    sign_in_and_choose(phone, live_server.url, world, shots=tmp_path)
 
     expect(phone.locator("#items-hot")).to_contain_text("农夫山泉 550ml×24")
     expect(phone.locator("#items-hot")).to_contain_text("¥29.9")
@@ -162,7 +133,7 @@ def test_shopper_opens_the_store_claims_a_coupon_and_shakes(app, live_server, ma
     expect(card).to_contain_text("领取成功")
     expect(card.get_by_role("button")).to_have_text("已领取 Claimed")
     expect(card.get_by_role("button")).to_be_disabled()
-    screenshot(phone, STOREFRONT_SCREENSHOT, full_page=True)
+    screenshot(phone, "store-360-storefront.png", tmp_path, full_page=True)
 
     opened = open_shake_round(make, world, "到车摇一摇")
     expect(phone.locator("#van-banner")).to_contain_text("小哥到了! The van is here")
@@ -177,7 +148,7 @@ def test_shopper_opens_the_store_claims_a_coupon_and_shakes(app, live_server, ma
     expect(result).to_contain_text("满30减5")
     expect(result).to_contain_text("Coupon added to your wallet")
     expect(phone.locator("#shake-left")).to_contain_text("还能摇 2 次")
-    screenshot(phone, SCREENSHOT)
+    screenshot(phone, "store-360.png", tmp_path)
 
     closed = rounds.close_due_rounds(db.session, utcnow() + timedelta(days=1), world.home_id)
     assert [r.id for r in closed] == [opened["id"]]

@@ -24,7 +24,7 @@ from app.extensions import db
 from tests import factories
 from tests.conftest import app_config, empty_all_tables
 from tests.factories import now
-from tests.live_server import live_server_fixture, serving  # noqa: F401  (fixture `live_server`)
+from tests.live_server import serving
 from tests.raw_socketio import TIMEOUT, Closed, RawClient
 
 MINI_PROGRAM_IDLE_CUT_MS = 60_000

@@ -1,0 +1,54 @@
+"""Playwright on Debian's chromium, shared by the browser tests (never `playwright install`).
+
+Outside CI a machine without chromium or playwright skips these tests with the reason; in
+CI (CI=true) that is a failure, so a broken set-up cannot pass as green.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = os.environ.get("XIAOGE_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+STEP_TIMEOUT_MS = 10_000
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+
+
+def unavailable(reason: str):
+    if os.environ.get("CI"):
+        pytest.fail(f"browser tests cannot run in CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless chromium per test module."""
+    if not os.path.exists(CHROMIUM):
+        unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
+    try:
+        from playwright import sync_api
+    except ImportError:
+        unavailable("playwright is not installed (pip install -r requirements-dev.txt)")
+    sync_api.expect.set_options(timeout=STEP_TIMEOUT_MS)
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
+                                              headless=True, timeout=30_000)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def screenshot(page, name: str, tmp_dir: Path, full_page: bool = False) -> Path:
+    """Save a screenshot: into docs/ when XIAOGE_SCREENSHOTS=1 (`make screenshots`), else tmp_dir.
+
+    Written with Python, not screenshot(path=...): Playwright writes files from an executor
+    thread, which would outlive the live server and fail its leftover-thread check.
+    """
+    directory = DOCS if os.environ.get("XIAOGE_SCREENSHOTS") == "1" else tmp_dir
+    directory.mkdir(exist_ok=True)
+    path = directory / name
+    path.write_bytes(page.screenshot(full_page=full_page))
+    return path
