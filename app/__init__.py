@@ -10,6 +10,7 @@ from app import config as settings
 from app.api import IdConverter, register_api
 from app.api.errors import XiaogeApi, register_error_handlers
 from app.cli import register_commands
+from app.console import register_console
 from app.database import configure_sqlite
 from app.extensions import db, limiter, migrate
 from app.handheld_web import bp as handheld_web_bp
@@ -91,3 +92,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(web_bp)
     app.register_blueprint(vendor_bp)
     app.register_blueprint(handheld_web_bp)
+    register_console(app)  # last: it exempts the token-authenticated blueprints above from CSRF

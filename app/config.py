@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
@@ -57,5 +58,15 @@ def from_environment() -> dict:
         "SOCKETIO_PING_TIMEOUT": env("SOCKETIO_PING_TIMEOUT", None, float),
         # Close shake rounds on time from a background task started by the first request.
         "ROUND_SWEEPER": env("ROUND_SWEEPER", True, bool),
+        # The staff console's cookie session: ends 8 hours after sign-in; HttpOnly, SameSite=Lax,
+        # Secure when served over HTTPS (SESSION_COOKIE_SECURE=1).
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=env("CONSOLE_SESSION_HOURS", 8.0, float)),
+        "SESSION_COOKIE_NAME": "xiaoge_console",
+        "SESSION_COOKIE_PATH": "/console",  # only the console reads it: the API and sockets use tokens
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env("SESSION_COOKIE_SECURE", False, bool),
+        # A form's CSRF token lives as long as the session holding its secret, not one hour.
+        "WTF_CSRF_TIME_LIMIT": None,
     }
 

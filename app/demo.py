@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import Courier, Shopper, Staff, utcnow
-from app.services import catalog, compounds, coupons, couriers, orders, staff
+from app.services import campaigns, catalog, compounds, coupons, couriers, orders, staff
 from app.services.addresses import add_address
 from app.services.store import open_store_session
 
@@ -62,7 +62,22 @@ def seed_demo(session: Session) -> list[str]:
                                    compound_ids=[places[0].id], valid_from=now - timedelta(hours=1),
                                    valid_until=now + timedelta(days=30))
     seed_neighbours_orders(session, wang, places[0], products)
-    return [f"seeded {len(places)} compounds, 2 couriers, {len(products)} products, 2 coupon templates"]
+    seed_shake_campaign(session, places, products[7])
+    return [f"seeded {len(places)} compounds, 2 couriers, {len(products)} products, 2 coupon templates, "
+            "1 live shake campaign"]
+
+
+def seed_shake_campaign(session: Session, places, eggs) -> None:
+    """A month-long campaign: every arrival opens a 2-minute round of coupons and eggs."""
+    now = utcnow()
+    prize_coupon = coupons.create_coupon_template(
+        session, title="摇一摇 满20减8", discount_fen=800, threshold_fen=2000, total=100_000, per_shopper_limit=1,
+        compound_ids=[p.id for p in places], valid_from=now - timedelta(hours=1), valid_until=now + timedelta(days=30))
+    campaigns.create_campaign(
+        session, title="到车摇一摇", compound_ids=[p.id for p in places], starts_at=now - timedelta(hours=1),
+        ends_at=now + timedelta(days=30), window_seconds=120, shakes_per_shopper=3, wins_per_shopper=1,
+        prizes=[{"kind": "coupon", "coupon_template_id": prize_coupon.id, "per_round": 20, "win_probability": 0.4},
+                {"kind": "item", "product_id": eggs.id, "per_round": 5, "win_probability": 0.2}])
 
 
 def seed_neighbours_orders(session: Session, courier: Courier, compound, products) -> None:

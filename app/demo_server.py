@@ -89,13 +89,16 @@ def print_urls(public_url: str, stores: list[str]) -> None:
     print(f"""
 Xiaoge demo is running (Ctrl-C stops it).
 
-  Store pages (what a courier's QR badge opens):
+  Store pages (what a courier's QR badge opens; "Try as a demo shopper" signs you in):
     {(chr(10) + '    ').join(stores)}
+  Courier handheld:        {public_url}/handheld/    E1001 or E1002, password {DEMO_PASSWORD}
+  Staff console:           {public_url}/console/     admin, marketing or ops, password {DEMO_PASSWORD}
   API contract (OpenAPI):  {public_url}/api/v1/openapi.json
   WeChat sandbox:          http://127.0.0.1:{SANDBOX_PORT}
 
-  Staff sign-in (POST /api/v1/console/auth): admin / marketing / ops, password {DEMO_PASSWORD}
-  Courier sign-in (POST /api/v1/courier/auth): E1001 or E1002, password {DEMO_PASSWORD}
+  Try the core loop: open a store page (阳光花园) in one window, the handheld in another;
+  the demo campaign "到车摇一摇" is live, so tapping "arrived" at 阳光花园 opens a shake round
+  on the store page; it closes by itself after its window. Watch it at /console/.
 """, flush=True)
 
 

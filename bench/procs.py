@@ -54,6 +54,19 @@ def machine() -> dict:
             "kernel": platform.release(), "python": platform.python_version()}
 
 
+def code_version() -> str:
+    """The commit under test, and how many files under app/ differ from it (others may be editing)."""
+    def git(*args: str) -> str:
+        try:
+            return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=10).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return ""
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    changed = len([line for line in git("status", "--porcelain", "--", "app", "wsgi.py", "migrations").splitlines()
+                   if line.strip()])
+    return f"{commit}" + (f" + {changed} changed files in app/, migrations/" if changed else " (clean)")
+
+
 def cpu_seconds(pid: int) -> float | None:
     """utime + stime of a live process, in seconds; None once it is gone."""
     try:
@@ -84,15 +97,19 @@ def open_sockets(pid: int) -> int:
     return count
 
 
-def pids_named(*names: str) -> list[int]:
-    """Live processes whose command name (/proc/<pid>/comm) is one of names."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            with contextlib.suppress(OSError):
-                if Path(f"/proc/{entry}/comm").read_text().strip() in names:
-                    found.append(int(entry))
-    return found
+def machine_busy_seconds() -> float:
+    """CPU seconds all cores spent busy since boot: /proc/stat's user nice system irq softirq
+    (not idle, iowait, nor steal: time the hypervisor gave to other machines)."""
+    user, nice, system, _idle, _iowait, irq, softirq = (
+        int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:8])
+    return (user + nice + system + irq + softirq) / TICK
+
+
+def machine_load(seconds: float = 2.0) -> float:
+    """How many cores were busy, on average, over the next `seconds` (before the run starts)."""
+    before = machine_busy_seconds()
+    time.sleep(seconds)
+    return (machine_busy_seconds() - before) / seconds
 
 
 def children_cpu_seconds() -> float:
@@ -180,31 +197,56 @@ class Gunicorn:
 
 
 class CpuMeter:
-    """CPU seconds used by each group of processes between start() and stop()."""
+    """CPU seconds used between two samples by each group of processes: gunicorn workers and
+    master, PostgreSQL, Redis, this process (the asyncio client), wrk (reaped children), and
+    everything else on the machine (the busy time /proc/stat counts that none of those used)."""
 
     def __init__(self, server: Gunicorn):
         self.server = server
 
     def sample(self) -> dict:
-        groups = {"workers": self.server.worker_pids, "master": [self.server.process.pid],
-                  "postgres": pids_named("postgres"), "redis": pids_named("redis-server")}
-        sample = {name: {pid: cpu_seconds(pid) for pid in pids} for name, pids in groups.items()}
-        sample["client"] = {0: self_cpu_seconds()}
-        sample["wrk"] = {0: children_cpu_seconds()}
-        sample["wall"] = time.monotonic()
-        return sample
+        processes = {}
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                with contextlib.suppress(OSError, IndexError):
+                    comm = Path(f"/proc/{entry}/comm").read_text().strip()
+                    used = cpu_seconds(int(entry))
+                    if used is not None:
+                        processes[int(entry)] = (comm, used)
+        return {"processes": processes, "client": self_cpu_seconds(), "wrk": children_cpu_seconds(),
+                "machine": machine_busy_seconds(), "wall": time.monotonic(),
+                "workers": list(self.server.worker_pids), "master": self.server.process.pid}
 
     @staticmethod
     def delta(before: dict, after: dict) -> dict:
-        """CPU seconds per group, and each worker's own, over the interval."""
-        wall = after["wall"] - before["wall"]
-        used = {}
-        for name in ("workers", "master", "postgres", "redis", "client", "wrk"):
-            per_pid = {pid: after[name].get(pid, None) for pid in before[name]}
-            parts = {pid: (per_pid[pid] or 0) - (before[name][pid] or 0) for pid in before[name]
-                     if per_pid[pid] is not None and before[name][pid] is not None}
-            used[name] = round(sum(parts.values()), 2)
-            if name == "workers":
-                used["per_worker"] = [round(v, 2) for v in parts.values()]
-        used["wall"] = round(wall, 2)
+        """CPU seconds per group over the interval (a process born in it counts whole)."""
+        groups = {"workers": 0.0, "master": 0.0, "postgres": 0.0, "redis": 0.0}
+        per_worker = {pid: 0.0 for pid in before["workers"]}
+        others: dict[str, float] = {}
+        for pid, (comm, used) in after["processes"].items():
+            earlier = before["processes"].get(pid)
+            spent = used - earlier[1] if earlier else used  # kernel threads change comm: go by pid
+            if pid in per_worker:
+                per_worker[pid] += spent
+                groups["workers"] += spent
+            elif pid == after["master"]:
+                groups["master"] += spent
+            elif comm == "postgres":
+                groups["postgres"] += spent
+            elif comm == "redis-server":
+                groups["redis"] += spent
+            elif pid != os.getpid() and spent > 0:
+                name = comm.split("-", 1)[0] if comm.startswith("kworker") else comm
+                others[name] = others.get(name, 0.0) + spent
+        used = {name: round(value, 2) for name, value in groups.items()}
+        used["per_worker"] = [round(v, 2) for v in per_worker.values()]
+        used["client"] = round(after["client"] - before["client"], 2)
+        used["wrk"] = round(after["wrk"] - before["wrk"], 2)
+        used["machine"] = round(after["machine"] - before["machine"], 2)
+        ours = sum(used[name] for name in ("workers", "master", "postgres", "redis", "client", "wrk"))
+        used["other"] = round(max(0.0, used["machine"] - ours), 2)  # processes not in this run
+        used["other_top"] = {comm: round(v, 2) for comm, v in sorted(others.items(), key=lambda kv: -kv[1])[:3]
+                             if v >= 0.05}
+        used["wall"] = round(after["wall"] - before["wall"], 2)
+        used["cores"] = os.cpu_count()
         return used

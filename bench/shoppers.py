@@ -185,9 +185,11 @@ class Crowd:
             await self.session.close()
 
 
-async def shake_all(crowd: Crowd, round_id: int, shakes_each: int, inflight: int, timeout: float = 60.0) -> dict:
+async def shake_all(crowd: Crowd, round_id: int, shakes_each: int, inflight: int, deadline: float,
+                    timeout: float = 60.0) -> dict:
     """Every connected shopper shakes `shakes_each` times, one after another; at most
-    `inflight` shakes outstanding across the crowd (0: no cap, every shopper at once)."""
+    `inflight` shakes outstanding across the crowd (0: no cap, every shopper at once).
+    Each ack is awaited `timeout` s at most, the whole phase `deadline` s at most."""
     gate = asyncio.Semaphore(inflight) if inflight > 0 else None
     latencies: list[float] = []
     outcomes: Counter = Counter()
@@ -217,7 +219,12 @@ async def shake_all(crowd: Crowd, round_id: int, shakes_each: int, inflight: int
                 outcomes[body.get("result", "?") if isinstance(body, dict) else "?"] += 1
 
     started = time.perf_counter()
-    await asyncio.gather(*(one(s) for s in crowd.connected))
+    shoppers = crowd.connected
+    try:
+        await asyncio.wait_for(asyncio.gather(*(one(s) for s in shoppers)), deadline)
+    except asyncio.TimeoutError:
+        outcomes["error: not answered by the phase deadline"] += (
+            len(shoppers) * shakes_each - sum(outcomes.values()))
     span = (max(last) - min(first)) if latencies else time.perf_counter() - started
     return {"latencies": latencies, "outcomes": dict(outcomes), "seconds": span, "answered": len(latencies)}
 

@@ -38,6 +38,10 @@ async def run_wrk(url: str, *, seconds: int, connections: int, threads: int, scr
         process.kill()
         await process.wait()
         raise RuntimeError(f"wrk did not finish: {' '.join(command)}") from None
+    except BaseException:  # cancelled (the harness is stopping): wrk stops too
+        if process.returncode is None:
+            process.kill()
+        raise
     text = out.decode(errors="replace")
     found = re.search(r"^WRK_JSON (\{.*\})$", text, re.M)
     if process.returncode != 0 or not found:

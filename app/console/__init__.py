@@ -12,7 +12,15 @@ from flask_wtf.csrf import CSRFProtect
 
 from app.console.blueprint import bp
 from app.console.views import (  # noqa: F401  (each module adds its routes to bp)
-    admin, campaigns, catalog, compounds, coupons, couriers, dashboard, reports, session,
+    admin,
+    campaigns,
+    catalog,
+    compounds,
+    coupons,
+    couriers,
+    dashboard,
+    reports,
+    session,
 )
 
 

@@ -35,7 +35,7 @@ NAVIGATION = (
     ("products", "console_web.products", "商品", "Products"),
     ("reports", "console_web.reports", "报表", "Reports"),
     ("staff", "console_web.staff", "员工账号", "Staff"),
-    ("audit", "console_web.audit", "操作日志", "Audit log"),
+    ("audit", "console_web.audit_log", "操作日志", "Audit log"),
 )
 
 
@@ -60,20 +60,19 @@ def sign_out() -> None:
     session.clear()
 
 
-def load_signed_in_staff() -> Staff | None:
-    """The signed-in staff member, or None (and the session is dropped) when absent or expired."""
+def load_signed_in_staff() -> tuple[Staff | None, bool]:
+    """(the signed-in staff member or None, whether a session just expired); drops a dead session."""
     staff_id = session.get("staff_id")
     if staff_id is None:
-        return None
+        return None, False
     lifetime = current_app.permanent_session_lifetime.total_seconds()
     if time.time() - session.get("signed_in_at", 0) > lifetime:
         session.clear()
-        g.session_expired = True
-        return None
+        return None, True
     member = db.session.get(Staff, staff_id)
     if member is None:
         session.clear()
-    return member
+    return member, False
 
 
 def requires(section: str | None = None):

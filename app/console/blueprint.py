@@ -26,7 +26,7 @@ CONTENT_SECURITY_POLICY = "; ".join([
 
 @bp.before_request
 def load_staff():
-    g.staff = auth.load_signed_in_staff()
+    g.staff, g.session_expired = auth.load_signed_in_staff()
 
 
 @bp.after_request

@@ -1,4 +1,5 @@
-"""How the console shows things: money in yuan, times in Shanghai, odds as percentages, labels in 中文 and English."""
+"""How the console shows things: money in yuan, times in Shanghai, odds as percentages,
+labels in Chinese and English."""
 from __future__ import annotations
 
 from datetime import datetime

@@ -29,7 +29,7 @@ class Field:
     name: str
     zh: str
     en: str
-    kind: str = "text"  # text, password, int, float, yuan, percent, when, ids, lines, choice, textarea
+    kind: str = "text"  # text, password, int, float, yuan, percent, when, ids, lines, choice(_id), textarea
     required: bool = True
     help: str = ""
     attrs: dict = field(default_factory=dict)
@@ -38,8 +38,9 @@ class Field:
 class Form:
     """The fields of one form, what was typed into them, and a message per field."""
 
-    def __init__(self, fields, raw=None, errors=None, choices=None, alias=None):
+    def __init__(self, fields, raw=None, errors=None, choices=None, alias=None, groups=None):
         self.fields = {f.name: f for f in fields}
+        self.groups = groups or {}  # names of messages about several inputs (a list), with their kind
         self.raw = raw if raw is not None else {}
         self.errors = dict(errors or {})
         self.choices = choices or {}
@@ -83,8 +84,8 @@ class Form:
             name = self.alias(key)
             if name not in self.fields and re.fullmatch(r".+\.\d+", name):
                 name = name.rsplit(".", 1)[0]  # "compound_ids.0": the list's own field
-            target = name if name in self.fields or name in self.choices or name == "prizes" else FORM_ERROR
-            kind = self.fields[name].kind if name in self.fields else "text"
+            target = name if name in self.fields or name in self.groups else FORM_ERROR
+            kind = self.fields[name].kind if name in self.fields else self.groups.get(name, "text")
             self.errors.setdefault(target, humanize(kind, message))
 
 
@@ -97,7 +98,7 @@ def convert(kind: str, text: str):
         text = text.strip()
     if text == "":
         return MISSING
-    if kind == "int":
+    if kind in ("int", "choice_id"):
         return to_int(text)
     if kind == "float":
         return float(text) if re.fullmatch(r"[+-]?\d{1,4}(\.\d{1,12})?", text) else text
@@ -143,7 +144,11 @@ def to_rfc3339(text: str):
 
 def load(form: Form, schema, formdata) -> dict | None:
     """The body `schema` loads from the form, or None with the form's errors filled in."""
-    data = form.read(formdata)
+    return load_data(form, schema, form.read(formdata))
+
+
+def load_data(form: Form, schema, data: dict) -> dict | None:
+    """The body `schema` loads from data read off `form`, or None with the form's errors filled in."""
     try:
         return schema().load(data)
     except ValidationError as error:
@@ -176,13 +181,17 @@ MESSAGES = {
     "must be after starts_at": "须晚于开始时间 · Must be after the start",
     "must be after valid_from": "须晚于生效时间 · Must be after the start of validity",
     "must be below threshold_fen": "须低于使用门槛 · Must be below the threshold",
-    "a deal cannot cost more than the list price": "特价不能高于原价 · A deal cannot cost more than the list price",
+    "a deal cannot cost more than the list price":
+        "特价不能高于原价 · A deal cannot cost more than the list price",
 }
 KIND_MESSAGES = {
     "yuan": {"Not a valid integer.": "请输入金额，如 29.90 · Enter an amount in yuan, like 29.90"},
     "percent": {"Not a valid number.": "请输入百分比，如 5 · Enter a percentage, like 5"},
-    "ids": {"Shorter than minimum length 1.": "至少选择一项 · Choose at least one"},
-    "choice": {},
+    "ids": {"Shorter than minimum length 1.": "至少选择一项 · Choose at least one",
+            "Length must be between 1 and 500.": "至少选择一项 · Choose at least one"},
+    "pool": {"Shorter than minimum length 1.": "至少添加一个奖品 · Add at least one prize",
+             "Length must be between 1 and 20.":
+                 "须有 1 到 20 个奖品 · Add at least one prize and at most 20"},
 }
 COMPARISONS = (("greater than or equal to", "≥"), ("less than or equal to", "≤"),
                ("greater than", ">"), ("less than", "<"))
@@ -199,6 +208,10 @@ def humanize(kind: str, message: str) -> str:
         return range_message(kind, message)
     if message.startswith("Shorter than minimum length 1"):
         return "必填 · Required"
+    if length := re.fullmatch(r"Length must be between (\d+) and (\d+)\.", message):
+        return f"长度须在 {length.group(1)} 到 {length.group(2)} 之间 · {message}"
+    if length := re.fullmatch(r"Longer than maximum length (\d+)\.", message):
+        return f"最多 {length.group(1)} 个字符 · {message}"
     return message
 
 

@@ -47,8 +47,9 @@ def compound_map(compounds, width: int = 720, height: int = 360, margin: int = 3
     scale = min((width - 2 * margin) / span_x, (height - 2 * margin) / span_y)
     offset_x = (width - span_x * scale) / 2
     offset_y = (height - span_y * scale) / 2
-    circles = [Circle(c.id, c.name, round(offset_x + (x - left) * scale, 1),
-                      round(offset_y + (top - y) * scale, 1), round(max(c.radius_m * scale, 3.0), 1), c.radius_m)
+    circles = [Circle(c.id, c.name, x=round(offset_x + (x - left) * scale, 1),
+                      y=round(offset_y + (top - y) * scale, 1),
+                      r=round(max(c.radius_m * scale, 3.0), 1), radius_m=c.radius_m)
                for c, x, y in points]
     metres = scale_bar_metres(width / 4 / scale)
     return CompoundMap(width, height, circles, round(metres * scale, 1),

@@ -50,7 +50,8 @@ class ConsoleLiveFeed:
                 now = utcnow()
                 for campaign in dashboard.campaigns_worth_watching(db.session, now):
                     payload = dashboard.live_counts(db.session, campaign, now)
-                    socketio.emit("campaign_live", payload, to=campaign_room(campaign.id), namespace="/console")
+                    socketio.emit("campaign_live", payload, to=campaign_room(campaign.id),
+                                  namespace="/console")
                 db.session.commit()
             finally:
                 db.session.remove()

@@ -9,6 +9,9 @@ NODE_MODULES = Path(__file__).resolve().parents[2] / "node_modules"
 # Public name -> file under node_modules; only these are served.
 VENDORED = {
     "socket.io.min.js": "socket.io-client/dist/socket.io.min.js",
+    # uPlot: the console dashboard's time-series charts (small, no dependencies).
+    "uPlot.iife.min.js": "uplot/dist/uPlot.iife.min.js",
+    "uPlot.min.css": "uplot/dist/uPlot.min.css",
 }
 
 bp = Blueprint("vendor", __name__, url_prefix="/vendor")

@@ -1,0 +1,1 @@
+"""Load and latency benchmarks: `make bench` (see bench/README.md)."""

@@ -1,0 +1,120 @@
+"""Roles decide every console page and action, and their JSON API counterparts (API.md, Console).
+
+Marketing: campaigns, coupons, deals. Ops: compounds, couriers, products. Reports: both.
+Admin: everything, staff accounts and the audit log included. Anyone else: 403.
+"""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from app.models import STAFF_ROLES
+from tests.console_web import StaffBrowser, console_fixture, text  # noqa: F401  (the fixture `console`)
+from tests.factories import now
+
+ALLOWED = {
+    "campaigns": {"admin", "marketing"}, "coupons": {"admin", "marketing"}, "deals": {"admin", "marketing"},
+    "compounds": {"admin", "ops"}, "couriers": {"admin", "ops"}, "products": {"admin", "ops"},
+    "reports": {"admin", "marketing", "ops"}, "audit": {"admin"}, "staff": {"admin"},
+}
+CONSOLE_ROUTES = [  # (section, method, path): every console page and action
+    ("campaigns", "GET", "/console/campaigns"), ("campaigns", "GET", "/console/campaigns/new"),
+    ("campaigns", "POST", "/console/campaigns/new"), ("campaigns", "GET", "/console/campaigns/{campaign}"),
+    ("campaigns", "GET", "/console/campaigns/{campaign}/edit"),
+    ("campaigns", "POST", "/console/campaigns/{campaign}/edit"),
+    ("campaigns", "POST", "/console/campaigns/{campaign}/pause"),
+    ("campaigns", "POST", "/console/campaigns/{campaign}/resume"),
+    ("campaigns", "GET", "/console/campaigns/{campaign}/live"),
+    ("campaigns", "GET", "/console/campaigns/{campaign}/live.json"),
+    ("coupons", "GET", "/console/coupons"), ("coupons", "POST", "/console/coupons"),
+    ("deals", "GET", "/console/deals"), ("deals", "POST", "/console/deals"),
+    ("compounds", "GET", "/console/compounds"), ("compounds", "POST", "/console/compounds"),
+    ("couriers", "GET", "/console/couriers"), ("couriers", "POST", "/console/couriers"),
+    ("couriers", "GET", "/console/couriers/{courier}"),
+    ("couriers", "GET", "/console/couriers/{courier}/badge.png"),
+    ("couriers", "POST", "/console/couriers/{courier}/rotate-code"),
+    ("products", "GET", "/console/products"), ("products", "POST", "/console/products"),
+    ("reports", "GET", "/console/reports"), ("reports", "GET", "/console/reports/campaigns.csv"),
+    ("reports", "GET", "/console/reports/compounds.csv"),
+    ("audit", "GET", "/console/audit"),
+    ("staff", "GET", "/console/staff"), ("staff", "POST", "/console/staff"),
+]
+API_ROUTES = [  # the JSON API counterparts of those pages
+    ("campaigns", "POST", "/api/v1/console/campaigns"),
+    ("campaigns", "GET", "/api/v1/console/campaigns/{campaign}"),
+    ("campaigns", "PATCH", "/api/v1/console/campaigns/{campaign}"),
+    ("campaigns", "POST", "/api/v1/console/campaigns/{campaign}/pause"),
+    ("campaigns", "POST", "/api/v1/console/campaigns/{campaign}/resume"),
+    ("coupons", "POST", "/api/v1/console/coupon-templates"), ("deals", "POST", "/api/v1/console/deals"),
+    ("compounds", "POST", "/api/v1/console/compounds"), ("couriers", "POST", "/api/v1/console/couriers"),
+    ("couriers", "GET", "/api/v1/console/couriers/{courier}/badge.png"),
+    ("couriers", "POST", "/api/v1/console/couriers/{courier}/rotate-code"),
+    ("products", "POST", "/api/v1/console/products"), ("staff", "POST", "/api/v1/console/staff"),
+]
+OPEN_TO_ANY_STAFF = {"console_web.home", "console_web.logout"}
+PUBLIC = {"console_web.login", "console_web.static", "console_web.not_found"}
+
+
+@pytest.fixture
+def ids(make) -> dict:
+    """A campaign that has not started (so it can still be edited) and a courier."""
+    home = make.compound()
+    campaign = make.campaign([home], starts_at=now() + timedelta(days=1), ends_at=now() + timedelta(days=2))
+    return {"campaign": campaign.id, "courier": make.courier([home]).id}
+
+
+def routes_of(section: str, table, ids: dict):
+    return [(method, path.format(**ids)) for name, method, path in table if name == section]
+
+
+def test_every_console_route_is_in_the_role_matrix(app):
+    listed = {(method, re.sub(r"\{[a-z]+\}", "<id>", path)) for _, method, path in CONSOLE_ROUTES}
+    for rule in app.url_map.iter_rules():
+        if not rule.endpoint.startswith("console_web.") or rule.endpoint in PUBLIC | OPEN_TO_ANY_STAFF:
+            continue
+        path = re.sub(r"<int:[a-z_]+>", "<id>", rule.rule)
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            assert (method, path) in listed, f"{method} {rule.rule} has no row in the role matrix"
+
+
+@pytest.mark.parametrize("role", STAFF_ROLES)
+@pytest.mark.parametrize("section", sorted(ALLOWED))
+def test_each_role_reaches_only_its_console_pages(console, ids, role, section):
+    browser = console(role)
+    for method, path in routes_of(section, CONSOLE_ROUTES, ids):
+        answer = browser.get(path) if method == "GET" else browser.post(path, {})
+        if role in ALLOWED[section]:
+            assert answer.status_code in (200, 302, 422), (role, method, path, answer.status_code)
+        else:
+            assert answer.status_code == 403, (role, method, path, answer.status_code)
+            assert "无权访问" in text(answer)
+
+
+@pytest.mark.parametrize("role", STAFF_ROLES)
+@pytest.mark.parametrize("section", sorted(ALLOWED))
+def test_each_role_calls_only_its_json_api(client, make, ids, role, section):
+    headers = make.staff_headers(role)
+    for method, path in routes_of(section, API_ROUTES, ids):
+        answer = client.open(path, method=method, json={}, headers=headers)
+        if role in ALLOWED[section]:
+            assert answer.status_code != 403, (role, method, path)
+        else:
+            assert answer.status_code == 403, (role, method, path, answer.status_code)
+            assert answer.get_json()["error"]["code"] == "forbidden"
+
+
+def test_the_menu_shows_only_the_roles_sections(console):
+    menu = {role: text(console(role).get("/console/")) for role in STAFF_ROLES}
+    assert "Campaigns" in menu["marketing"] and "Compounds" not in menu["marketing"]
+    assert "Compounds" in menu["ops"] and "Campaigns" not in menu["ops"] and "Audit log" not in menu["ops"]
+    assert all(label in menu["admin"] for label in ("Campaigns", "Compounds", "Staff", "Audit log"))
+
+
+def test_a_signed_out_visitor_reaches_no_console_page(app, ids):
+    browser = StaffBrowser(app.test_client())
+    for _, method, path in CONSOLE_ROUTES:
+        path = path.format(**ids)
+        answer = browser.get(path) if method == "GET" else browser.post(path, {})
+        assert answer.status_code == 302 and "/console/login" in answer.headers["Location"], (method, path)
