@@ -5,6 +5,7 @@ CI (CI=true) that is a failure, so a broken set-up cannot pass as green.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -52,3 +53,26 @@ def screenshot(page, name: str, tmp_dir: Path, full_page: bool = False) -> Path:
     path = directory / name
     path.write_bytes(page.screenshot(full_page=full_page))
     return path
+
+
+PHONE = dict(viewport={"width": 360, "height": 740}, device_scale_factor=2, is_mobile=True, has_touch=True,
+             locale="zh-CN")
+
+
+@contextlib.contextmanager
+def watched_page(browser, live_server, is_problem, **context_options):
+    """A page on the live server that fails the test on any script error, any console error
+    `is_problem` does not excuse, or any error the server logged."""
+    context = browser.new_context(**context_options)
+    page = context.new_page()
+    page.set_default_timeout(STEP_TIMEOUT_MS)
+    page.set_default_navigation_timeout(STEP_TIMEOUT_MS)
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    page.on("console", lambda note: is_problem(note) and problems.append(f"console: {note.text}"))
+    try:
+        yield page
+        assert not problems, problems
+        assert not live_server.errors, live_server.errors
+    finally:
+        context.close()

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Arrival, Order, ShakeRound
-from tests.browser import STEP_TIMEOUT_MS, screenshot
+from tests.browser import PHONE, screenshot, watched_page
 
 pytestmark = pytest.mark.browser
 
@@ -29,20 +29,8 @@ OFFLINE_NOTES = ("Failed to load resource: net::ERR_INTERNET_DISCONNECTED",)
 @pytest.fixture
 def handheld(browser, live_server):
     """A 360x740 touch page on the live server; fails the test on any script error."""
-    context = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=2,
-                                  is_mobile=True, has_touch=True, locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(STEP_TIMEOUT_MS)
-    page.set_default_navigation_timeout(STEP_TIMEOUT_MS)
-    problems: list[str] = []
-    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-    page.on("console", lambda message: console_problem(message) and problems.append(f"console: {message.text}"))
-    try:
+    with watched_page(browser, live_server, console_problem, **PHONE) as page:
         yield page
-        assert not problems, problems
-        assert not live_server.errors, live_server.errors
-    finally:
-        context.close()
 
 
 def console_problem(message) -> bool:
