@@ -1,4 +1,4 @@
-"""The courier web app's server side: the page, its script, styles and service worker are served,
+"""The courier web app's server side: the page, its scripts, styles and service worker are served,
 load nothing from another host, and the socket.io client comes from /vendor."""
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import re
 import pytest
 
 URL_RE = re.compile(r"""(?:https?:)?//([^/\s"'<>?#]+)""", re.IGNORECASE)
-SHELL = ["/handheld/", "/handheld/static/handheld.js", "/handheld/static/handheld.css",
-         "/vendor/socket.io.min.js"]
+# The page's own scripts, in load order: they share window.XiaogeHandheld, handheld.js boots.
+SCRIPTS = ["/handheld/static/outbox.js", "/handheld/static/picks.js", "/handheld/static/handheld.js"]
+SHELL = ["/handheld/", *SCRIPTS, "/handheld/static/handheld.css", "/vendor/socket.io.min.js"]
 
 
 def served_text(client, path: str) -> tuple[object, str]:
@@ -18,12 +19,12 @@ def served_text(client, path: str) -> tuple[object, str]:
     return answer, text
 
 
-def test_page_loads_the_vendored_socket_client_and_its_own_script(client):
+def test_page_loads_the_vendored_socket_client_and_its_own_scripts(client):
     answer, html = served_text(client, "/handheld/")
     assert answer.status_code == 200
     assert answer.mimetype == "text/html"
     scripts = re.findall(r'<script src="([^"]+)" defer></script>', html)
-    assert scripts == ["/vendor/socket.io.min.js", "/handheld/static/handheld.js"]
+    assert scripts == ["/vendor/socket.io.min.js", *SCRIPTS]
     assert re.findall(r'<link rel="stylesheet" href="([^"]+)">', html) == ["/handheld/static/handheld.css"]
     assert "<script>" not in html and "style=" not in html  # the CSP allows neither inline
     assert not URL_RE.findall(html), URL_RE.findall(html)
@@ -54,7 +55,7 @@ def test_mount_point_without_slash_redirects_to_the_app(client):
 
 
 @pytest.mark.parametrize("path, mimetypes", [
-    ("/handheld/static/handheld.js", ("text/javascript", "application/javascript")),
+    *((script, ("text/javascript", "application/javascript")) for script in SCRIPTS),
     ("/handheld/static/handheld.css", ("text/css",)),
     ("/handheld/sw.js", ("text/javascript",)),
 ])
@@ -68,7 +69,12 @@ def test_assets_are_served_and_self_contained(client, path, mimetypes):
 
 
 def test_script_speaks_the_courier_api_and_namespace(client):
-    _, source = served_text(client, "/handheld/static/handheld.js")
+    sources = [served_text(client, script)[1] for script in SCRIPTS]
+    source = "\n".join(sources)
+    assert "window.XiaogeHandheld = {" in sources[0]  # the first script opens the shared namespace
+    for later in sources[1:]:
+        assert "var X = window.XiaogeHandheld;" in later
+    assert sources[-1].rstrip().endswith("boot();\n})();")  # the last one starts the app
     assert 'window.io("/courier", {transports: ["websocket"], auth: {token: state.token}' in source
     assert 'emit("arrived", body' in source and '"pickup_added"' in source
     for path in ('"/courier/auth"', '"/courier/arrivals"', '"/courier/pickups"', '"/courier/me"',
@@ -91,6 +97,7 @@ def test_service_worker_caches_exactly_the_shell_and_every_shell_file_is_served(
 def test_service_worker_version_follows_the_shell_files(monkeypatch, tmp_path):
     from app import handheld_web
 
+    assert {"outbox.js", "picks.js", "handheld.js"} <= {path.name for path in handheld_web.SHELL_FILES}
     before = handheld_web.shell_version()
     changed = tmp_path / "handheld.js"
     changed.write_text("changed")

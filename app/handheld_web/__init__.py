@@ -1,9 +1,10 @@
 """The courier's touch web app at `/handheld/`: the browser twin of the `handheld` CLI.
 
-One page, one plain-JS file, one stylesheet, no build step. The page is static (the
-script signs in and fills it from the courier API); `sw.js` caches that shell, with the
-vendored socket.io client, so the page reloads without a network and still shows the
-taps queued in IndexedDB. No external assets: see app/web/vendor.py.
+One page, three plain-JS files sharing one namespace (SCRIPTS, loaded in that order), one
+stylesheet, no build step. The page is static (the scripts sign in and fill it from the
+courier API); `sw.js` caches that shell, with the vendored socket.io client, so the page
+reloads without a network and still shows the taps queued in IndexedDB. No external
+assets: see app/web/vendor.py.
 """
 from __future__ import annotations
 
@@ -20,7 +21,10 @@ bp = Blueprint(
 )
 
 HERE = Path(__file__).resolve().parent
-SHELL_FILES = [HERE / "templates/handheld_web/index.html", HERE / "static/handheld.js",
+# The page's own scripts, in load order: the basics and the outbox, the pick list, then the
+# sign-in, route and socket (which boots the app). index.html loads them in this order.
+SCRIPTS = ["outbox.js", "picks.js", "handheld.js"]
+SHELL_FILES = [HERE / "templates/handheld_web/index.html", *(HERE / "static" / name for name in SCRIPTS),
                HERE / "static/handheld.css", HERE / "templates/handheld_web/sw.js",
                NODE_MODULES / VENDORED["socket.io.min.js"]]
 
@@ -35,7 +39,8 @@ CONTENT_SECURITY_POLICY = "; ".join([
 
 def shell_urls() -> list[str]:
     """What the service worker keeps for offline reloads: the page and everything it loads."""
-    return [url_for("handheld_web.page"), url_for("handheld_web.static", filename="handheld.js"),
+    return [url_for("handheld_web.page"),
+            *(url_for("handheld_web.static", filename=name) for name in SCRIPTS),
             url_for("handheld_web.static", filename="handheld.css"),
             url_for("vendor.vendored", name="socket.io.min.js")]
 

@@ -7,248 +7,22 @@
  * page load; the server answers a resent event_id with its first answer. The pick list
  * updates live (`pickup_added`); a handover checks the shopper's pickup code.
  * API data reaches the page with textContent only, never as HTML.
+ *
+ * Three files share one namespace, window.XiaogeHandheld, loaded in this order:
+ * outbox.js (the basics, the outbox and delivery with backoff), picks.js (the pick list and
+ * handover), then this one (sign-in, the route, the socket), which boots the app.
  */
 (function () {
   "use strict";
 
-  var API = document.body.dataset.api;
+  var X = window.XiaogeHandheld;
   var TOKEN_KEY = "xiaoge.handheld.token", COURIER_KEY = "xiaoge.handheld.courier";
-  var PICKS_KEY = "xiaoge.handheld.picks", SELECTED_KEY = "xiaoge.handheld.compound";
-  var ACK_TIMEOUT_MS = 8000, HTTP_TIMEOUT_MS = 15000;
-  var BASE_DELAY_MS = 2000, MAX_DELAY_MS = 300000, FIX_MAX_AGE_MS = 120000, TAPS_KEPT = 50;
-  var FINAL_ACK_CODES = ["invalid_request", "not_on_route", "stale_event", "not_found", "forbidden"];
-  var REASONS = {
-    not_on_route: "不在你的路线 Not on your route",
-    stale_event: "太久了，只记录不开摇 Too old: recorded, no shake",
-    invalid_request: "请求无效 Invalid tap",
-    wrong_code: "取货码错误 Wrong code",
-    too_many_attempts: "错误太多已锁定，请找运营 Locked: too many wrong codes, call ops",
-    not_available: "订单已取消 Order cancelled",
-    not_found: "不在你的取货单 Not on your pick list",
-    bad_credentials: "工号或密码错误 Wrong employee no. or password"
-  };
-  var TIME = new Intl.DateTimeFormat("zh-CN", {timeZone: "Asia/Shanghai", hour: "2-digit", minute: "2-digit",
-                                               hour12: false});
-
-  var state = {token: null, courier: null, selected: null, socket: null, taps: [], picks: [],
-               picksAt: null, failures: 0, retryTimer: null, flushing: null, flushAgain: false,
-               fix: null, handovers: {}};
-
-  /* ---------- helpers ---------- */
-
-  function $(id) { return document.getElementById(id); }
-
-  function h(tag, props, children) {
-    var el = document.createElement(tag);
-    Object.keys(props || {}).forEach(function (key) {
-      if (key === "text") el.textContent = props[key];
-      else if (key.indexOf("on") === 0) el.addEventListener(key.slice(2), props[key]);
-      else el.setAttribute(key, props[key]);
-    });
-    (children || []).forEach(function (child) { if (child) el.appendChild(child); });
-    return el;
-  }
-
-  function uuid() {
-    if (window.crypto.randomUUID) return window.crypto.randomUUID();
-    var b = window.crypto.getRandomValues(new Uint8Array(16));  // randomUUID needs https
-    b[6] = (b[6] & 15) | 64; b[8] = (b[8] & 63) | 128;
-    var x = Array.prototype.map.call(b, function (v) { return (v + 256).toString(16).slice(1); }).join("");
-    return [x.slice(0, 8), x.slice(8, 12), x.slice(12, 16), x.slice(16, 20), x.slice(20)].join("-");
-  }
-
-  function pad(n, width) { return String(Math.abs(n)).padStart(width || 2, "0"); }
-
-  /** Now in RFC 3339 with the device's offset: "2025-11-25T14:03:07.412+08:00". */
-  function localIso(date) {
-    var off = -date.getTimezoneOffset();
-    return date.getFullYear() + "-" + pad(date.getMonth() + 1) + "-" + pad(date.getDate()) + "T" +
-      pad(date.getHours()) + ":" + pad(date.getMinutes()) + ":" + pad(date.getSeconds()) + "." +
-      pad(date.getMilliseconds(), 3) + (off >= 0 ? "+" : "-") + pad(Math.floor(Math.abs(off) / 60)) + ":" +
-      pad(Math.abs(off) % 60);
-  }
-
-  function clock(text) {
-    var when = Date.parse(String(text).replace(/(\.\d{3})\d+/, "$1"));
-    return isNaN(when) ? "?" : TIME.format(new Date(when));
-  }
-
-  var local = {
-    get: function (key) { try { return JSON.parse(localStorage.getItem(key)); } catch (e) { return null; } },
-    set: function (key, value) { try { localStorage.setItem(key, JSON.stringify(value)); } catch (e) { /* full */ } },
-    drop: function (key) { try { localStorage.removeItem(key); } catch (e) { /* private mode */ } }
-  };
-
-  /* ---------- the outbox: IndexedDB, one record per tap, keyed by event_id ---------- */
-
-  var outbox = {
-    db: null,
-    open: function () {
-      if (!outbox.db) outbox.db = new Promise(function (resolve, reject) {
-        var request = indexedDB.open("xiaoge-handheld", 1);
-        request.onupgradeneeded = function () {
-          request.result.createObjectStore("taps", {keyPath: "event_id"}).createIndex("created_at", "created_at");
-        };
-        request.onsuccess = function () { resolve(request.result); };
-        request.onerror = function () { reject(request.error); };
-      });
-      return outbox.db;
-    },
-    run: function (mode, work) {
-      return outbox.open().then(function (db) {
-        return new Promise(function (resolve, reject) {
-          // "strict": the tap is on disk before we call it queued.
-          var tx = db.transaction("taps", mode, {durability: "strict"}), result;
-          var request = work(tx.objectStore("taps"));
-          if (request) request.onsuccess = function () { result = request.result; };
-          tx.oncomplete = function () { resolve(result); };
-          tx.onerror = tx.onabort = function () { reject(tx.error); };
-        });
-      });
-    },
-    all: function () {
-      return outbox.run("readonly", function (store) { return store.index("created_at").getAll(); });
-    },
-    put: function (tap) { return outbox.run("readwrite", function (store) { return store.put(tap); }); },
-    prune: function (taps) {
-      var done = taps.filter(function (t) { return t.status !== "queued"; });
-      var old = done.slice(0, Math.max(done.length - TAPS_KEPT, 0));
-      if (!old.length) return Promise.resolve();
-      return outbox.run("readwrite", function (store) {
-        old.forEach(function (t) { store.delete(t.event_id); });
-      });
-    }
-  };
-
-  function reloadTaps() {
-    return outbox.all().then(function (taps) {
-      state.taps = taps;
-      renderTaps();
-      return outbox.prune(taps);
-    });
-  }
-
-  function myQueued() {
-    return state.taps.filter(function (t) {
-      return t.status === "queued" && state.courier && t.courier_id === state.courier.id;
-    });
-  }
-
-  /* ---------- talking to the server ---------- */
-
-  function Unreachable(message) { this.message = message; }
-
-  /** One REST call: {status, body}; throws Unreachable when no answer came. */
-  function api(method, path, body) {
-    var controller = new AbortController();
-    var timer = setTimeout(function () { controller.abort(); }, HTTP_TIMEOUT_MS);
-    var headers = {"Content-Type": "application/json"};
-    if (state.token) headers.Authorization = "Bearer " + state.token;
-    return fetch(API + path, {method: method, headers: headers, signal: controller.signal,
-                              body: body === undefined ? undefined : JSON.stringify(body)})
-      .catch(function () { throw new Unreachable("无网络 No network"); })
-      .then(function (response) {
-        return response.json().catch(function () { return null; }).then(function (json) {
-          if (!json) throw new Unreachable("不是小哥服务器 Not the Xiaoge server (" + response.status + ")");
-          return {status: response.status, body: json};
-        });
-      })
-      .finally(function () { clearTimeout(timer); });
-  }
-
-  /** The tap over the socket when it is up (acked with the REST answer), else REST. */
-  function sendArrival(body) {
-    var socket = state.socket;
-    var rest = function () { return api("POST", "/courier/arrivals", body); };
-    if (!socket || !socket.connected) return rest();
-    return new Promise(function (resolve) {
-      socket.timeout(ACK_TIMEOUT_MS).emit("arrived", body, function (error, ack) { resolve(error ? null : ack); });
-    }).then(function (ack) {
-      if (!ack) return rest();  // no ack in time: the same event_id over REST is safe
-      if (ack.status) return {status: ack.status, body: ack};
-      var code = ack.error && ack.error.code;
-      return FINAL_ACK_CODES.indexOf(code) >= 0 ? {status: 422, body: ack} : rest();
-    });
-  }
-
-  function deliver(tap) {
-    tap.attempts += 1;
-    return sendArrival(tap.body).then(function (answer) {
-      var status = answer.status, error = answer.body.error;
-      if ((status === 200 || status === 201) && answer.body.arrival) {
-        Object.assign(tap, {status: "sent", answer: answer.body, answer_status: status, last_error: null});
-      } else if (status === 401) {
-        expire();
-        tap.last_error = "登录过期 Sign-in expired";
-      } else if (status === 408 || status === 429 || status >= 500 || status < 400) {
-        tap.last_error = "服务器忙 Server busy (" + status + ")";
-      } else {
-        var reason = (error && (REASONS[error.code] || error.message)) || "HTTP " + status;
-        Object.assign(tap, {status: "refused", answer: answer.body, answer_status: status, last_error: reason});
-      }
-    }, function (failure) {
-      if (!(failure instanceof Unreachable)) throw failure;
-      tap.last_error = failure.message;
-    }).then(function () {
-      return outbox.put(tap).then(function () { return tap.status !== "queued"; });
-    });
-  }
-
-  /** Send this courier's queued taps, oldest first; a failure backs off and retries later. */
-  function flush() {
-    if (state.flushing) { state.flushAgain = true; return state.flushing; }
-    clearTimeout(state.retryTimer);
-    state.flushing = reloadTaps().then(deliverQueued).then(function (outcome) {
-      if (outcome === "failed") state.failures += 1;
-      else if (outcome === "done") state.failures = 0;
-    }).catch(function (error) {
-      state.failures += 1;
-      console.warn("outbox:", error);
-    }).then(function () {
-      return reloadTaps().catch(function () { /* shown on the next change */ });
-    }).then(function () {
-      state.flushing = null;
-      if (state.flushAgain) { state.flushAgain = false; return flush(); }
-      scheduleRetry();
-    });
-    return state.flushing;
-  }
-
-  /** "idle" (nothing to do, offline or signed out), "done" (all answered) or "failed". */
-  function deliverQueued() {
-    var queued = myQueued();
-    if (!state.token || !queued.length || !navigator.onLine) return "idle";
-    return queued.reduce(function (chain, tap) {
-      return chain.then(function (answered) { return answered && state.token ? deliver(tap) : false; });
-    }, Promise.resolve(true)).then(function (answered) { return answered ? "done" : "failed"; });
-  }
-
-  /** Exponential backoff with "equal jitter", so vans back in coverage do not retry in step. */
-  function scheduleRetry() {
-    clearTimeout(state.retryTimer);
-    if (!state.failures || !myQueued().length) return;
-    var step = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * Math.pow(2, state.failures - 1));
-    state.retryTimer = setTimeout(flush, step / 2 + Math.random() * step / 2);
-  }
-
-  function tapArrived() {
-    var compound = state.selected, now = new Date();
-    var body = {event_id: uuid(), compound_id: compound.id, occurred_at: localIso(now)};
-    if (state.fix && Date.now() - state.fix.at < FIX_MAX_AGE_MS) {
-      body.lat = state.fix.lat;
-      body.lng = state.fix.lng;
-    }
-    var tap = {event_id: body.event_id, kind: "arrived", courier_id: state.courier.id, compound_id: compound.id,
-               compound_name: compound.name, body: body, status: "queued", attempts: 0, last_error: null,
-               answer: null, answer_status: null, created_at: now.getTime()};
-    var button = $("arrived");
-    button.disabled = true;  // one tap per press, even with gloves
-    setTimeout(function () { button.disabled = false; }, 2000);
-    outbox.put(tap).then(reloadTaps).then(flush).catch(function (error) {
-      button.disabled = false;
-      alertLine($("taps"), "没存上，请再按一次 Not saved, press again (" + error + ")");
-    });
-  }
+  var SELECTED_KEY = "xiaoge.handheld.compound";
+  var state = X.state, REASONS = X.REASONS, PICKS_KEY = X.PICKS_KEY;
+  var $ = X.$, h = X.h, local = X.local, api = X.api;
+  var reloadTaps = X.reloadTaps, flush = X.flush, tapArrived = X.tapArrived;
+  var renderQueued = X.renderQueued, renderTaps = X.renderTaps;
+  var loadPicks = X.loadPicks, addPick = X.addPick, renderPicks = X.renderPicks;
 
   /* ---------- the socket: status, arrivals, live pick list ---------- */
 
@@ -284,7 +58,7 @@
     loadPicks();
   }
 
-  /* ---------- rendering ---------- */
+  /* ---------- rendering: the network pill and the route ---------- */
 
   function renderNet() {
     var pill = $("net"), net = "offline", label = "离线 offline";
@@ -292,38 +66,6 @@
     else if (navigator.onLine) { net = "connecting"; label = "连接中 connecting"; }
     pill.dataset.state = net;
     pill.textContent = label;
-  }
-
-  function renderQueued() {
-    var count = myQueued().length, pill = $("queued");
-    pill.dataset.count = count;
-    pill.textContent = "排队 " + count + " queued";
-  }
-
-  function tapLine(tap) {
-    var made = clock(tap.body.occurred_at);
-    if (tap.status === "queued") {
-      var tries = tap.attempts ? " · 试了 " + tap.attempts + " tries" + (tap.last_error ? ": " + tap.last_error : "") : "";
-      return ["排队中 queued", "到达 " + made + " · 有网就发 Sent when online" + tries];
-    }
-    if (tap.status === "refused") return ["被拒 refused", "到达 " + made + " · " + tap.last_error];
-    var rounds = (tap.answer && tap.answer.rounds) || [];
-    if (!rounds.length) return ["已送达 sent", "到达 " + made + " · 此处暂无摇一摇 No shake campaign here now"];
-    var until = rounds.map(function (r) { return r.closes_at; }).sort().pop();
-    return ["已送达 sent", "到达 " + made + " · 摇一摇已开 " + rounds.length + " shake round" +
-            (rounds.length > 1 ? "s" : "") + " open until " + clock(until)];
-  }
-
-  function renderTaps() {
-    renderQueued();
-    var list = $("taps");
-    if (!state.selected || !list) return;
-    var mine = state.taps.filter(function (t) { return t.compound_id === state.selected.id; }).reverse().slice(0, 3);
-    list.replaceChildren.apply(list, mine.map(function (tap) {
-      var line = tapLine(tap);
-      return h("li", {class: "tap", "data-status": tap.status, "data-event-id": tap.event_id}, [
-        h("b", {class: "tap-state", text: line[0]}), h("span", {text: line[1]})]);
-    }));
   }
 
   function renderRoute() {
@@ -352,109 +94,6 @@
     renderRoute();
     renderTaps();
     renderPicks();
-  }
-
-  function alertLine(list, text) {
-    list.prepend(h("li", {class: "tap", "data-status": "refused", text: text}));
-  }
-
-  /* ---------- pick list and handover ---------- */
-
-  function loadPicks() {
-    if (!state.token || !navigator.onLine) return Promise.resolve();
-    return api("GET", "/courier/pickups").then(function (answer) {
-      if (answer.status === 401) return expire();
-      if (answer.status !== 200) return;
-      state.picks = answer.body.orders || [];
-      state.picksAt = new Date().toISOString();
-      local.set(PICKS_KEY, {at: state.picksAt, orders: state.picks});
-      renderRoute();
-      renderPicks();
-    }, function () { renderPicks(); });
-  }
-
-  function addPick(order, live) {
-    if (!state.picks.some(function (o) { return o.id === order.id; })) state.picks.push(order);
-    local.set(PICKS_KEY, {at: state.picksAt, orders: state.picks});
-    renderRoute();
-    renderPicks(live ? order.id : null);
-  }
-
-  function renderPicks(freshId) {
-    var list = $("picks");
-    if (!state.selected) return;
-    var orders = state.picks.filter(function (o) { return o.compound_id === state.selected.id; });
-    $("pick-count").textContent = orders.length;
-    $("pick-note").textContent = !orders.length ? "暂无待取货 Nothing to hand over here" :
-      (navigator.onLine ? "" : "离线副本 Offline copy, " + (state.picksAt ? clock(state.picksAt) : "?"));
-    // Cards already shown stay as they are: a code half typed in one survives a live update.
-    var shown = {};
-    Array.prototype.slice.call(list.children).forEach(function (card) {
-      var keep = card.dataset.done || orders.some(function (o) { return String(o.id) === card.dataset.orderId; });
-      if (keep) shown[card.dataset.orderId] = true;
-      else card.remove();
-    });
-    orders.forEach(function (order) {
-      if (!shown[order.id]) list.appendChild(pickCard(order, order.id === freshId));
-    });
-  }
-
-  function pickCard(order, fresh) {
-    var goods = (order.items || []).map(function (i) { return i.name + " ×" + i.quantity; }).join("，");
-    var input = h("input", {class: "code", inputmode: "numeric", pattern: "[0-9]*", maxlength: "6",
-                            autocomplete: "off", enterkeyhint: "done", placeholder: "取货码 code",
-                            "aria-label": "取货码 Pickup code for order " + order.id});
-    var message = h("p", {class: "message", role: "alert"});
-    var button = h("button", {type: "submit", class: "big primary", text: "交货 Hand over"});
-    var form = h("form", {class: "handover", novalidate: "", onsubmit: function (event) {
-      event.preventDefault();
-      handover(order, input, button, message);
-    }}, [input, button, message]);
-    var shopper = (order.shopper && order.shopper.nickname) || "顾客 shopper";
-    var card = h("li", {class: "pick" + (fresh ? " fresh" : ""), "data-order-id": order.id}, [
-      h("div", {class: "pick-head"}, [h("b", {text: "#" + order.id}), h("span", {text: shopper}),
-        order.source === "shake" ? h("em", {text: "摇中 won"}) : null]),
-      h("p", {class: "goods", text: goods}), form]);
-    if (fresh) setTimeout(function () { card.classList.remove("fresh"); }, 15000);
-    return card;
-  }
-
-  function handover(order, input, button, message) {
-    var code = input.value.replace(/\s/g, "");
-    var say = function (text, kind) { message.textContent = text; message.dataset.kind = kind; };
-    if (!/^\d{6}$/.test(code)) return say("请输入6位取货码 Enter the 6-digit code", "bad");
-    if (!navigator.onLine) return say("无网络：不能核对，先别交货 No network: code not checked, do not hand over", "bad");
-    var pending = state.handovers[order.id];  // a resend of the same code keeps its event_id
-    var eventId = pending && pending.code === code ? pending.eventId : uuid();
-    state.handovers[order.id] = {code: code, eventId: eventId};
-    button.disabled = true;
-    say("核对中 Checking…", "wait");
-    api("POST", "/courier/pickups/" + order.id + "/handover", {pickup_code: code, event_id: eventId})
-      .then(function (answer) {
-        delete state.handovers[order.id];
-        var error = answer.body.error || {};
-        if (answer.status === 200) {
-          say("已交货 Handed over ✓ 请给货 Give the goods", "good");
-          input.disabled = true;
-          input.closest(".pick").dataset.done = "yes";  // stays on screen until another compound is chosen
-          state.picks = state.picks.filter(function (o) { return o.id !== order.id; });
-          local.set(PICKS_KEY, {at: state.picksAt, orders: state.picks});
-          renderRoute();
-          return;
-        }
-        button.disabled = false;
-        if (answer.status === 401) return expire();
-        if (error.code === "wrong_code") {
-          input.select();
-          return say(REASONS.wrong_code + " · 还可试 " + error.attempts_left + " 次 " + error.attempts_left +
-                     " tries left", "bad");
-        }
-        if (error.code === "too_many_attempts") button.disabled = true;
-        say(REASONS[error.code] || error.message || "HTTP " + answer.status, "bad");
-      }, function (failure) {
-        button.disabled = false;
-        say(failure.message + "：未核对，请重试 Code not checked, try again", "bad");
-      });
   }
 
   /* ---------- sign-in, sign-out, start ---------- */
@@ -571,5 +210,6 @@
     });
   }
 
+  Object.assign(X, {expire: expire, renderRoute: renderRoute});  // called from outbox.js and picks.js
   boot();
 })();

@@ -1,6 +1,6 @@
 /* Xiaoge handheld service worker (scope /handheld/).
  *
- * Keeps the app shell (page, script, styles, socket.io client) so the page reloads with no
+ * Keeps the app shell (page, scripts, styles, socket.io client) so the page reloads with no
  * network and shows the taps still queued in IndexedDB. Only the shell is answered from
  * the cache; the API and the socket always go to the network (the page queues what fails).
  * The cache name carries a digest of the shell files: a changed file makes a new worker,
