@@ -14,7 +14,7 @@ from app.console import register_console
 from app.database import configure_sqlite
 from app.extensions import db, limiter, migrate
 from app.handheld_web import bp as handheld_web_bp
-from app.realtime import init_socketio, register_namespaces, start_round_sweeper_on_first_request
+from app.realtime import init_socketio, register_namespaces, start_background_tasks_on_first_request
 from app.services.wiring import wire_services
 from app.web import bp as web_bp
 from app.web.vendor import bp as vendor_bp
@@ -33,7 +33,7 @@ def create_app(config: dict | None = None) -> Flask:
     wire_services(app)
     register_blueprints(app)
     register_namespaces()
-    start_round_sweeper_on_first_request(app)
+    start_background_tasks_on_first_request(app)
     register_error_handlers(app)
     register_commands(app)
     trust_proxies(app)

@@ -50,12 +50,21 @@ def from_environment() -> dict:
         "PROXY_HOPS": env("PROXY_HOPS", 0, int),
         # None lets Flask-SocketIO pick (gevent under gunicorn -k gevent); tests use threading.
         "SOCKETIO_ASYNC_MODE": env("SOCKETIO_ASYNC_MODE"),
+        # Where workers share broadcasts; unset: REDIS_URL. (Tests run one process: empty, none.)
+        "SOCKETIO_MESSAGE_QUEUE": env("SOCKETIO_MESSAGE_QUEUE"),
         # The Redis pub/sub channel broadcasts travel on; deployments sharing a Redis differ here.
         "SOCKETIO_CHANNEL": env("SOCKETIO_CHANNEL", "xiaoge-socketio"),
         # Engine.IO heartbeat in seconds; unset: app/realtime's defaults (25 s and 20 s), which
         # keep an idle mini-program socket inside WeChat's ~60 s idle cut.
         "SOCKETIO_PING_INTERVAL": env("SOCKETIO_PING_INTERVAL", None, float),
         "SOCKETIO_PING_TIMEOUT": env("SOCKETIO_PING_TIMEOUT", None, float),
+        # Where shakes are decided: "sql" (a transaction each) or "redis" (a Lua script, the
+        # database written behind); unset: redis when REDIS_URL is set, else sql.
+        "SHAKE_DRAWS": env("SHAKE_DRAWS"),
+        # Copy the Redis path's logged shakes into the database from a background task.
+        "SHAKE_LOG_WRITER": env("SHAKE_LOG_WRITER", True, bool),
+        # Prefix of the keys the app keeps in Redis; deployments sharing a Redis differ here.
+        "REDIS_KEY_PREFIX": env("REDIS_KEY_PREFIX", "xiaoge:"),
         # Close shake rounds on time from a background task started by the first request.
         "ROUND_SWEEPER": env("ROUND_SWEEPER", True, bool),
         # The staff console's cookie session: ends 8 hours after sign-in; HttpOnly, SameSite=Lax,

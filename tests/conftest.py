@@ -22,6 +22,7 @@ from wechat.sandbox import start_sandbox
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BACKENDS = ["sqlite", "postgresql"]
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 @pytest.fixture(scope="session")
@@ -78,13 +79,39 @@ def app_config(url: str, wechat_base: str) -> dict:
 
 
 @pytest.fixture
-def app(database_url, sandbox):
-    app = create_app(app_config(database_url, sandbox.url))
+def shake_draws() -> str:
+    """The shake path the app uses; shake test modules override this to run on both."""
+    return "sql"
+
+
+@pytest.fixture
+def app(database_url, sandbox, shake_draws):
+    config = app_config(database_url, sandbox.url)
+    if shake_draws == "redis":
+        config.update(redis_shake_config())
+    app = create_app(config)
     with app.app_context():
         yield app
         db.session.remove()
         empty_all_tables()
         db.engine.dispose()
+    if shake_draws == "redis":
+        forget_redis_keys(app.extensions["xiaoge.shake_path"])
+
+
+def redis_shake_config() -> dict:
+    """The Redis draw path on its own key prefix; the test drains the shake log itself
+    (tests.factories.settle) and sees database changes to rounds at once (no caching)."""
+    return {"SHAKE_DRAWS": "redis", "REDIS_URL": TEST_REDIS_URL, "REDIS_KEY_PREFIX": f"test:{uuid.uuid4().hex}:",
+            "SOCKETIO_MESSAGE_QUEUE": "",  # one process; Flask-SocketIO's test client refuses a queue
+            "SHAKE_LOG_WRITER": False, "SHAKE_ROUND_CACHE_SECONDS": 0, "SHAKE_RESIDENCE_CACHE_SECONDS": 0}
+
+
+def forget_redis_keys(path) -> None:
+    keys = list(path.redis.scan_iter(match=f"{path.prefix}*", count=1000))
+    if keys:
+        path.redis.delete(*keys)
+    path.redis.close()
 
 
 def empty_all_tables() -> None:

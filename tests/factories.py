@@ -81,6 +81,11 @@ class Factories:
         return self.client.post(f"/api/v1/shake-rounds/{round_id}/shakes",
                                 json={"shake_id": shake_id or f"shake-{next(_seq)}"}, headers=headers)
 
+    def settle(self):
+        """Let the database catch up with shakes the Redis path has answered (a no-op on the
+        SQL path, which writes each shake before answering it)."""
+        settle(self.app)
+
     def staff_token(self, role="admin"):
         member = staff.create_staff(db.session, f"{role}{next(_seq)}", "staff-password", role)
         db.session.commit()
@@ -180,3 +185,14 @@ class Factories:
         body.update(kw)
         return body
 
+
+
+def settle(app) -> int:
+    """Copy the Redis path's logged shakes into the database now; how many were copied."""
+    from app.services.redis_shakes import RedisShakePath
+    from app.services.shake_log import ShakeLogWriter
+
+    path = app.extensions["xiaoge.shake_path"]
+    if not isinstance(path, RedisShakePath):
+        return 0
+    return ShakeLogWriter(app, path).drain()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import subprocess
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -137,10 +138,11 @@ def test_shoppers_on_one_server_hear_an_arrival_announced_through_another(produc
     assert len(heard) == 20
 
 
-def test_two_workers_broadcast_to_all_and_never_over_award(production, tmp_path):
+@pytest.mark.parametrize("shake_draws", ["redis", "sql"])
+def test_two_workers_broadcast_to_all_and_never_over_award(production, tmp_path, shake_draws):
     app, env = production
     compound_id, courier_token, shopper_tokens = seed(app)
-    with servers(env, tmp_path, 2) as (server,):
+    with servers({**env, "SHAKE_DRAWS": shake_draws}, tmp_path, 2) as (server,):
         sockets = shopper_sockets(server, shopper_tokens[:20])
         try:
             round_id = arrive(server, courier_token, compound_id)
@@ -160,13 +162,29 @@ def test_two_workers_broadcast_to_all_and_never_over_award(production, tmp_path)
         jobs = [(token, n) for token in shopper_tokens for n in range(2)]
         with ThreadPoolExecutor(max_workers=40) as pool:
             answers = list(pool.map(shake, jobs))
+        recorded = shakes_recorded_within(app, len(jobs), seconds=10)  # the Redis path writes loses behind
 
     assert [status for status, _ in answers] == [200] * len(jobs)
     assert sum(body["result"] == "win" for _, body in answers) == STOCK
+    assert recorded == len(jobs)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Shake).where(Shake.won.is_(True))) == STOCK
         assert db.session.scalar(select(func.max(RoundShopper.wins))) == 1
-        assert db.session.scalar(select(func.count()).select_from(Shake)) == len(jobs)
+        assert db.session.scalar(select(func.max(RoundShopper.shakes))) == 2
+    decided_in_redis = redis.Redis.from_url(REDIS_URL).exists(f"xiaoge:shake:round:{round_id}:shakes")
+    assert decided_in_redis == (shake_draws == "redis")
+
+
+def shakes_recorded_within(app, expected: int, seconds: float) -> int:
+    """How many shakes the database holds once it holds `expected`, or after `seconds`."""
+    deadline = time.monotonic() + seconds
+    with app.app_context():
+        while True:
+            recorded = db.session.scalar(select(func.count()).select_from(Shake))
+            db.session.rollback()
+            if recorded >= expected or time.monotonic() > deadline:
+                return recorded
+            time.sleep(0.1)
 
 
 def release_all_stock(app, round_id):

@@ -1,6 +1,8 @@
 """Limits under real concurrency: threads hammering the same round at once (both backends)."""
 from __future__ import annotations
 
+import pytest
+
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -11,6 +13,12 @@ from app.extensions import db
 from app.models import Coupon, RoundPrize, RoundShopper, Shake
 from tests.test_shakes import open_round, release_all_stock
 
+
+
+@pytest.fixture(params=["sql", "redis"])
+def shake_draws(request):
+    """Every test here runs on both shake paths (app/services/shake_paths.py)."""
+    return request.param
 
 def fire_at_once(app, requests):
     """Send every (path, json, headers) from its own thread, released together by a barrier."""
@@ -40,6 +48,7 @@ def test_200_concurrent_shakes_from_100_shoppers_award_exactly_the_stock(app, ma
     assert Counter(status for status, _ in answers) == Counter({200: 200})
     winners = Counter(body["prize"]["coupon"]["id"] for _, body in answers if body["result"] == "win")
     assert len(winners) == 10
+    make.settle()
     db.session.expire_all()
     assert db.session.scalar(select(RoundPrize.awarded).where(RoundPrize.round_id == round_id)) == 10
     assert db.session.scalar(select(func.count()).select_from(Coupon)) == 10
@@ -71,4 +80,5 @@ def test_the_same_shake_id_from_many_threads_is_one_shake(app, make):
 
     assert {status for status, _ in answers} == {200}
     assert len({repr(body) for _, body in answers}) == 1
+    make.settle()
     assert db.session.scalar(select(func.count()).select_from(Shake)) == 1

@@ -1,6 +1,8 @@
 """Arrival -> broadcast -> shakes -> close, end to end with real socket clients."""
 from __future__ import annotations
 
+import pytest
+
 from datetime import timedelta
 
 from app.extensions import db, socketio
@@ -8,6 +10,12 @@ from app.models import ShakeRound
 from app.realtime.round_sweeper import RoundSweeper
 from tests.factories import now
 
+
+
+@pytest.fixture(params=["sql", "redis"])
+def shake_draws(request):
+    """Every test here runs on both shake paths (app/services/shake_paths.py)."""
+    return request.param
 
 def events(socket_client, namespace, name):
     return [e["args"][0] for e in socket_client.get_received(namespace) if e["name"] == name]

@@ -1,6 +1,8 @@
 """Shakes over REST: limits, replays, windows, prizes, pacing."""
 from __future__ import annotations
 
+import pytest
+
 from datetime import timedelta
 
 from app.extensions import db
@@ -8,6 +10,12 @@ from app.models import Coupon, Order, ShakeRound
 from app.services.shakes import released
 from tests.factories import now
 
+
+
+@pytest.fixture(params=["sql", "redis"])
+def shake_draws(request):
+    """Every test here runs on both shake paths (app/services/shake_paths.py)."""
+    return request.param
 
 def open_round(make, compound, **campaign_fields):
     courier = make.courier([compound])

@@ -10,9 +10,11 @@ from app.api.errors import flatten_messages
 from app.api.schemas import shake as s
 from app.api.schemas.pickup import PickupOut
 from app.extensions import db
-from app.models import Coupon, Order, utcnow
+from app.models import Order, utcnow
 from app.realtime import broadcast
-from app.services import arrivals, couriers, idempotency, shakes
+from app.services import arrivals, couriers, idempotency
+from app.services.shake_answers import won_order_id
+from app.services.shake_paths import shake_path
 from app.services.errors import InvalidRequest, StaleEvent
 
 
@@ -58,45 +60,12 @@ def announce_arrival(courier, outcome: arrivals.ArrivalOutcome) -> None:
 
 
 def shake(shopper_id: int, round_id: int, shake_id: str) -> idempotency.Answer:
-    """One shake, once per shake_id; a won item is pushed to the courier's pick list."""
-    won_orders = []
-
-    def produce():
-        outcome = shakes.shake(db.session, shopper_id, round_id, shake_id, utcnow())
-        if outcome.shake.order_id:
-            won_orders.append(outcome.shake.order_id)
-        return 200, shake_body(outcome.shake, outcome.shakes_left)
-
-    answer = idempotency.answer_once(db.session, "shake", shopper_id, shake_id, produce)
-    if not answer.replayed:
-        for order_id in won_orders:
-            announce_pickup(db.session.get(Order, order_id))
+    """One shake, once per shake_id (on the app's shake path); a won item goes to the courier's pick list."""
+    answer = shake_path().shake(db.session, shopper_id, round_id, shake_id)
+    order_id = won_order_id(answer.body)
+    if not answer.replayed and order_id is not None:
+        announce_pickup(db.session.get(Order, order_id))
     return answer
-
-
-def shake_body(record, shakes_left: int) -> dict:
-    return s.ShakeAnswer().dump({
-        "shake_id": record.shake_id, "result": "win" if record.won else "lose",
-        "prize": prize_body(record), "shakes_left": shakes_left,
-    })
-
-
-def prize_body(record) -> dict | None:
-    """What the shopper won, with the coupon or the pickup order it became."""
-    if not record.won:
-        return None
-    prize = record.round_prize.prize
-    body = {"kind": prize.kind, "title": prize.title}
-    if record.coupon_id:
-        coupon = db.session.get(Coupon, record.coupon_id)
-        body["coupon"] = {"id": coupon.id, "title": coupon.template.title,
-                          "discount_fen": coupon.template.discount_fen,
-                          "threshold_fen": coupon.template.threshold_fen,
-                          "valid_until": coupon.template.valid_until.isoformat(), "status": coupon.status}
-    if record.order_id:
-        order = db.session.get(Order, record.order_id)
-        body["order"] = {"id": order.id, "pickup_code": order.pickup_code}
-    return body
 
 
 def announce_pickup(order: Order) -> None:

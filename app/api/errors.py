@@ -96,7 +96,9 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def service_error(error: ServiceError):
         db.session.rollback()
-        return error_response(error.status, error.code, error.message, **error.extra)
+        body, status = error_response(error.status, error.code, error.message, **error.extra)
+        retry_after = getattr(error, "retry_after_seconds", None)
+        return body, status, ({"Retry-After": str(retry_after)} if retry_after else {})
 
     @app.errorhandler(WeChatError)
     def wechat_error(error: WeChatError):

@@ -10,6 +10,8 @@ from app.api.schemas import shake as s
 from app.extensions import db
 from app.models import Compound, utcnow
 from app.services import rounds, shakes
+from app.services.shake_answers import prize_body
+from app.services.shake_paths import shake_path
 from app.services.errors import NotFound
 
 blp = Blueprint("shopper_shakes", __name__, url_prefix="/api/v1", description="Shake")
@@ -27,7 +29,7 @@ def current_round(compound_id):
         return {"round": None}
     return {"round": {"id": shake_round.id, "campaign": shake_round.campaign,
                       "opens_at": shake_round.opens_at, "closes_at": shake_round.closes_at,
-                      "shakes_left": shakes.shakes_left(db.session, shake_round, principal().subject_id)}}
+                      "shakes_left": shake_path().shakes_left(db.session, shake_round, principal().subject_id)}}
 
 
 @blp.post("/shake-rounds/<int:round_id>/shakes")
@@ -46,5 +48,5 @@ def shake(body, round_id):
 def my_wins():
     """What the shopper has won, newest first."""
     return {"wins": [{"shake_id": w.shake_id, "round_id": w.round_id, "won_at": w.created_at,
-                      "prize": actions.prize_body(w)}
+                      "prize": prize_body(db.session, w)}
                      for w in shakes.shopper_wins(db.session, principal().subject_id)]}

@@ -54,6 +54,10 @@ class ShakeRound(Base):
     compound: Mapped[Compound] = relationship()
     prizes: Mapped[list[RoundPrize]] = relationship(lazy="selectin", order_by="RoundPrize.id")
 
+    @property
+    def campaign_status(self) -> str:
+        return self.campaign.status
+
 
 class RoundPrize(Base):
     """A round's stock of one prize; taken with one conditional UPDATE per win."""

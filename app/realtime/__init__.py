@@ -6,6 +6,8 @@ from flask import Flask
 from app.extensions import socketio
 from app.realtime.namespaces import ConsoleNamespace, CourierNamespace, ShopperNamespace
 from app.realtime.round_sweeper import RoundSweeper
+from app.services.redis_shakes import RedisShakePath
+from app.services.shake_log import ShakeLogWriter
 
 # The mini-program's socket is cut after ~60 s of silence, so ping well inside that.
 # Defaults for the SOCKETIO_PING_INTERVAL / SOCKETIO_PING_TIMEOUT settings (tests shorten them).
@@ -15,9 +17,12 @@ PING_TIMEOUT_SECONDS = 20
 
 def init_socketio(app: Flask) -> None:
     """Bind Socket.IO: WebSocket only, Redis message queue when REDIS_URL is set."""
+    # Flask-SocketIO keeps the last app's client manager in its options and would reuse a Redis
+    # queue for an app without REDIS_URL; one process may build several apps (the tests do).
+    socketio.server_options.pop("client_manager", None)
     socketio.init_app(
         app,
-        message_queue=app.config.get("REDIS_URL"),
+        message_queue=message_queue(app),
         channel=app.config.get("SOCKETIO_CHANNEL", "xiaoge-socketio"),
         async_mode=app.config.get("SOCKETIO_ASYNC_MODE"),
         transports=["websocket"],
@@ -26,6 +31,12 @@ def init_socketio(app: Flask) -> None:
         ping_timeout=_seconds(app, "SOCKETIO_PING_TIMEOUT", PING_TIMEOUT_SECONDS),
         cookie=None,
     )
+
+
+def message_queue(app: Flask) -> str | None:
+    """SOCKETIO_MESSAGE_QUEUE if set (empty: none, for one process), else REDIS_URL."""
+    queue = app.config.get("SOCKETIO_MESSAGE_QUEUE")
+    return (app.config.get("REDIS_URL") if queue is None else queue) or None
 
 
 def _seconds(app: Flask, key: str, default: float) -> float:
@@ -38,15 +49,22 @@ def _seconds(app: Flask, key: str, default: float) -> float:
     return value
 
 
-def start_round_sweeper_on_first_request(app: Flask) -> None:
-    """Start closing rounds once the app serves (never in `flask db upgrade` and the like)."""
-    if not app.config.get("ROUND_SWEEPER"):
+def start_background_tasks_on_first_request(app: Flask) -> None:
+    """Start closing rounds (and copying the Redis path's shakes into the database) once the app
+    serves: never in `flask db upgrade` and the like."""
+    tasks = []
+    if app.config.get("ROUND_SWEEPER"):
+        tasks.append(app.extensions.setdefault("xiaoge.round_sweeper", RoundSweeper(app)))
+    if isinstance(app.extensions["xiaoge.shake_path"], RedisShakePath) and app.config.get("SHAKE_LOG_WRITER"):
+        tasks.append(app.extensions.setdefault(
+            "xiaoge.shake_log_writer", ShakeLogWriter(app, app.extensions["xiaoge.shake_path"])))
+    if not tasks:
         return
-    sweeper = app.extensions["xiaoge.round_sweeper"] = RoundSweeper(app)
 
     @app.before_request
-    def ensure_sweeper_running():
-        sweeper.start()
+    def ensure_background_tasks_running():
+        for task in tasks:
+            task.start()
 
 
 def register_namespaces() -> None:

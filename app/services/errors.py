@@ -93,3 +93,10 @@ class RoundClosed(ServiceError):
 
 class ShakeLimitReached(ServiceError):
     status, code, message = 429, "shake_limit_reached", "You have used all your shakes in this round."
+
+
+class Unavailable(ServiceError):
+    """Overloaded, or a store we need is unreachable: nothing was done, so retrying is safe."""
+
+    status, code, message = 503, "unavailable", "The service is busy; try again."
+    retry_after_seconds = 1

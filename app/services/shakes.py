@@ -11,12 +11,15 @@ second. Stock not won early stays released, so a quiet round can still award all
 """
 from __future__ import annotations
 
+import logging
 import math
 import random
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -24,6 +27,11 @@ from app.models import RoundPrize, RoundShopper, Shake, ShakeRound
 from app.services.errors import NotFound, NotInCompound, RoundClosed, RoundNotOpen, ShakeLimitReached
 from app.services.prizes import PRIZE_KINDS
 from app.services.residence import shopper_compound_ids
+
+if TYPE_CHECKING:
+    from app.services.redis_shakes import RoundView
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -33,7 +41,7 @@ class ShakeOutcome:
     shakes_left: int
 
 
-def released(stock: int, shake_round: ShakeRound, now: datetime) -> int:
+def released(stock: int, shake_round: ShakeRound | RoundView, now: datetime) -> int:
     """How much of a prize's stock may have been awarded by `now` (linear release)."""
     window = (shake_round.closes_at - shake_round.opens_at).total_seconds()
     elapsed = (now - shake_round.opens_at).total_seconds()
@@ -42,10 +50,10 @@ def released(stock: int, shake_round: ShakeRound, now: datetime) -> int:
     return min(stock, math.floor(stock * elapsed / window) + 1)
 
 
-def check_round_open(shake_round: ShakeRound, now: datetime) -> None:
+def check_round_open(shake_round: ShakeRound | RoundView, now: datetime) -> None:
     if shake_round.closed_at is not None or now >= shake_round.closes_at:
         raise RoundClosed()
-    if now < shake_round.opens_at or shake_round.campaign.status != "active":
+    if now < shake_round.opens_at or shake_round.campaign_status != "active":
         raise RoundNotOpen()
 
 
@@ -64,15 +72,64 @@ def shake(session: Session, shopper_id: int, round_id: int, shake_id: str, now: 
         raise ShakeLimitReached()
     participant_id, used = counted
     round_prize = draw(session, shake_round, participant_id, now, rng or random)
-    record = Shake(round_id=round_id, shopper_id=shopper_id, shake_id=shake_id, won=round_prize is not None,
-                   round_prize_id=round_prize.id if round_prize else None)
+    record = record_shake(session, shake_round, shopper_id, shake_id, round_prize, now)
+    return ShakeOutcome(record, round_prize, max(campaign.shakes_per_shopper - used, 0))
+
+
+def record_shake(session: Session, shake_round: ShakeRound, shopper_id: int, shake_id: str,
+                 round_prize: RoundPrize | None, now: datetime) -> Shake:
+    """The shake's row; a win also makes what the prize gives (a coupon, or an order to pick up)."""
+    record = Shake(round_id=shake_round.id, shopper_id=shopper_id, shake_id=shake_id,
+                   won=round_prize is not None, round_prize_id=round_prize.id if round_prize else None)
     if round_prize is not None:
         awarded = PRIZE_KINDS[round_prize.prize.kind].award(session, round_prize.prize, shopper_id,
                                                              shake_round, now)
         record.coupon_id, record.order_id = awarded.get("coupon_id"), awarded.get("order_id")
     session.add(record)
     session.flush()
-    return ShakeOutcome(record, round_prize, max(campaign.shakes_per_shopper - used, 0))
+    return record
+
+
+def record_decided_win(session: Session, round_id: int, round_prize_id: int, shopper_id: int,
+                       shake_id: str, used: int, now: datetime) -> ShakeOutcome:
+    """Record a win decided elsewhere (the Redis draw), checked again against the database's own
+    stock and win limit, so the database never holds more winners than the stock whatever
+    Redis says. If it refuses (Redis lost its counts), the shake is recorded as a lose."""
+    shake_round = session.get(ShakeRound, round_id)
+    round_prize = session.get(RoundPrize, round_prize_id)
+    limits = shake_round.campaign
+    participant_id = sync_shake_count(session, round_id, shopper_id, used)
+    attempt = session.begin_nested()
+    if count_win(session, participant_id, limits.wins_per_shopper) and take_prize(session, round_prize.id,
+                                                                                  round_prize.stock):
+        attempt.commit()
+    else:
+        attempt.rollback()
+        log.warning("round %s: the database refused a win Redis gave shopper %s", round_id, shopper_id)
+        round_prize = None
+    record = record_shake(session, shake_round, shopper_id, shake_id, round_prize, now)
+    return ShakeOutcome(record, round_prize, max(limits.shakes_per_shopper - used, 0))
+
+
+def sync_shake_count(session: Session, round_id: int, shopper_id: int, used: int) -> int:
+    """Raise the shopper's shake count to `used` (never lower it); the counter row's id."""
+    params = {"round_id": round_id, "shopper_id": shopper_id, "shakes": used, "wins": 0}
+    return session.execute(shake_count_upsert(session).returning(RoundShopper.id), params).scalar_one()
+
+
+def shake_count_upsert(session: Session):
+    """INSERT a counter row, or raise an existing one's shakes to the one given (never lower)."""
+    row = dialect_insert(session)(RoundShopper)
+    return row.on_conflict_do_update(
+        index_elements=[RoundShopper.round_id, RoundShopper.shopper_id],
+        set_={"shakes": case((RoundShopper.shakes > row.excluded.shakes, RoundShopper.shakes),
+                             else_=row.excluded.shakes)},
+    ).execution_options(synchronize_session=False)
+
+
+def dialect_insert(session: Session):
+    """INSERT with ON CONFLICT for the database in use (PostgreSQL, or SQLite for the embedded default)."""
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 def count_shake(session: Session, round_id: int, shopper_id: int, limit: int) -> tuple[int, int] | None:
@@ -122,17 +179,20 @@ def draw(session: Session, shake_round: ShakeRound, participant_id: int, now: da
         if not count_win(session, participant_id, wins_limit):
             attempt.rollback()
             return None  # this shopper has won all they may in this round
-        taken = session.execute(
-            update(RoundPrize)
-            .where(RoundPrize.id == round_prize.id, RoundPrize.awarded < RoundPrize.stock,
-                   RoundPrize.awarded < released(round_prize.stock, shake_round, now))
-            .values(awarded=RoundPrize.awarded + 1).execution_options(synchronize_session=False)
-        ).rowcount
-        if taken == 1:
+        if take_prize(session, round_prize.id, released(round_prize.stock, shake_round, now)):
             attempt.commit()
             return round_prize
         attempt.rollback()
     return None
+
+
+def take_prize(session: Session, round_prize_id: int, cap: int) -> bool:
+    """Award one more of a round's prize unless its stock, or `cap` (what pacing has released), is used up."""
+    return session.execute(
+        update(RoundPrize)
+        .where(RoundPrize.id == round_prize_id, RoundPrize.awarded < RoundPrize.stock, RoundPrize.awarded < cap)
+        .values(awarded=RoundPrize.awarded + 1).execution_options(synchronize_session=False)
+    ).rowcount == 1
 
 
 def shopper_wins(session: Session, shopper_id: int) -> list[Shake]:

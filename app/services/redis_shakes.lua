@@ -1,0 +1,59 @@
+-- One shake, decided atomically inside Redis (app/services/redis_shakes.py calls it).
+--
+-- KEYS: 1 answer (this shopper's shake_id), 2 shakes per shopper (hash), 3 wins per shopper
+--       (hash), 4 prizes awarded per round prize (hash), 5 the shake log (stream)
+-- ARGV: 1 shopper_id, 2 shake_id, 3 round_id, 4 refusal (answer JSON to store, or ""),
+--       5 limit refusal (answer JSON), 6 shakes_per_shopper, 7 wins_per_shopper, 8 seconds the
+--       round's keys live, 9 seconds an answer lives, then per prize line, in order, five values:
+--       round_prize_id, stock, released now, awarded in the database, hit (1: the dice said win)
+--
+-- Returns {"replay", stored} | {"answer", stored} | {"win", round_prize_id, shakes used}.
+-- A stored answer is JSON {"status": n, "body": {...}} or, for a win being recorded in the
+-- database, {"pending": round_prize_id, "used": n}.
+local answer_key, shakes_key, wins_key, awarded_key, log_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local shopper, shake_id, round_id, refusal, limit_refusal = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local shakes_limit, wins_limit = tonumber(ARGV[6]), tonumber(ARGV[7])
+local keys_ttl, answer_ttl = tonumber(ARGV[8]), tonumber(ARGV[9])
+
+local stored = redis.call("GET", answer_key)
+if stored then
+  return {"replay", stored}
+end
+if refusal ~= "" then
+  redis.call("SET", answer_key, refusal, "EX", answer_ttl)
+  return {"answer", refusal}
+end
+
+local used = tonumber(redis.call("HGET", shakes_key, shopper) or "0") + 1
+if used > shakes_limit then
+  redis.call("SET", answer_key, limit_refusal, "EX", answer_ttl)
+  return {"answer", limit_refusal}
+end
+redis.call("HSET", shakes_key, shopper, used)
+redis.call("EXPIRE", shakes_key, keys_ttl)
+
+for i = 10, #ARGV, 5 do
+  if ARGV[i + 4] == "1" then
+    local wins = tonumber(redis.call("HGET", wins_key, shopper) or "0")
+    if wins >= wins_limit then
+      break -- this shopper has won all they may in this round
+    end
+    local line = ARGV[i]
+    redis.call("HSETNX", awarded_key, line, ARGV[i + 3])
+    local awarded = tonumber(redis.call("HGET", awarded_key, line))
+    if awarded < tonumber(ARGV[i + 1]) and awarded < tonumber(ARGV[i + 2]) then
+      redis.call("HINCRBY", awarded_key, line, 1)
+      redis.call("HINCRBY", wins_key, shopper, 1)
+      redis.call("EXPIRE", awarded_key, keys_ttl)
+      redis.call("EXPIRE", wins_key, keys_ttl)
+      redis.call("SET", answer_key, cjson.encode({pending = tonumber(line), used = used}), "EX", answer_ttl)
+      return {"win", line, used}
+    end
+  end
+end
+
+local body = {shake_id = shake_id, result = "lose", prize = cjson.null, shakes_left = math.max(shakes_limit - used, 0)}
+local answer = cjson.encode({status = 200, body = body})
+redis.call("SET", answer_key, answer, "EX", answer_ttl)
+redis.call("XADD", log_key, "*", "round", round_id, "shopper", shopper, "shake_id", shake_id, "used", used)
+return {"answer", answer}

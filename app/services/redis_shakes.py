@@ -1,0 +1,174 @@
+"""The Redis draw path: one Lua script decides a shake; the database records behind it.
+
+On the SQL path every shake is a transaction, and a compound-wide burst queues on the round's
+row locks. Here the shake_id's stored answer, the per-shopper limits, the stock and the pacing
+are decided atomically in one script (redis_shakes.lua), in one round trip:
+- a lose is answered at once and logged to a Redis stream that ShakeLogWriter copies into the
+  database in batches (app/services/shake_log.py);
+- a win is recorded in the database before it is answered (the coupon or pickup order made,
+  the stock and the shopper's win limit checked again there), so the database never holds
+  more winners than the stock even if Redis lost its state.
+What a shake needs to know of its round (window, limits, prize lines) and whether a shopper
+lives in the round's compound are read from the database and kept in this process briefly.
+"""
+from __future__ import annotations
+
+import json
+import random
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import redis
+from cachetools import TTLCache
+from sqlalchemy.orm import Session
+
+from app.models import ShakeRound, utcnow
+from app.services import idempotency, shakes
+from app.services.errors import NotFound, NotInCompound, ServiceError, ShakeLimitReached, Unavailable
+from app.services.residence import shopper_compound_ids
+from app.services.shake_answers import shake_body
+
+SCRIPT = (Path(__file__).with_suffix(".lua")).read_text(encoding="utf-8")
+ROUND_KEYS_OUTLIVE = timedelta(days=1)  # the round's counters stay this long after it closes
+ANSWER_TTL_SECONDS = 7 * 24 * 3600  # a shake_id's answer is replayed this long
+
+
+@dataclass(frozen=True)
+class PrizeLine:
+    round_prize_id: int
+    stock: int
+    win_probability: float
+    awarded: int  # in the database when read: where Redis starts counting if it has no count
+
+
+@dataclass(frozen=True)
+class RoundView:
+    """What a shake needs of its round, read once and shared by the shakes of the next second."""
+
+    id: int
+    compound_id: int
+    opens_at: datetime
+    closes_at: datetime
+    closed_at: datetime | None
+    campaign_status: str
+    shakes_per_shopper: int
+    wins_per_shopper: int
+    prizes: tuple[PrizeLine, ...]
+
+    @classmethod
+    def of(cls, shake_round: ShakeRound) -> RoundView:
+        campaign = shake_round.campaign
+        return cls(shake_round.id, shake_round.compound_id, shake_round.opens_at, shake_round.closes_at,
+                   shake_round.closed_at, campaign.status, campaign.shakes_per_shopper, campaign.wins_per_shopper,
+                   tuple(PrizeLine(p.id, p.stock, p.prize.win_probability, p.awarded) for p in shake_round.prizes))
+
+
+class RedisShakePath:
+    def __init__(self, redis_url: str, key_prefix: str, round_cache_seconds: float = 1.0,
+                 residence_cache_seconds: float = 10.0):
+        self.redis = redis.Redis.from_url(redis_url)
+        self.prefix = key_prefix
+        self.log_key = f"{key_prefix}shake:log"
+        self._draw = self.redis.register_script(SCRIPT)
+        # A paused campaign or a closed round is seen by every worker within round_cache_seconds;
+        # a shopper who moved out may still shake at home for residence_cache_seconds (a "not
+        # in this compound" is always read afresh, so never the reverse).
+        self._rounds: TTLCache = TTLCache(maxsize=4096, ttl=round_cache_seconds)
+        self._homes: TTLCache = TTLCache(maxsize=200_000, ttl=residence_cache_seconds)
+        self._lock = threading.Lock()  # cachetools caches are not thread-safe
+
+    def shake(self, session: Session, shopper_id: int, round_id: int, shake_id: str) -> idempotency.Answer:
+        now = utcnow()
+        view = self.round_view(session, round_id)
+        refusal = self.refusal(session, view, shopper_id, now)
+        answer_key = f"{self.prefix}shake:answer:{shopper_id}:{shake_id}"
+        keys = [answer_key, *self.round_keys(round_id), self.log_key]
+        args = [shopper_id, shake_id, round_id, stored(refusal) if refusal else "", stored(ShakeLimitReached()),
+                view.shakes_per_shopper if view else 0, view.wins_per_shopper if view else 0,
+                self.keys_ttl(view, now) if view else 60, ANSWER_TTL_SECONDS]
+        for line in (view.prizes if view and not refusal else ()):
+            hit = random.random() < line.win_probability
+            args += [line.round_prize_id, line.stock, shakes.released(line.stock, view, now), line.awarded, int(hit)]
+        try:
+            kind, *rest = self._draw(keys=keys, args=args)
+        except redis.RedisError as error:
+            raise Unavailable() from error
+        if kind == b"win":
+            return self.record_win(session, round_id, shopper_id, shake_id, int(rest[0]), int(rest[1]), answer_key)
+        answer = json.loads(rest[0])
+        if "pending" in answer:  # a retry of a win still (or never) being recorded: finish it once
+            return self.record_win(session, round_id, shopper_id, shake_id, answer["pending"], answer["used"],
+                                   answer_key)
+        return idempotency.Answer(answer["status"], answer["body"], replayed=kind == b"replay")
+
+    def record_win(self, session: Session, round_id: int, shopper_id: int, shake_id: str, round_prize_id: int,
+                   used: int, answer_key: str) -> idempotency.Answer:
+        """Make the prize in the database (once per shake_id), then let Redis replay the answer."""
+        def produce():
+            outcome = shakes.record_decided_win(session, round_id, round_prize_id, shopper_id, shake_id, used,
+                                                utcnow())
+            return 200, shake_body(session, outcome.shake, outcome.shakes_left)
+
+        answer = idempotency.answer_once(session, "shake", shopper_id, shake_id, produce)
+        try:
+            self.redis.set(answer_key, json.dumps({"status": answer.status, "body": answer.body}),
+                           ex=ANSWER_TTL_SECONDS)
+        except redis.RedisError:
+            pass  # the database holds the answer; a retry finds it there
+        return answer
+
+    def shakes_left(self, session: Session, shake_round: ShakeRound, shopper_id: int) -> int:
+        try:
+            used = self.redis.hget(self.round_keys(shake_round.id)[0], str(shopper_id))
+        except redis.RedisError as error:
+            raise Unavailable() from error
+        return max(shake_round.campaign.shakes_per_shopper - int(used or 0), 0)
+
+    def round_keys(self, round_id: int) -> tuple[str, str, str]:
+        """Shakes per shopper, wins per shopper, prizes awarded per round prize."""
+        base = f"{self.prefix}shake:round:{round_id}"
+        return f"{base}:shakes", f"{base}:wins", f"{base}:awarded"
+
+    @staticmethod
+    def keys_ttl(view: RoundView, now: datetime) -> int:
+        return max(int((view.closes_at + ROUND_KEYS_OUTLIVE - now).total_seconds()), 60)
+
+    def round_view(self, session: Session, round_id: int) -> RoundView | None:
+        with self._lock:
+            view = self._rounds.get(round_id)
+        if view is None:
+            shake_round = session.get(ShakeRound, round_id)
+            if shake_round is None:
+                return None
+            view = RoundView.of(shake_round)
+            with self._lock:
+                self._rounds[round_id] = view
+        return view
+
+    def refusal(self, session: Session, view: RoundView | None, shopper_id: int, now: datetime) -> ServiceError | None:
+        """Why this shake is refused before any draw (the SQL path's order of checks), or None."""
+        if view is None:
+            return NotFound("No such shake round.")
+        try:
+            shakes.check_round_open(view, now)
+        except ServiceError as refusal:
+            return refusal
+        return None if self.lives_in(session, shopper_id, view.compound_id) else NotInCompound()
+
+    def lives_in(self, session: Session, shopper_id: int, compound_id: int) -> bool:
+        """Whether the shopper counts as in the compound; a "no" is always read afresh."""
+        with self._lock:
+            known = self._homes.get(shopper_id)
+        if known is not None and compound_id in known:
+            return True
+        known = shopper_compound_ids(session, shopper_id)
+        with self._lock:
+            self._homes[shopper_id] = known
+        return compound_id in known
+
+
+def stored(refusal: ServiceError) -> str:
+    """A refusal as the script stores it: replayed for the same shake_id, like any answer."""
+    return json.dumps({"status": refusal.status, "body": idempotency.error_body(refusal)})

@@ -1,0 +1,115 @@
+"""Copies the shakes the Redis path answered (its loses) from the Redis stream into the database.
+
+Each worker runs one writer in a consumer group: an entry is read by one writer, written in a
+batch (its shake row, and the shopper's shake count raised to what Redis counted), and only
+then acknowledged and deleted. Entries a dead worker had read but not written are claimed by
+another writer after CLAIM_IDLE_MS. Writing twice is harmless: (shopper, shake_id) is unique.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from datetime import datetime, timezone
+
+import redis
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from app.extensions import db, socketio
+from app.models import Shake
+from app.services.redis_shakes import RedisShakePath
+from app.services.shakes import dialect_insert, shake_count_upsert
+
+log = logging.getLogger(__name__)
+
+GROUP = "writers"
+BATCH = 1000
+BLOCK_MS = 200  # how long a writer waits for entries: shakes reach the database this soon
+CLAIM_IDLE_MS = 30_000
+
+
+class ShakeLogWriter:
+    def __init__(self, app: Flask, path: RedisShakePath):
+        self.app = app
+        self.redis = path.redis
+        self.stream = path.log_key
+        self.consumer = f"{socket.gethostname()}:{os.getpid()}"
+        self.running = False
+        self.group_ready = False
+
+    def start(self) -> None:
+        if not self.running:
+            self.running = True
+            socketio.start_background_task(self.run)
+
+    def stop(self) -> None:
+        self.running = False
+
+    def run(self) -> None:
+        while self.running:
+            try:
+                self.write_batch(block_ms=BLOCK_MS)
+            except Exception:  # a database or Redis hiccup must not stop the copying for good
+                log.exception("shake log writer failed; retrying")
+                self.group_ready = False
+                socketio.sleep(1.0)
+
+    def drain(self) -> int:
+        """Write everything logged so far (and anything a dead writer left); how many entries."""
+        total = self.write_batch(claim_idle_ms=0)
+        while written := self.write_batch():
+            total += written
+        return total
+
+    def write_batch(self, block_ms: int | None = None, claim_idle_ms: int = CLAIM_IDLE_MS) -> int:
+        self.ensure_group()
+        entries = self.redis.xautoclaim(self.stream, GROUP, self.consumer, claim_idle_ms, count=BATCH)[1]
+        if not entries:
+            read = self.redis.xreadgroup(GROUP, self.consumer, {self.stream: ">"}, count=BATCH, block=block_ms)
+            entries = read[0][1] if read else []
+        if not entries:
+            return 0
+        with self.app.app_context():
+            try:
+                write_shakes(db.session, [parse(entry_id, fields) for entry_id, fields in entries])
+                db.session.commit()
+            finally:
+                db.session.remove()
+        ids = [entry_id for entry_id, _ in entries]
+        self.redis.xack(self.stream, GROUP, *ids)
+        self.redis.xdel(self.stream, *ids)
+        return len(entries)
+
+    def ensure_group(self) -> None:
+        if self.group_ready:
+            return
+        try:
+            self.redis.xgroup_create(self.stream, GROUP, id="0", mkstream=True)
+        except redis.ResponseError as error:
+            if "BUSYGROUP" not in str(error):
+                raise
+        self.group_ready = True
+
+
+def parse(entry_id: bytes, fields: dict) -> dict:
+    """A stream entry as a shake row; the entry id's first part is Redis's clock in ms."""
+    millis = int(entry_id.split(b"-")[0])
+    return {"round_id": int(fields[b"round"]), "shopper_id": int(fields[b"shopper"]),
+            "shake_id": fields[b"shake_id"].decode(), "used": int(fields[b"used"]),
+            "created_at": datetime.fromtimestamp(millis / 1000, timezone.utc)}
+
+
+def write_shakes(session: Session, logged: list[dict]) -> None:
+    """Insert the lost shakes (once each) and raise each shopper's shake count to Redis's."""
+    insert = dialect_insert(session)
+    rows = [{"round_id": e["round_id"], "shopper_id": e["shopper_id"], "shake_id": e["shake_id"], "won": False,
+             "created_at": e["created_at"]} for e in logged]
+    session.execute(insert(Shake).on_conflict_do_nothing(index_elements=[Shake.shopper_id, Shake.shake_id]), rows)
+    counts: dict[tuple[int, int], int] = {}
+    for e in logged:
+        key = (e["round_id"], e["shopper_id"])
+        counts[key] = max(counts.get(key, 0), e["used"])
+    session.execute(shake_count_upsert(session),
+                    [{"round_id": r, "shopper_id": s, "shakes": used, "wins": 0} for (r, s), used in counts.items()])
+
