@@ -1,6 +1,6 @@
 """The shake path alone, in one process: time and SQL statements per shake, no network.
 
-    .venv/bin/python -m bench.shake_path [--shakes N] [--database-url URL]
+    .venv/bin/python -m bench.shake_path [--shakes N] [--draws sql|redis] [--database-url URL]
 
 Seeds a fresh database (default: a PostgreSQL database `xiaoge_shake_path`), opens a round,
 then sends N shakes one after another through Flask's test client and prints shakes/s,
@@ -63,11 +63,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shakes", type=int, default=1000)
     parser.add_argument("--database-url", default=None)
+    parser.add_argument("--draws", choices=["sql", "redis"], default="sql", help="the shake path (SHAKE_DRAWS)")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/8")
     args = parser.parse_args()
     url = args.database_url or fresh_postgres("xiaoge_shake_path")
     app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url, "ROUND_SWEEPER": False,
                       "SOCKETIO_ASYNC_MODE": "threading", "RATELIMIT_ENABLED": False,
-                      "PASSWORD_HASH_COST": "fast"})
+                      "PASSWORD_HASH_COST": "fast", "SHAKE_DRAWS": args.draws, "REDIS_URL": args.redis_url,
+                      "SOCKETIO_MESSAGE_QUEUE": "", "SHAKE_LOG_WRITER": False})
     with app.app_context():
         upgrade()
         compound_id, courier_token, shopper_tokens = seed(app, 200)
@@ -86,7 +89,7 @@ def main() -> None:
         assert answer.status_code == 200, answer.get_json()
         per_result.setdefault(answer.get_json()["result"], len(statements))
     elapsed = time.perf_counter() - started
-    print(f"{args.shakes} shakes on {url.split('://')[0]}: {args.shakes / elapsed:.0f} shakes/s, "
+    print(f"{args.shakes} shakes on the {args.draws} path, {url.split('://')[0]}: {args.shakes / elapsed:.0f} shakes/s, "
           f"{1000 * elapsed / args.shakes:.2f} ms each (one process, sequential)")
     for result, count in sorted(per_result.items()):
         print(f"SQL statements for a {result}: {count}")

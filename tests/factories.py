@@ -195,4 +195,5 @@ def settle(app) -> int:
     path = app.extensions["xiaoge.shake_path"]
     if not isinstance(path, RedisShakePath):
         return 0
+    db.session.commit()  # the writer has a session of its own: on SQLite ours must not hold the lock
     return ShakeLogWriter(app, path).drain()

@@ -34,7 +34,7 @@ def current_round(compound_id):
 
 @blp.post("/shake-rounds/<int:round_id>/shakes")
 @auth_required("shopper")
-@blp.arguments(s.ShakeIn)
+@blp.arguments(s.ShakeIn())  # an instance: webargs would build one per request from a class
 @blp.response(200, s.ShakeAnswer)
 def shake(body, round_id):
     """Shake once; the same shake_id again returns the first answer."""

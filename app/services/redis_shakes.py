@@ -85,7 +85,7 @@ class RedisShakePath:
         refusal = self.refusal(session, view, shopper_id, now)
         answer_key = f"{self.prefix}shake:answer:{shopper_id}:{shake_id}"
         keys = [answer_key, *self.round_keys(round_id), self.log_key]
-        args = [shopper_id, shake_id, round_id, stored(refusal) if refusal else "", stored(ShakeLimitReached()),
+        args = [shopper_id, shake_id, round_id, stored(refusal) if refusal else "", LIMIT_REFUSAL,
                 view.shakes_per_shopper if view else 0, view.wins_per_shopper if view else 0,
                 self.keys_ttl(view, now) if view else 60, ANSWER_TTL_SECONDS]
         for line in (view.prizes if view and not refusal else ()):
@@ -172,3 +172,6 @@ class RedisShakePath:
 def stored(refusal: ServiceError) -> str:
     """A refusal as the script stores it: replayed for the same shake_id, like any answer."""
     return json.dumps({"status": refusal.status, "body": idempotency.error_body(refusal)})
+
+
+LIMIT_REFUSAL = stored(ShakeLimitReached())

@@ -1,8 +1,11 @@
 """Signed, expiring bearer tokens with an audience: shopper, courier or staff."""
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass
 
+from cachetools import TLRUCache
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from app.services.errors import Unauthorized
@@ -19,10 +22,17 @@ class Principal:
     role: str | None = None
 
 
+# A verified token is trusted again without checking its signature for up to this long (and
+# never past its expiry): a shaking shopper sends the same token many times a second.
+VERIFIED_CACHE_SECONDS = 60.0
+
+
 class TokenService:
     def __init__(self, secret_key: str, ttl_by_audience: dict[str, int]):
         self._serializer = URLSafeTimedSerializer(secret_key, salt="xiaoge-token")
         self._ttl = ttl_by_audience
+        self._verified = TLRUCache(maxsize=100_000, ttu=_trusted_until)
+        self._lock = threading.Lock()  # cachetools caches are not thread-safe
 
     def ttl(self, audience: str) -> int:
         return self._ttl[audience]
@@ -35,12 +45,28 @@ class TokenService:
 
     def verify(self, token: str, audience: str) -> Principal:
         """The principal behind a token of this audience, else Unauthorized."""
+        with self._lock:
+            known = self._verified.get((token, audience))
+        if known is not None:
+            return known[0]
+        principal, issued_at = self._verify_signature(token, audience)
+        with self._lock:
+            self._verified[(token, audience)] = (principal, issued_at.timestamp() + self._ttl[audience])
+        return principal
+
+    def _verify_signature(self, token: str, audience: str):
         try:
-            payload = self._serializer.loads(token, max_age=self._ttl[audience])
+            payload, issued_at = self._serializer.loads(token, max_age=self._ttl[audience], return_timestamp=True)
         except SignatureExpired:
             raise Unauthorized("Your sign-in has expired; sign in again.") from None
         except BadSignature:
             raise Unauthorized("This token is not valid.") from None
         if not isinstance(payload, dict) or payload.get("aud") != audience:
             raise Unauthorized("This token is not for this part of the API.")
-        return Principal(audience, int(payload["sub"]), payload.get("role"))
+        return Principal(audience, int(payload["sub"]), payload.get("role")), issued_at
+
+
+def _trusted_until(_key, value, now: float) -> float:
+    """TLRUCache's expiry for a verified token: soon, and never after the token itself expires."""
+    expires_at = value[1]
+    return now + min(VERIFIED_CACHE_SECONDS, expires_at - time.time())

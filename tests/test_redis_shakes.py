@@ -1,0 +1,135 @@
+"""The Redis draw path's own promises: loses written behind exactly once, the database as the
+last word on stock, a crashed win finished by its retry, and a clean 503 when Redis is away.
+
+(The shake rules common to both paths are in test_shakes.py and friends, run on both.)
+"""
+from __future__ import annotations
+
+import pytest
+import redis
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Coupon, RoundPrize, RoundShopper, Shake
+from app.services import shakes
+from tests.factories import settle
+from tests.test_shakes import open_round, release_all_stock
+
+
+@pytest.fixture
+def shake_draws():
+    return "redis"
+
+
+@pytest.fixture
+def path(app):
+    return app.extensions["xiaoge.shake_path"]
+
+
+def count(model) -> int:
+    db.session.expire_all()
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_a_lose_is_answered_at_once_and_written_to_the_database_behind_it_once(app, make):
+    home = make.compound()
+    _, round_id = open_round(make, home, wins_per_shopper=1)
+    _, headers = make.shopper(home=home)
+
+    assert make.shake(round_id, headers).get_json()["result"] == "win"  # written before it is answered
+    assert make.shake(round_id, headers).get_json()["result"] == "lose"  # logged in Redis only, so far
+    assert count(Shake) == 1
+
+    assert settle(app) == 1
+    assert settle(app) == 0
+    assert count(Shake) == 2
+    assert db.session.scalar(select(RoundShopper.shakes)) == 2
+
+
+def test_what_a_dead_writer_had_read_is_claimed_and_written_once(app, make, path):
+    home = make.compound()
+    _, round_id = open_round(make, home, wins_per_shopper=0)
+    _, headers = make.shopper(home=home)
+    make.shake(round_id, headers)
+    settle(app)  # creates the consumer group
+    make.shake(round_id, headers)
+    read_by_the_dead = path.redis.xreadgroup("writers", "dead-worker", {path.log_key: ">"}, count=10)
+    assert len(read_by_the_dead[0][1]) == 1  # read, never written nor acknowledged
+
+    assert settle(app) == 1  # claimed from the dead writer (drain claims at once)
+    assert count(Shake) == 2
+    assert path.redis.xlen(path.log_key) == 0
+
+
+def test_the_database_never_awards_past_the_stock_even_when_redis_lost_its_counts(app, make, path, monkeypatch):
+    home = make.compound()
+    template = make.coupon_template([home])
+    _, round_id = open_round(make, home, prizes=[{"kind": "coupon", "coupon_template_id": template.id,
+                                                  "per_round": 1, "win_probability": 1.0}])
+    release_all_stock(round_id)
+    (_, first), (_, second) = make.shopper(home=home), make.shopper(home=home)
+    stale_view = path.round_view(db.session, round_id)  # read while nothing was awarded
+    monkeypatch.setattr(path, "round_view", lambda session, rid: stale_view)
+
+    assert make.shake(round_id, first).get_json()["result"] == "win"
+    path.redis.delete(*path.round_keys(round_id))  # Redis restarted without its data
+    answer = make.shake(round_id, second)
+
+    assert answer.status_code == 200 and answer.get_json()["result"] == "lose"
+    assert count(Coupon) == 1
+    assert db.session.scalar(select(RoundPrize.awarded)) == 1
+
+
+def test_a_win_whose_recording_failed_is_finished_once_by_its_retry(app, make, monkeypatch):
+    home = make.compound()
+    _, round_id = open_round(make, home)
+    _, headers = make.shopper(home=home)
+    record = shakes.record_decided_win
+    calls = []
+
+    def crash_the_first_time(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 1:
+            raise RuntimeError("worker died while recording the win")
+        return record(*args, **kwargs)
+
+    monkeypatch.setattr(shakes, "record_decided_win", crash_the_first_time)
+    crashed = make.shake(round_id, headers, shake_id="lucky")
+    retried = make.shake(round_id, headers, shake_id="lucky")
+    again = make.shake(round_id, headers, shake_id="lucky")
+
+    assert crashed.status_code == 500
+    assert retried.status_code == 200 and retried.get_json()["result"] == "win"
+    assert again.get_json() == retried.get_json()
+    assert count(Coupon) == 1 and count(Shake) == 1
+    assert len(calls) == 2  # the replay came from Redis, not from another recording
+
+
+def test_redis_unreachable_is_a_503_to_retry_and_the_retry_counts_once(app, make, path, monkeypatch):
+    home = make.compound()
+    _, round_id = open_round(make, home)
+    _, headers = make.shopper(home=home)
+
+    def unreachable(**_):
+        raise redis.ConnectionError("connection refused")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(path, "_draw", unreachable)
+        refused = make.shake(round_id, headers, shake_id="s1")
+    retried = make.shake(round_id, headers, shake_id="s1")
+
+    assert refused.status_code == 503 and refused.headers["Retry-After"] == "1"
+    assert refused.get_json()["error"]["code"] == "unavailable"
+    assert retried.status_code == 200 and retried.get_json()["shakes_left"] == 2
+
+
+def test_a_paused_campaign_stops_shakes_when_its_round_is_read_again(app, make):
+    home = make.compound()
+    campaign, round_id = open_round(make, home)
+    _, headers = make.shopper(home=home)
+    assert make.shake(round_id, headers).status_code == 200
+
+    campaign.status = "paused"
+    db.session.commit()  # the tests read rounds afresh; a server within SHAKE_ROUND_CACHE_SECONDS
+
+    assert make.shake(round_id, headers).get_json()["error"]["code"] == "round_not_open"
