@@ -14,7 +14,7 @@ from bench import world
 from bench.dbwatch import DbWatch
 from bench.procs import CpuMeter, Gunicorn, open_sockets, rss_kib
 from bench.report import summary_ms
-from bench.shoppers import Crowd, LoopLag, shake_all
+from bench.shoppers import Crowd, LoopLag, shake_all, shake_at_rate
 from bench.wrk import run_wrk
 
 
@@ -163,3 +163,19 @@ class Run:
             self.f[name] = await run_wrk(self.server.url, script_args=script_args, **common)
             self.end(phase, started)
         self.f["ratio"] = self.f["http_shakes"]["rps"] / self.f["healthz"]["rps"] if self.f["healthz"]["rps"] else 0.0
+        if self.args.paced_rate > 0:
+            await asyncio.sleep(1.0)
+            await self.paced_shakes(crowd)
+
+    async def paced_shakes(self, crowd: Crowd) -> None:
+        """Socket shakes at a fixed rate, in the HTTP round (its shake limit is high)."""
+        started = self.begin()
+        done = await shake_at_rate(crowd, self.rounds["http"], self.args.paced_rate, self.args.paced_seconds)
+        self.end("paced socket shakes", started)
+        lat = summary_ms(done["latencies"])
+        self.f["paced_shakes"] = {"rate_asked": self.args.paced_rate, "sent": done["sent"],
+                                  "answered": done["answered"], "sending_seconds": round(done["sending_seconds"], 2),
+                                  "seconds": round(done["seconds"], 2),
+                                  "rate": done["answered"] / done["seconds"] if done["seconds"] else 0.0,
+                                  "p50": lat["p50"], "p99": lat["p99"], "max": lat["max"],
+                                  "outcomes": done["outcomes"]}

@@ -68,6 +68,13 @@ def table(result: dict) -> str:
                                                   f"{sock['seconds']:.2f} s); p50 {sock['p50']} ms, p99 {sock['p99']} ms, "
                                                   f"max {sock['max']} ms; {fmt_counts(sock['outcomes'])}; "
                                                   f"worker CPU {per.get('socket shakes')} ms per shake"))
+    paced = f.get("paced_shakes")
+    if paced:
+        rows.append(("shakes over the socket, sent at a fixed rate",
+                     f"{paced['sent']} sent at {paced['rate_asked']:.0f}/s (over {paced['sending_seconds']} s), "
+                     f"{paced['answered']} answered in {paced['seconds']} s ({paced['rate']:.0f}/s); p50 {paced['p50']} ms, "
+                     f"p99 {paced['p99']} ms, max {paced['max']} ms; {fmt_counts(paced['outcomes'])}; "
+                     f"worker CPU {per.get('paced socket shakes')} ms per shake"))
     http, health = f.get("http_shakes"), f.get("healthz")
     if http:
         rows.append(("shakes over HTTP (wrk)", wrk_line(http) + f"; worker CPU {per.get('wrk shakes')} ms per shake"))

@@ -20,6 +20,7 @@ import tempfile
 import time
 import traceback
 import uuid
+from collections import Counter
 from pathlib import Path
 
 import uvloop
@@ -44,6 +45,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="socket shakes outstanding at once (default: --connections; 0: all shoppers at once)")
     p.add_argument("--socket-deadline", type=float, default=600.0,
                    help="seconds the socket shake phase may take at most (600)")
+    p.add_argument("--paced-rate", type=float, default=1500,
+                   help="socket shakes a second sent on schedule, open loop, in the last phase (1500; 0: skip)")
+    p.add_argument("--paced-seconds", type=float, default=10.0, help="seconds of the paced phase (10)")
     p.add_argument("--stock", type=int, default=200, help="coupon prize per_round stock (200)")
     p.add_argument("--win-probability", type=float, default=0.5, help="prize win_probability (0.5)")
     p.add_argument("--wins-per-shopper", type=int, default=1, help="campaigns' wins_per_shopper (1)")
@@ -155,9 +159,11 @@ def judge(result: dict) -> None:
     f.setdefault("connect_seconds", 0.0)
     f.setdefault("connect_ms", {"p50": None, "p99": None})
     sock, http, health = f.get("socket_shakes"), f.get("http_shakes"), f.get("healthz")
+    paced = f.get("paced_shakes")
     cpu = f.get("cpu", {})
     f["cpu_ms_per_request"] = {phase: round(1000 * sum(cpu[phase]["per_worker"]) / count, 2)
                                for phase, count in (("socket shakes", sock and sock["answered"]),
+                                                    ("paced socket shakes", paced and paced["answered"]),
                                                     ("wrk shakes", http and http["requests"]),
                                                     ("wrk GET /api/v1/healthz", health and health["requests"]))
                                if count and phase in cpu}
@@ -167,7 +173,9 @@ def judge(result: dict) -> None:
                                       f"({used['other'] / used['wall']:.2f} cores; busiest: {used.get('other_top') or 'processes that exited'}) "
                                       "during the phase; its figures "
                                       "are lower than on a quiet machine")
-    socket_errors = {k: v for k, v in (sock or {}).get("outcomes", {}).items() if k.startswith("error")}
+    socket_errors = Counter()
+    for phase in (sock, paced):
+        socket_errors.update({k: v for k, v in (phase or {}).get("outcomes", {}).items() if k.startswith("error")})
     internal = socket_errors.get("error: internal_error", 0)
     five = sum(r["status_5xx"] for r in (http, health) if r)
     transport = sum(sum(r["errors"].values()) - r["errors"]["status"] for r in (http, health) if r)
@@ -191,6 +199,10 @@ def judge(result: dict) -> None:
         if rate is not None:
             targets.append(f"{verdict(rate >= 1500 and (p99 or 1e9) < 150)} {label} shakes {rate:.0f}/s ≥ 1,500 "
                            f"with p99 {p99} ms < 150 ms")
+    if paced:
+        targets.append(f"{verdict(paced['rate'] >= 1500 and paced['answered'] == paced['sent'] and (paced['p99'] or 1e9) < 150)} "
+                       f"socket shakes sent at {paced['rate_asked']:.0f}/s: {paced['rate']:.0f}/s answered "
+                       f"({paced['answered']}/{paced['sent']}), p99 {paced['p99']} ms < 150 ms")
     if http and health:
         targets.append(f"{verdict(f['ratio'] >= 0.5)} shake/trivial throughput {f['ratio']:.2f} ≥ 0.5")
     if per_conn and all(v is not None for v in per_conn):

@@ -229,6 +229,41 @@ async def shake_all(crowd: Crowd, round_id: int, shakes_each: int, inflight: int
     return {"latencies": latencies, "outcomes": dict(outcomes), "seconds": span, "answered": len(latencies)}
 
 
+async def shake_at_rate(crowd: Crowd, round_id: int, rate: float, seconds: float, timeout: float = 30.0) -> dict:
+    """Open loop: `rate` shakes a second for `seconds`, from the connected shoppers in turn, each
+    sent on schedule whether or not earlier ones are answered (a crowd does not wait for the
+    server). What a burst at that rate feels like: latency p50/p99 and what was answered."""
+    latencies: list[float] = []
+    outcomes: Counter = Counter()
+    shoppers = crowd.connected
+    total = int(rate * seconds)
+
+    async def one(n: int):
+        shopper = shoppers[n % len(shoppers)]
+        payload = {"round_id": round_id, "shake_id": f"p{n}-r{round_id}"}
+        try:
+            sent, got, body = await crowd.call(shopper, "shake", payload, timeout)
+        except asyncio.TimeoutError:
+            outcomes["error: ack timeout"] += 1
+            return
+        latencies.append(got - sent)
+        if isinstance(body, dict) and "error" in body:
+            outcomes[f"error: {body['error'].get('code')}"] += 1
+        else:
+            outcomes[body.get("result", "?") if isinstance(body, dict) else "?"] += 1
+
+    tasks, started, sent = [], time.perf_counter(), 0
+    while sent < total:
+        due = min(total, int((time.perf_counter() - started) * rate) + 1)
+        tasks += [asyncio.create_task(one(n)) for n in range(sent, due)]
+        sent = due
+        await asyncio.sleep(0.002)
+    sending = time.perf_counter() - started
+    await asyncio.gather(*tasks)
+    return {"latencies": latencies, "outcomes": dict(outcomes), "sent": total, "sending_seconds": sending,
+            "seconds": time.perf_counter() - started, "answered": len(latencies)}
+
+
 class LoopLag:
     """How late this event loop wakes a 5 ms sleeper: if the client were saturated, it would show."""
 

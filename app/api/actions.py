@@ -13,6 +13,7 @@ from app.extensions import db
 from app.models import Order, utcnow
 from app.realtime import broadcast
 from app.services import arrivals, couriers, idempotency
+from app.services.admission import shake_admission
 from app.services.shake_answers import won_order_id
 from app.services.shake_paths import shake_path
 from app.services.errors import InvalidRequest, StaleEvent
@@ -61,7 +62,8 @@ def announce_arrival(courier, outcome: arrivals.ArrivalOutcome) -> None:
 
 def shake(shopper_id: int, round_id: int, shake_id: str) -> idempotency.Answer:
     """One shake, once per shake_id (on the app's shake path); a won item goes to the courier's pick list."""
-    answer = shake_path().shake(db.session, shopper_id, round_id, shake_id)
+    with shake_admission().admit():
+        answer = shake_path().shake(db.session, shopper_id, round_id, shake_id)
     order_id = won_order_id(answer.body)
     if not answer.replayed and order_id is not None:
         announce_pickup(db.session.get(Order, order_id))

@@ -96,7 +96,11 @@ class ShakeLimitReached(ServiceError):
 
 
 class Unavailable(ServiceError):
-    """Overloaded, or a store we need is unreachable: nothing was done, so retrying is safe."""
+    """Overloaded, or a store we need is unreachable: nothing was done, so retrying is safe.
+    The body says when (`retry_after_seconds`), as does a REST answer's Retry-After header."""
 
     status, code, message = 503, "unavailable", "The service is busy; try again."
     retry_after_seconds = 1
+
+    def __init__(self, message: str | None = None):
+        super().__init__(message, retry_after_seconds=self.retry_after_seconds)

@@ -14,6 +14,7 @@ lives in the round's compound are read from the database and kept in this proces
 from __future__ import annotations
 
 import json
+import logging
 import random
 import threading
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from app.services.errors import NotFound, NotInCompound, ServiceError, ShakeLimi
 from app.services.residence import shopper_compound_ids
 from app.services.shake_answers import shake_body
 
+log = logging.getLogger(__name__)
 SCRIPT = (Path(__file__).with_suffix(".lua")).read_text(encoding="utf-8")
 ROUND_KEYS_OUTLIVE = timedelta(days=1)  # the round's counters stay this long after it closes
 ANSWER_TTL_SECONDS = 7 * 24 * 3600  # a shake_id's answer is replayed this long
@@ -94,6 +96,7 @@ class RedisShakePath:
         try:
             kind, *rest = self._draw(keys=keys, args=args)
         except redis.RedisError as error:
+            log.warning("shake refused as unavailable: Redis error %r", error)
             raise Unavailable() from error
         if kind == b"win":
             return self.record_win(session, round_id, shopper_id, shake_id, int(rest[0]), int(rest[1]), answer_key)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Flask, current_app
 
 from app.services import passwords
+from app.services.admission import Admission
 from app.services.shake_paths import build_shake_path
 from app.services.tokens import TokenService
 from wechat.gateway import WeChatGateway
@@ -27,6 +28,7 @@ def wire_services(app: Flask) -> None:
         token_storage=wechat_token_storage(cfg.get("REDIS_URL")),
     )
     app.extensions["xiaoge.shake_path"] = build_shake_path(app)
+    app.extensions["xiaoge.shake_admission"] = Admission(cfg.get("SHAKE_MAX_IN_FLIGHT", 64))
     if cfg.get("PASSWORD_HASH_COST") == "fast":
         passwords.configure(time_cost=1, memory_cost=1024)
 

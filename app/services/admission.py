@@ -1,0 +1,38 @@
+"""Shed shakes a worker cannot start soon: a quick 503 to retry beats a queue that times out.
+
+Each worker admits at most SHAKE_MAX_IN_FLIGHT shakes at once (REST and socket together);
+one more is refused at once with `unavailable` and a retry hint, having done nothing. When
+the worker's CPU is the bottleneck, shakes pile up between their start and their answer, so
+this bound is what keeps an admitted shake's wait short while a crowd outshakes the server.
+"""
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+
+from flask import current_app
+
+from app.services.errors import Unavailable
+
+
+class Admission:
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.in_flight = 0
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def admit(self):
+        with self._lock:
+            if self.in_flight >= self.limit:
+                raise Unavailable("Too many shakes at once; try again in a moment.")
+            self.in_flight += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+
+
+def shake_admission() -> Admission:
+    return current_app.extensions["xiaoge.shake_admission"]
