@@ -4,6 +4,8 @@ A shake over HTTP and a shake over the socket are this same code, and so are arr
 """
 from __future__ import annotations
 
+import functools
+
 from marshmallow import ValidationError
 
 from app.api.errors import flatten_messages
@@ -22,9 +24,15 @@ from app.services.errors import InvalidRequest, StaleEvent
 def load(schema: type, data) -> dict:
     """Validate a body, raising InvalidRequest (422 invalid_request) with per-field reasons."""
     try:
-        return schema().load(data if data is not None else {})
+        return schema_instance(schema).load(data if data is not None else {})
     except ValidationError as error:
         raise InvalidRequest(flatten_messages(error.messages)) from None
+
+
+@functools.cache
+def schema_instance(schema: type):
+    """One instance per schema class: building one costs more than validating a small body."""
+    return schema()
 
 
 def arrive(courier_id: int, body: dict) -> idempotency.Answer:
