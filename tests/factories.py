@@ -196,4 +196,8 @@ def settle(app) -> int:
     if not isinstance(path, RedisShakePath):
         return 0
     db.session.commit()  # the writer has a session of its own: on SQLite ours must not hold the lock
-    return ShakeLogWriter(app, path).drain()
+    writer = ShakeLogWriter(app, path)
+    try:
+        return writer.drain()
+    finally:
+        writer.redis.close()

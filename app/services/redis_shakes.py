@@ -69,8 +69,11 @@ class RoundView:
 
 class RedisShakePath:
     def __init__(self, redis_url: str, key_prefix: str, round_cache_seconds: float = 1.0,
-                 residence_cache_seconds: float = 10.0):
-        self.redis = redis.Redis.from_url(redis_url)
+                 residence_cache_seconds: float = 60.0):
+        # One connection per worker, commands taking turns: cheaper than a pool's checkout
+        # (which polls the socket each time) for one short script call per shake.
+        self.redis = redis.Redis.from_url(redis_url, single_connection_client=True)
+        self.redis_url = redis_url
         self.prefix = key_prefix
         self.log_key = f"{key_prefix}shake:log"
         self._draw = self.redis.register_script(SCRIPT)
