@@ -5,6 +5,10 @@ last word on stock, a crashed win finished by its retry, and a clean 503 when Re
 """
 from __future__ import annotations
 
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 import redis
 from sqlalchemy import func, select
@@ -12,6 +16,8 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Coupon, RoundPrize, RoundShopper, Shake
 from app.services import shakes
+from app.services.redis_shakes import RedisShakePath
+from tests.conftest import TEST_REDIS_URL
 from tests.factories import settle
 from tests.test_shakes import open_round, release_all_stock
 
@@ -133,3 +139,25 @@ def test_a_paused_campaign_stops_shakes_when_its_round_is_read_again(app, make):
     db.session.commit()  # the tests read rounds afresh; a server within SHAKE_ROUND_CACHE_SECONDS
 
     assert make.shake(round_id, headers).get_json()["error"]["code"] == "round_not_open"
+
+
+def test_when_a_round_must_be_read_again_one_caller_reads_and_the_others_wait_for_it():
+    path = RedisShakePath(TEST_REDIS_URL, "test:stampede:", round_cache_seconds=60)
+    reads, start = [], threading.Barrier(10)
+
+    class SlowSession:
+        def get(self, model, round_id):
+            reads.append(round_id)
+            time.sleep(0.2)  # a slow database: every caller arrives while the first still reads
+            return None
+
+    def look():
+        start.wait(5)
+        return path.round_view(SlowSession(), 42)
+
+    with ThreadPoolExecutor(10) as pool:
+        views = list(pool.map(lambda _: look(), range(10)))
+
+    assert views == [None] * 10
+    assert reads == [42]
+    path.redis.close()

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import redis
-from cachetools import TTLCache
+from cachetools import TTLCache, cachedmethod
 from sqlalchemy.orm import Session
 
 from app.models import ShakeRound, utcnow
@@ -83,6 +83,7 @@ class RedisShakePath:
         self._rounds: TTLCache = TTLCache(maxsize=4096, ttl=round_cache_seconds)
         self._homes: TTLCache = TTLCache(maxsize=200_000, ttl=residence_cache_seconds)
         self._lock = threading.Lock()  # cachetools caches are not thread-safe
+        self._round_read = threading.Condition()
 
     def shake(self, session: Session, shopper_id: int, round_id: int, shake_id: str) -> idempotency.Answer:
         now = utcnow()
@@ -141,17 +142,13 @@ class RedisShakePath:
     def keys_ttl(view: RoundView, now: datetime) -> int:
         return max(int((view.closes_at + ROUND_KEYS_OUTLIVE - now).total_seconds()), 60)
 
+    # Kept round_cache_seconds; when it runs out under a burst, one caller reads it again and
+    # the others wait for that read (the condition) instead of all querying at once.
+    @cachedmethod(lambda self: self._rounds, key=lambda self, session, round_id: round_id,
+                  condition=lambda self: self._round_read)
     def round_view(self, session: Session, round_id: int) -> RoundView | None:
-        with self._lock:
-            view = self._rounds.get(round_id)
-        if view is None:
-            shake_round = session.get(ShakeRound, round_id)
-            if shake_round is None:
-                return None
-            view = RoundView.of(shake_round)
-            with self._lock:
-                self._rounds[round_id] = view
-        return view
+        shake_round = session.get(ShakeRound, round_id)
+        return RoundView.of(shake_round) if shake_round is not None else None
 
     def refusal(self, session: Session, view: RoundView | None, shopper_id: int, now: datetime) -> ServiceError | None:
         """Why this shake is refused before any draw (the SQL path's order of checks), or None."""

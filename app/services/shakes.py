@@ -114,13 +114,12 @@ def record_decided_win(session: Session, round_id: int, round_prize_id: int, sho
 def sync_shake_count(session: Session, round_id: int, shopper_id: int, used: int) -> int:
     """Raise the shopper's shake count to `used` (never lower it); the counter row's id."""
     row = {"round_id": round_id, "shopper_id": shopper_id, "shakes": used, "wins": 0}
-    return session.execute(shake_count_upsert(session, [row]).returning(RoundShopper.id)).scalar_one()
+    return session.execute(shake_count_upsert(session).returning(RoundShopper.id), row).scalar_one()
 
 
-def shake_count_upsert(session: Session, rows: list[dict]):
-    """INSERT counter rows (one per round and shopper), or raise existing ones' shakes to the
-    ones given (never lower)."""
-    row = dialect_insert(session)(RoundShopper).values(rows)
+def shake_count_upsert(session: Session):
+    """INSERT a counter row, or raise an existing one's shakes to the one given (never lower)."""
+    row = dialect_insert(session)(RoundShopper.__table__)
     return row.on_conflict_do_update(
         index_elements=[RoundShopper.round_id, RoundShopper.shopper_id],
         set_={"shakes": case((RoundShopper.shakes > row.excluded.shakes, RoundShopper.shakes),
