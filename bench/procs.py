@@ -125,12 +125,15 @@ def self_cpu_seconds() -> float:
 
 @dataclass
 class Gunicorn:
-    """`gunicorn -k gevent -w W --worker-connections 10000 wsgi:app` in its own process group."""
+    """`gunicorn -k gevent -w W --worker-connections 10000 wsgi:app` in its own process group
+    (another worker class with `worker_class`, more options such as `-c FILE` with `extra_args`)."""
 
     env: dict
     workers: int
     log_path: Path
     port: int = field(default_factory=free_port)
+    worker_class: str = "gevent"
+    extra_args: list[str] = field(default_factory=list)
     process: subprocess.Popen | None = None
     worker_pids: list[int] = field(default_factory=list)
 
@@ -139,9 +142,9 @@ class Gunicorn:
         return f"http://{HOST}:{self.port}"
 
     def start(self, timeout: float = 60.0) -> None:
-        command = [str(BIN / "gunicorn"), "-k", "gevent", "-w", str(self.workers),
+        command = [str(BIN / "gunicorn"), "-k", self.worker_class, "-w", str(self.workers),
                    "--worker-connections", "10000", "-b", f"{HOST}:{self.port}",
-                   "--no-control-socket", "--graceful-timeout", "3", "wsgi:app"]
+                   "--no-control-socket", "--graceful-timeout", "3", *self.extra_args, "wsgi:app"]
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
                                             start_new_session=True, preexec_fn=raise_open_files_limit)

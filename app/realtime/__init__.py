@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Flask
 
 from app.extensions import socketio
+from app.realtime import lean_websocket
 from app.realtime.namespaces import ConsoleNamespace, CourierNamespace, ShopperNamespace
 from app.realtime.round_sweeper import RoundSweeper
 from app.services.redis_shakes import RedisShakePath
@@ -31,6 +32,7 @@ def init_socketio(app: Flask) -> None:
         ping_timeout=_seconds(app, "SOCKETIO_PING_TIMEOUT", PING_TIMEOUT_SECONDS),
         cookie=None,
     )
+    lean_websocket.install(socketio.server.eio)  # under gevent: one greenlet per idle WebSocket
 
 
 def message_queue(app: Flask) -> str | None:

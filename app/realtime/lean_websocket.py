@@ -1,0 +1,251 @@
+"""Engine.IO's WebSocket transport under `gunicorn -k gevent`, in one greenlet per connection.
+
+Stock python-engineio keeps four greenlets alive for every idle WebSocket: the request's
+own (waiting for a message), simple-websocket's reader, Engine.IO's writer (waiting on a
+queue) and a pinger (sleeping out the ping interval). Each costs ~8 KiB of worker memory
+(its Python frame-stack chunk, its saved C stack, the objects around it), most of the
+~70 KiB an idle shopper cost (issue 6). Here the request's greenlet reads the socket itself,
+packets are written from whichever greenlet sends them (a short-lived flusher takes over
+only when the kernel buffer is full, so a broadcast never waits for a slow client), and the
+next ping is a libev timer, not a sleeping greenlet. The wire protocol is the same: wsproto
+frames it, permessage-deflate is accepted as before, Engine.IO packets are unchanged.
+
+Only the first WebSocket request of a session under gunicorn takes this path (this app is
+WebSocket-only); anything else goes to the stock driver. Relies on python-engineio 4.15's
+Socket internals (queue, last_ping, receive): pinned in requirements.txt.
+"""
+from __future__ import annotations
+
+import functools
+import socket as stdlib_socket
+import time
+
+import gevent
+from engineio import exceptions, packet
+from engineio.socket import Socket
+from wsproto.connection import Connection, ConnectionState, ConnectionType
+from wsproto.events import BytesMessage, CloseConnection, Message, Ping, TextMessage
+from wsproto.extensions import PerMessageDeflate
+from wsproto.frame_protocol import CloseReason
+from wsproto.handshake import server_extensions_handshake
+from wsproto.utilities import LocalProtocolError, generate_accept_token, split_comma_header
+
+RECEIVE_BYTES = 4096
+
+
+def install(eio_server) -> None:
+    """Use the lean transport for this Engine.IO server when it runs on gevent."""
+    if eio_server.async_mode != "gevent":
+        return
+    # The spawning stack gevent records for every greenlet (a debugging aid) is ~5 KiB per
+    # connection of frame summaries that nothing here reads.
+    gevent.config.track_greenlet_tree = False
+    stock = eio_server._async["websocket"]
+    eio_server._async = {**eio_server._async, "websocket": functools.partial(LeanWebSocket, fallback=stock)}
+
+
+def handshake(environ) -> tuple[bytes, list] | None:
+    """The 101 answer to a WebSocket upgrade request, and the extensions agreed; None if invalid."""
+    key = environ.get("HTTP_SEC_WEBSOCKET_KEY")
+    tokens = split_comma_header(environ.get("HTTP_CONNECTION", "").encode("latin-1"))
+    if (not key or environ.get("HTTP_SEC_WEBSOCKET_VERSION") != "13"
+            or "upgrade" not in (token.lower() for token in tokens)):
+        return None
+    supported = [PerMessageDeflate()]
+    offered = environ.get("HTTP_SEC_WEBSOCKET_EXTENSIONS")
+    agreed = server_extensions_handshake(split_comma_header(offered.encode("latin-1")), supported) \
+        if offered else None
+    lines = [b"HTTP/1.1 101 Switching Protocols", b"Upgrade: WebSocket", b"Connection: Upgrade",
+             b"Sec-WebSocket-Accept: " + generate_accept_token(key.encode("latin-1"))]
+    if agreed:
+        lines.append(b"Sec-WebSocket-Extensions: " + agreed)
+    return b"\r\n".join(lines) + b"\r\n\r\n", [ext for ext in supported if ext.enabled()]
+
+
+class LeanWebSocket:
+    """One Engine.IO WebSocket: reads in the request's greenlet, and stands in for the
+    Engine.IO socket's outgoing queue (put / join / task_done), writing packets straight out."""
+
+    __slots__ = ("handler", "server", "fallback", "sock", "conn", "eio", "backlog", "flusher", "inbox",
+                 "partial", "ping_timer")
+
+    def __init__(self, handler, server, fallback):
+        self.handler, self.server, self.fallback = handler, server, fallback
+        self.sock = self.conn = self.eio = self.backlog = self.flusher = self.partial = self.ping_timer = None
+        self.inbox: list = []
+
+    def __call__(self, environ, start_response):
+        eio = getattr(self.handler, "__self__", None)
+        sock = environ.get("gunicorn.socket")
+        if sock is None or not isinstance(eio, Socket) or eio.connected:
+            return self.fallback(self.handler, self.server)(environ, start_response)
+        agreed = handshake(environ)
+        if agreed is None:
+            eio.close(wait=False, abort=True, reason=self.server.reason.TRANSPORT_ERROR)
+            return self.server._bad_request("Invalid WebSocket handshake")
+        response, extensions = agreed
+        environ.pop("eventlet.input", None)  # engineio's wrapper (a class per request), unused on gevent
+        self.handler = None
+        self.sock, self.conn, self.eio = sock, Connection(ConnectionType.SERVER, extensions), eio
+        try:
+            sock.sendall(response)
+        except OSError:
+            eio.close(wait=False, abort=True, reason=self.server.reason.TRANSPORT_ERROR)
+            raise StopIteration() from None
+        self.serve()
+        raise StopIteration()  # gunicorn: the connection was ours and is over; no HTTP response
+
+    # --- reading, in the request's greenlet ---
+
+    def serve(self) -> None:
+        """Engine.IO's `_websocket_handler` for a new WebSocket session, without its writer."""
+        eio, server = self.eio, self.server
+        eio.connected = eio.upgraded = True
+        waiting, eio.queue = eio.queue, self
+        while not waiting.empty():  # the OPEN packet, and whatever was sent before now
+            self.put(waiting.get_nowait())
+        del waiting  # a gevent JoinableQueue: 2.5 KiB this frame would hold for the session
+        # what engineio asks of every WebSocket: a client silent for a ping cycle is gone
+        self.sock.settimeout(server.ping_interval + server.ping_timeout)
+        server.logger.info("%s: Upgrade to websocket successful", eio.sid)
+        try:
+            while True:
+                data = self.receive()
+                if data is None:
+                    break
+                if len(data) > server.max_http_buffer_size:
+                    server.logger.info("%s: packet is too large, closing connection", eio.sid)
+                    break
+                pkt = packet.Packet(encoded_packet=data)
+                if pkt.packet_type == packet.PONG:
+                    self.pong()
+                    continue
+                try:
+                    eio.receive(pkt)
+                except exceptions.UnknownPacketError:
+                    pass
+                except exceptions.SocketIsClosedError:
+                    server.logger.info("Receive error -- socket is closed")
+                    break
+                except Exception:
+                    server.logger.exception("Unknown receive error")
+                    break
+        finally:
+            if self.ping_timer is not None:
+                self.ping_timer.close()
+            self.put(None)
+            if self.flusher is not None:
+                self.flusher.join()
+            eio.close(wait=False, abort=True, reason=server.reason.TRANSPORT_CLOSE)
+
+    def receive(self):
+        """The next whole message (str or bytes); None once the connection is over."""
+        while not self.inbox:
+            try:
+                data = self.sock.recv(RECEIVE_BYTES)
+            except OSError:  # reset, or silent past the timeout
+                return None
+            if not data:
+                return None
+            try:
+                self.conn.receive_data(data)
+            except LocalProtocolError:
+                return None
+            if not self.take_events():
+                return None
+        return self.inbox.pop(0)
+
+    def take_events(self) -> bool:
+        """Messages to the inbox, pings answered; False once the client closed or erred."""
+        going = True
+        for event in self.conn.events():
+            if isinstance(event, Message):  # a fragment is kept until its message is whole
+                self.partial = event.data if self.partial is None else self.partial + event.data
+                if len(self.partial) > self.server.max_http_buffer_size:
+                    self.server.logger.info("%s: packet is too large, closing connection", self.eio.sid)
+                    return False
+                if event.message_finished:
+                    self.inbox.append(self.partial)
+                    self.partial = None
+            elif isinstance(event, Ping):
+                self.write(self.conn.send(event.response()))
+            elif isinstance(event, CloseConnection):
+                if self.conn.state is ConnectionState.REMOTE_CLOSING:
+                    self.write(self.conn.send(event.response()))
+                going = False
+        return going
+
+    # --- pings: a timer per connection, not a sleeping greenlet ---
+
+    def pong(self) -> None:
+        """Engine.IO's schedule_ping: the next ping one interval after this pong."""
+        self.server.logger.info("%s: Received packet PONG data None", self.eio.sid)
+        if self.eio.last_ping:
+            self.eio.last_ping = None
+            if self.ping_timer is not None:
+                self.ping_timer.close()
+            # a new timer each time: a libev timer restarted after firing fires at once
+            self.ping_timer = gevent.get_hub().loop.timer(self.server.ping_interval)
+            self.ping_timer.start(gevent.spawn_raw, self.send_ping)
+
+    def send_ping(self) -> None:
+        eio = self.eio
+        if not eio.closing and not eio.closed:
+            eio.last_ping = time.time()
+            eio.send(packet.Packet(packet.PING))
+
+    # --- writing: the Engine.IO socket's queue ---
+
+    def put(self, pkt) -> None:
+        """Send a packet now; None closes the WebSocket (after what is still pending)."""
+        if pkt is None:
+            if self.conn.state in (ConnectionState.OPEN, ConnectionState.REMOTE_CLOSING):
+                self.write(self.conn.send(CloseConnection(code=CloseReason.NORMAL_CLOSURE)))
+            return
+        if self.conn.state is not ConnectionState.OPEN:
+            return
+        encoded = pkt.encode()
+        event = BytesMessage(data=encoded) if isinstance(encoded, bytes) else TextMessage(data=encoded)
+        self.write(self.conn.send(event))
+
+    def task_done(self) -> None:
+        pass
+
+    def join(self) -> None:
+        """Wait until everything put so far is written (Engine.IO's close(wait=True))."""
+        if self.flusher is not None:
+            self.flusher.join()
+
+    def write(self, data: bytes) -> None:
+        """Write without waiting; what the kernel will not take yet goes to a flusher greenlet."""
+        if self.backlog is not None:
+            self.backlog.append(data)
+            return
+        try:
+            sent = self.sock.send(data, 0, 0.0)
+        except BlockingIOError:
+            sent = 0
+        except OSError:
+            self.hang_up()
+            return
+        if sent < len(data):
+            self.backlog = [data[sent:]]
+            self.flusher = gevent.spawn(self.flush)
+
+    def flush(self) -> None:
+        try:
+            while self.backlog:
+                chunk = b"".join(self.backlog)
+                self.backlog.clear()
+                self.sock.sendall(chunk)
+        except OSError:  # the client stopped reading (timeout) or went away
+            self.hang_up()
+        finally:
+            self.backlog = self.flusher = None
+
+    def hang_up(self) -> None:
+        """A write failed: wake the reading greenlet, which then ends the session."""
+        try:
+            self.sock.shutdown(stdlib_socket.SHUT_RDWR)
+        except OSError:
+            pass
