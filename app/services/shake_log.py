@@ -10,10 +10,12 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 from datetime import datetime, timezone
 
 import redis
 from flask import Flask
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.extensions import db, socketio
@@ -25,7 +27,8 @@ log = logging.getLogger(__name__)
 
 GROUP = "writers"
 BATCH = 1000
-BLOCK_MS = 200  # how long a writer waits for entries: shakes reach the database this soon
+BLOCK_MS = 200  # how long a writer waits for entries when there are none
+PERIOD_SECONDS = 0.25  # a writer reads at most this often: shakes reach the database within ~0.5 s
 CLAIM_IDLE_MS = 30_000
 
 
@@ -48,12 +51,17 @@ class ShakeLogWriter:
 
     def run(self) -> None:
         while self.running:
+            began = time.monotonic()
             try:
                 self.write_batch(block_ms=BLOCK_MS)
             except Exception:  # a database or Redis hiccup must not stop the copying for good
                 log.exception("shake log writer failed; retrying")
                 self.group_ready = False
                 socketio.sleep(1.0)
+                continue
+            # Under a burst, entries are there at once: wait out the period so they come in
+            # batches of hundreds, not a trickle of single rows each costing a round trip.
+            socketio.sleep(max(0.0, PERIOD_SECONDS - (time.monotonic() - began)))
 
     def drain(self) -> int:
         """Write everything logged so far (and anything a dead writer left); how many entries."""
@@ -101,15 +109,39 @@ def parse(entry_id: bytes, fields: dict) -> dict:
 
 
 def write_shakes(session: Session, logged: list[dict]) -> None:
-    """Insert the lost shakes (once each) and raise each shopper's shake count to Redis's:
-    two statements a batch, each compiled once and sent as one executemany."""
-    rows = [{"round_id": e["round_id"], "shopper_id": e["shopper_id"], "shake_id": e["shake_id"], "won": False,
-             "created_at": e["created_at"]} for e in logged]
-    insert = dialect_insert(session)(Shake.__table__).on_conflict_do_nothing(index_elements=["shopper_id", "shake_id"])
-    session.connection().execute(insert, rows)
+    """Insert the lost shakes (once each) and raise each shopper's shake count to Redis's."""
     counts: dict[tuple[int, int], int] = {}
     for e in logged:
         key = (e["round_id"], e["shopper_id"])
         counts[key] = max(counts.get(key, 0), e["used"])
+    if session.get_bind().dialect.name == "postgresql":
+        write_with_arrays(session, logged, counts)
+        return
+    rows = [{"round_id": e["round_id"], "shopper_id": e["shopper_id"], "shake_id": e["shake_id"], "won": False,
+             "created_at": e["created_at"]} for e in logged]
+    insert = dialect_insert(session)(Shake.__table__).on_conflict_do_nothing(index_elements=["shopper_id", "shake_id"])
+    session.connection().execute(insert, rows)
     session.connection().execute(shake_count_upsert(session), [
         {"round_id": r, "shopper_id": s, "shakes": used, "wins": 0} for (r, s), used in counts.items()])
+
+
+# PostgreSQL: a whole batch as one statement per table, its columns sent as arrays (unnest),
+# instead of a statement per row: the same rows, a fraction of the work for both sides.
+SHAKES_FROM_ARRAYS = text("""
+    INSERT INTO shakes (round_id, shopper_id, shake_id, won, created_at)
+    SELECT r, s, k, false, t FROM unnest(CAST(:rounds AS bigint[]), CAST(:shoppers AS bigint[]),
+                                         CAST(:keys AS text[]), CAST(:times AS timestamptz[])) AS b(r, s, k, t)
+    ON CONFLICT (shopper_id, shake_id) DO NOTHING""")
+COUNTS_FROM_ARRAYS = text("""
+    INSERT INTO round_shoppers (round_id, shopper_id, shakes, wins)
+    SELECT r, s, n, 0 FROM unnest(CAST(:rounds AS bigint[]), CAST(:shoppers AS bigint[]),
+                                  CAST(:used AS integer[])) AS b(r, s, n)
+    ON CONFLICT (round_id, shopper_id) DO UPDATE SET shakes = GREATEST(round_shoppers.shakes, excluded.shakes)""")
+
+
+def write_with_arrays(session: Session, logged: list[dict], counts: dict[tuple[int, int], int]) -> None:
+    session.execute(SHAKES_FROM_ARRAYS, {
+        "rounds": [e["round_id"] for e in logged], "shoppers": [e["shopper_id"] for e in logged],
+        "keys": [e["shake_id"] for e in logged], "times": [e["created_at"] for e in logged]})
+    session.execute(COUNTS_FROM_ARRAYS, {"rounds": [r for r, _ in counts], "shoppers": [s for _, s in counts],
+                                         "used": list(counts.values())})
