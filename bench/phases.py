@@ -97,6 +97,10 @@ class Run:
         self.end("connect", started)
         await asyncio.sleep(2.0)  # let the workers settle before reading RSS
         after = memory_snapshot(self.server)
+        self.f["memory_fresh"], _ = memory_figures(before, after)
+        # Idle means after a ping cycle: a connection's first ping is still pending until then.
+        await asyncio.sleep(self.args.idle_seconds)
+        after = memory_snapshot(self.server)
         self.f["memory"], self.f["memory_raw"] = memory_figures(before, after)
         self.f["memory_after_connect"] = after
         grown = sum(a["rss_kib"] - before[p]["rss_kib"] for p, a in after.items() if a["rss_kib"] and p in before)

@@ -83,8 +83,10 @@ def table(result: dict) -> str:
                      wrk_line(health) + f"; worker CPU {per.get('wrk GET /api/v1/healthz')} ms per request"))
     if http and health:
         rows.append(("shake / trivial throughput", f"{f['ratio']:.2f}"))
+    for name, mem in f.get("memory_fresh", {}).items():
+        rows.append((f"memory, worker {name}, 2 s after connecting", mem))
     for name, mem in f.get("memory", {}).items():
-        rows.append((f"memory, worker {name}", mem))
+        rows.append((f"memory, worker {name}, idle ({args['idle_seconds']:.0f} s more)", mem))
     if f.get("memory_end") and f.get("memory_after_connect"):
         rows.append(("worker RSS after all phases", ", ".join(
             f"{pid}: {end['rss_kib'] / 1024:.1f} MiB ({(end['rss_kib'] - f['memory_after_connect'][pid]['rss_kib']) / 1024:+.1f}"

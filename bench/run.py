@@ -48,6 +48,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--paced-rate", type=float, default=1500,
                    help="socket shakes a second sent on schedule, open loop, in the last phase (1500; 0: skip)")
     p.add_argument("--paced-seconds", type=float, default=10.0, help="seconds of the paced phase (10)")
+    p.add_argument("--idle-seconds", type=float, default=28.0,
+                   help="seconds the connected crowd idles before memory is read (28: past a 25 s ping)")
     p.add_argument("--stock", type=int, default=200, help="coupon prize per_round stock (200)")
     p.add_argument("--win-probability", type=float, default=0.5, help="prize win_probability (0.5)")
     p.add_argument("--wins-per-shopper", type=int, default=1, help="campaigns' wins_per_shopper (1)")

@@ -112,7 +112,7 @@ def forget_redis_keys(path) -> None:
     keys = list(path.redis.scan_iter(match=f"{path.prefix}*", count=1000))
     if keys:
         path.redis.delete(*keys)
-    path.redis.close()
+    path.close()
 
 
 def empty_all_tables() -> None:

@@ -160,4 +160,4 @@ def test_when_a_round_must_be_read_again_one_caller_reads_and_the_others_wait_fo
 
     assert views == [None] * 10
     assert reads == [42]
-    path.redis.close()
+    path.close()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import queue
 import random
 import threading
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 SCRIPT = (Path(__file__).with_suffix(".lua")).read_text(encoding="utf-8")
 ROUND_KEYS_OUTLIVE = timedelta(days=1)  # the round's counters stay this long after it closes
 ANSWER_TTL_SECONDS = 7 * 24 * 3600  # a shake_id's answer is replayed this long
+DRAW_CONNECTIONS = 8  # per worker
 
 
 @dataclass(frozen=True)
@@ -70,10 +72,14 @@ class RoundView:
 class RedisShakePath:
     def __init__(self, redis_url: str, key_prefix: str, round_cache_seconds: float = 1.0,
                  residence_cache_seconds: float = 60.0):
-        # One connection per worker, commands taking turns: cheaper than a pool's checkout
-        # (which polls the socket each time) for one short script call per shake.
-        self.redis = redis.Redis.from_url(redis_url, single_connection_client=True)
+        self.redis = redis.Redis.from_url(redis_url)
         self.redis_url = redis_url
+        # The draw's own few connections, each held for one call: cheaper than the pool's
+        # checkout (which polls the socket each time), and no shake waits behind another's
+        # round trip while one of them is free. Connected on first use.
+        self._draw_clients: queue.Queue = queue.Queue()
+        for _ in range(DRAW_CONNECTIONS):
+            self._draw_clients.put(None)
         self.prefix = key_prefix
         self.log_key = f"{key_prefix}shake:log"
         self._draw = self.redis.register_script(SCRIPT)
@@ -97,11 +103,15 @@ class RedisShakePath:
         for line in (view.prizes if view and not refusal else ()):
             hit = random.random() < line.win_probability
             args += [line.round_prize_id, line.stock, shakes.released(line.stock, view, now), line.awarded, int(hit)]
+        client = self._draw_clients.get()
         try:
-            kind, *rest = self._draw(keys=keys, args=args)
+            client = client or redis.Redis.from_url(self.redis_url, single_connection_client=True)
+            kind, *rest = self._draw(keys=keys, args=args, client=client)
         except redis.RedisError as error:
             log.warning("shake refused as unavailable: Redis error %r", error)
             raise Unavailable() from error
+        finally:
+            self._draw_clients.put(client)
         if kind == b"win":
             return self.record_win(session, round_id, shopper_id, shake_id, int(rest[0]), int(rest[1]), answer_key)
         answer = json.loads(rest[0])
@@ -125,6 +135,13 @@ class RedisShakePath:
         except redis.RedisError:
             pass  # the database holds the answer; a retry finds it there
         return answer
+
+    def close(self) -> None:
+        self.redis.close()
+        while not self._draw_clients.empty():
+            client = self._draw_clients.get_nowait()
+            if client is not None:
+                client.close()
 
     def shakes_left(self, session: Session, shake_round: ShakeRound, shopper_id: int) -> int:
         try:
