@@ -36,7 +36,6 @@ log = logging.getLogger(__name__)
 SCRIPT = (Path(__file__).with_suffix(".lua")).read_text(encoding="utf-8")
 ROUND_KEYS_OUTLIVE = timedelta(days=1)  # the round's counters stay this long after it closes
 ANSWER_TTL_SECONDS = 7 * 24 * 3600  # a shake_id's answer is replayed this long
-DRAW_CONNECTIONS = 8  # per worker
 
 
 @dataclass(frozen=True)
@@ -71,14 +70,15 @@ class RoundView:
 
 class RedisShakePath:
     def __init__(self, redis_url: str, key_prefix: str, round_cache_seconds: float = 1.0,
-                 residence_cache_seconds: float = 60.0):
+                 residence_cache_seconds: float = 60.0, connections: int = 64):
         self.redis = redis.Redis.from_url(redis_url)
         self.redis_url = redis_url
-        # The draw's own few connections, each held for one call: cheaper than the pool's
-        # checkout (which polls the socket each time), and no shake waits behind another's
-        # round trip while one of them is free. Connected on first use.
+        # The draw's own connections, each held for one call: cheaper than the pool's checkout
+        # (which polls the socket each time). As many as shakes a worker admits at once, so an
+        # admitted shake never waits for one: a connection is held until its greenlet runs
+        # again, which under load is long. Connected on first use.
         self._draw_clients: queue.Queue = queue.Queue()
-        for _ in range(DRAW_CONNECTIONS):
+        for _ in range(connections):
             self._draw_clients.put(None)
         self.prefix = key_prefix
         self.log_key = f"{key_prefix}shake:log"
