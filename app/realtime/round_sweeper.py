@@ -6,44 +6,21 @@ that was due while the server was down closes on the first tick after a restart.
 """
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 
-from flask import Flask
-
 from app.api.schemas.shake import CampaignStatsOut
-from app.extensions import db, socketio
+from app.background import BackgroundLoop
+from app.extensions import db
 from app.models import ShakeRound, utcnow
 from app.realtime import broadcast
 from app.services import campaigns, rounds
-
-log = logging.getLogger(__name__)
 
 MAX_SLEEP_SECONDS = 1.0
 MIN_SLEEP_SECONDS = 0.05
 
 
-class RoundSweeper:
-    def __init__(self, app: Flask):
-        self.app = app
-        self.running = False
-
-    def start(self) -> None:
-        if not self.running:
-            self.running = True
-            socketio.start_background_task(self.run)
-
-    def stop(self) -> None:
-        self.running = False
-
-    def run(self) -> None:
-        while self.running:
-            try:
-                pause = self.tick()
-            except Exception:  # a database hiccup must not kill the timer for good
-                log.exception("round sweeper tick failed")
-                pause = MAX_SLEEP_SECONDS
-            socketio.sleep(pause)
+class RoundSweeper(BackgroundLoop):
+    retry_seconds = MAX_SLEEP_SECONDS
 
     def tick(self) -> float:
         """Close due rounds, push figures; return how long to sleep until the next closing."""

@@ -7,7 +7,6 @@ another writer after CLAIM_IDLE_MS. Writing twice is harmless: (shopper, shake_i
 """
 from __future__ import annotations
 
-import logging
 import os
 import socket
 import time
@@ -18,12 +17,11 @@ from flask import Flask
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from app.extensions import db, socketio
+from app.background import BackgroundLoop
+from app.extensions import db
 from app.models import Shake
 from app.services.redis_shakes import RedisShakePath
 from app.services.shakes import dialect_insert, shake_count_upsert
-
-log = logging.getLogger(__name__)
 
 GROUP = "writers"
 BATCH = 1000
@@ -32,36 +30,23 @@ PERIOD_SECONDS = 0.25  # a writer reads at most this often: shakes reach the dat
 CLAIM_IDLE_MS = 30_000
 
 
-class ShakeLogWriter:
+class ShakeLogWriter(BackgroundLoop):
     def __init__(self, app: Flask, path: RedisShakePath):
-        self.app = app
+        super().__init__(app)
         self.redis = redis.Redis.from_url(path.redis_url)  # its own: it blocks reading the stream
         self.stream = path.log_key
         self.consumer = f"{socket.gethostname()}:{os.getpid()}"
-        self.running = False
         self.group_ready = False
 
-    def start(self) -> None:
-        if not self.running:
-            self.running = True
-            socketio.start_background_task(self.run)
+    def tick(self) -> float:
+        began = time.monotonic()
+        self.write_batch(block_ms=BLOCK_MS)
+        # Under a burst, entries are there at once: wait out the period so they come in
+        # batches of hundreds, not a trickle of single rows each costing a round trip.
+        return max(0.0, PERIOD_SECONDS - (time.monotonic() - began))
 
-    def stop(self) -> None:
-        self.running = False
-
-    def run(self) -> None:
-        while self.running:
-            began = time.monotonic()
-            try:
-                self.write_batch(block_ms=BLOCK_MS)
-            except Exception:  # a database or Redis hiccup must not stop the copying for good
-                log.exception("shake log writer failed; retrying")
-                self.group_ready = False
-                socketio.sleep(1.0)
-                continue
-            # Under a burst, entries are there at once: wait out the period so they come in
-            # batches of hundreds, not a trickle of single rows each costing a round trip.
-            socketio.sleep(max(0.0, PERIOD_SECONDS - (time.monotonic() - began)))
+    def failed(self) -> None:
+        self.group_ready = False  # the stream (and its group) may be gone: create it again
 
     def drain(self) -> int:
         """Write everything logged so far (and anything a dead writer left); how many entries."""
