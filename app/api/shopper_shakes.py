@@ -6,6 +6,7 @@ from flask_smorest import Blueprint
 
 from app.api import actions
 from app.api.auth import auth_required, principal
+from app.api.errors import ErrorBody
 from app.api.schemas import shake as s
 from app.extensions import db
 from app.models import Compound, utcnow
@@ -36,6 +37,8 @@ def current_round(compound_id):
 @auth_required("shopper")
 @blp.arguments(s.ShakeIn())  # an instance: webargs would build one per request from a class
 @blp.response(200, s.ShakeAnswer)
+@blp.alt_response(503, schema=ErrorBody, description="unavailable: busy or Redis unreachable; nothing was done, "
+                                                     "retry the same shake_id after Retry-After seconds")
 def shake(body, round_id):
     """Shake once; the same shake_id again returns the first answer."""
     answer = actions.shake(principal().subject_id, round_id, body["shake_id"])
