@@ -15,10 +15,11 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Coupon, RoundPrize, RoundShopper, Shake
-from app.services import shakes
-from app.services.redis_shakes import RedisShakePath
+from app.services import redis_shakes, shakes
+from app.services.redis_shakes import RedisShakePath, lives_in
 from tests.conftest import TEST_REDIS_URL
 from tests.factories import settle
+from tests.test_shake_flow import shopper_socket
 from tests.test_shakes import open_round, release_all_stock
 
 
@@ -161,3 +162,45 @@ def test_when_a_round_must_be_read_again_one_caller_reads_and_the_others_wait_fo
     assert views == [None] * 10
     assert reads == [42]
     path.close()
+
+
+def test_who_lives_where_is_read_once_then_known_to_every_worker_through_redis(app, make, path, monkeypatch):
+    home = make.compound()
+    _, round_id = open_round(make, home)
+    shopper_id, headers = make.shopper(home=home)
+    monkeypatch.setattr(path, "residence_seconds", 60)  # the tests' config reads afresh (0)
+    asked = []
+
+    def counting(session, sid, cid):
+        asked.append(sid)
+        return lives_in(session, sid, cid)
+
+    monkeypatch.setattr(redis_shakes, "lives_in", counting)
+    assert make.shake(round_id, headers).status_code == 200
+    assert make.shake(round_id, headers).status_code == 200
+
+    assert asked == [shopper_id]
+    assert path.redis.ttl(path.resident_key(shopper_id, home.id)) > 0
+
+
+def test_a_shopper_from_elsewhere_is_refused_every_time_the_database_says_so(app, make, path, monkeypatch):
+    home, elsewhere = make.compound(), make.compound()
+    _, round_id = open_round(make, home)
+    _, stranger = make.shopper(home=elsewhere)
+    monkeypatch.setattr(path, "residence_seconds", 60)
+
+    first, second = make.shake(round_id, stranger), make.shake(round_id, stranger)
+
+    assert [a.get_json()["error"]["code"] for a in (first, second)] == ["not_in_compound"] * 2
+    assert not path.redis.keys(f"{path.prefix}shake:resident:*")
+
+
+def test_a_shopper_connecting_at_home_is_known_as_a_resident_before_shaking(app, client, make, path, monkeypatch):
+    home = make.compound()
+    shopper_id, headers = make.shopper(home=home)
+    monkeypatch.setattr(path, "residence_seconds", 60)
+
+    socket = shopper_socket(app, client, headers)
+
+    assert socket.is_connected("/shopper")
+    assert path.redis.exists(path.resident_key(shopper_id, home.id))

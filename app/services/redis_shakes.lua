@@ -1,19 +1,23 @@
 -- One shake, decided atomically inside Redis (app/services/redis_shakes.py calls it).
 --
 -- KEYS: 1 answer (this shopper's shake_id), 2 shakes per shopper (hash), 3 wins per shopper
---       (hash), 4 prizes awarded per round prize (hash), 5 the shake log (stream)
+--       (hash), 4 prizes awarded per round prize (hash), 5 the shake log (stream), 6 "this
+--       shopper lives in the round's compound" (set from the database for a while)
 -- ARGV: 1 shopper_id, 2 shake_id, 3 round_id, 4 refusal (answer JSON to store, or ""),
 --       5 limit refusal (answer JSON), 6 shakes_per_shopper, 7 wins_per_shopper, 8 seconds the
---       round's keys live, 9 seconds an answer lives, then per prize line, in order, five values:
+--       round's keys live, 9 seconds an answer lives, 10 "1": check key 6 (else the caller just
+--       read it from the database), then per prize line, in order, five values:
 --       round_prize_id, stock, released now, awarded in the database, hit (1: the dice said win)
 --
--- Returns {"replay", stored} | {"answer", stored} | {"win", round_prize_id, shakes used}.
+-- Returns {"replay", stored} | {"answer", stored} | {"win", round_prize_id, shakes used} |
+-- {"residence"} (nothing done: key 6 is missing, ask the database).
 -- A stored answer is JSON {"status": n, "body": {...}} or, for a win being recorded in the
 -- database, {"pending": round_prize_id, "used": n}.
-local answer_key, shakes_key, wins_key, awarded_key, log_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local answer_key, shakes_key, wins_key, awarded_key, log_key, resident_key =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local shopper, shake_id, round_id, refusal, limit_refusal = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local shakes_limit, wins_limit = tonumber(ARGV[6]), tonumber(ARGV[7])
-local keys_ttl, answer_ttl = tonumber(ARGV[8]), tonumber(ARGV[9])
+local keys_ttl, answer_ttl, check_residence = tonumber(ARGV[8]), tonumber(ARGV[9]), ARGV[10]
 
 local stored = redis.call("GET", answer_key)
 if stored then
@@ -24,6 +28,10 @@ if refusal ~= "" then
   return {"answer", refusal}
 end
 
+if check_residence == "1" and redis.call("EXISTS", resident_key) == 0 then
+  return {"residence"}
+end
+
 local used = tonumber(redis.call("HGET", shakes_key, shopper) or "0") + 1
 if used > shakes_limit then
   redis.call("SET", answer_key, limit_refusal, "EX", answer_ttl)
@@ -32,7 +40,7 @@ end
 redis.call("HSET", shakes_key, shopper, used)
 redis.call("EXPIRE", shakes_key, keys_ttl)
 
-for i = 10, #ARGV, 5 do
+for i = 11, #ARGV, 5 do
   if ARGV[i + 4] == "1" then
     local wins = tonumber(redis.call("HGET", wins_key, shopper) or "0")
     if wins >= wins_limit then

@@ -83,23 +83,40 @@ class RedisShakePath:
         self.prefix = key_prefix
         self.log_key = f"{key_prefix}shake:log"
         self._draw = self.redis.register_script(SCRIPT)
-        # A paused campaign or a closed round is seen by every worker within round_cache_seconds;
-        # a shopper who moved out may still shake at home for residence_cache_seconds (a "not
-        # in this compound" is always read afresh, so never the reverse).
+        # A paused campaign or a closed round is seen by every worker within round_cache_seconds.
         self._rounds: TTLCache = TTLCache(maxsize=4096, ttl=round_cache_seconds)
-        self._homes: TTLCache = TTLCache(maxsize=200_000, ttl=residence_cache_seconds)
-        self._lock = threading.Lock()  # cachetools caches are not thread-safe
-        self._round_read = threading.Condition()
+        self._round_read = threading.Condition()  # also the lock: cachetools caches are not thread-safe
+        self.residence_seconds = int(residence_cache_seconds)
 
     def shake(self, session: Session, shopper_id: int, round_id: int, shake_id: str) -> idempotency.Answer:
         now = utcnow()
         view = self.round_view(session, round_id)
-        refusal = self.refusal(session, view, shopper_id, now)
-        answer_key = f"{self.prefix}shake:answer:{shopper_id}:{shake_id}"
-        keys = [answer_key, *self.round_keys(round_id), self.log_key]
+        refusal = self.round_refusal(view, now)
+        kind, rest = self.draw(view, round_id, shopper_id, shake_id, now, refusal, check_residence=True)
+        if kind == b"residence":  # not known in Redis as living there: the database decides, once
+            if lives_in(session, shopper_id, view.compound_id):
+                self.know_resident(shopper_id, view.compound_id)
+                kind, rest = self.draw(view, round_id, shopper_id, shake_id, now, None, check_residence=False)
+            else:
+                kind, rest = self.draw(view, round_id, shopper_id, shake_id, now, NotInCompound(),
+                                       check_residence=False)
+        answer_key = self.answer_key(shopper_id, shake_id)
+        if kind == b"win":
+            return self.record_win(session, round_id, shopper_id, shake_id, int(rest[0]), int(rest[1]), answer_key)
+        answer = json.loads(rest[0])
+        if "pending" in answer:  # a retry of a win still (or never) being recorded: finish it once
+            return self.record_win(session, round_id, shopper_id, shake_id, answer["pending"], answer["used"],
+                                   answer_key)
+        return idempotency.Answer(answer["status"], answer["body"], replayed=kind == b"replay")
+
+    def draw(self, view: RoundView | None, round_id: int, shopper_id: int, shake_id: str, now: datetime,
+             refusal: ServiceError | None, check_residence: bool) -> tuple[bytes, list]:
+        """One run of the script (redis_shakes.lua): what it decided, and its values."""
+        keys = [self.answer_key(shopper_id, shake_id), *self.round_keys(round_id), self.log_key,
+                self.resident_key(shopper_id, view.compound_id if view else 0)]
         args = [shopper_id, shake_id, round_id, stored(refusal) if refusal else "", LIMIT_REFUSAL,
                 view.shakes_per_shopper if view else 0, view.wins_per_shopper if view else 0,
-                self.keys_ttl(view, now) if view else 60, ANSWER_TTL_SECONDS]
+                self.keys_ttl(view, now) if view else 60, ANSWER_TTL_SECONDS, int(check_residence)]
         for line in (view.prizes if view and not refusal else ()):
             hit = random.random() < line.win_probability
             args += [line.round_prize_id, line.stock, shakes.released(line.stock, view, now), line.awarded, int(hit)]
@@ -112,13 +129,14 @@ class RedisShakePath:
             raise Unavailable() from error
         finally:
             self._draw_clients.put(client)
-        if kind == b"win":
-            return self.record_win(session, round_id, shopper_id, shake_id, int(rest[0]), int(rest[1]), answer_key)
-        answer = json.loads(rest[0])
-        if "pending" in answer:  # a retry of a win still (or never) being recorded: finish it once
-            return self.record_win(session, round_id, shopper_id, shake_id, answer["pending"], answer["used"],
-                                   answer_key)
-        return idempotency.Answer(answer["status"], answer["body"], replayed=kind == b"replay")
+        return kind, rest
+
+    def know_resident(self, shopper_id: int, compound_id: int) -> None:
+        """The database just said the shopper lives in the compound: Redis knows it for a while,
+        for every worker (a shopper who moved out may still shake there that long, never the
+        reverse: a "no" is always read afresh)."""
+        if self.residence_seconds > 0:
+            self.redis.set(self.resident_key(shopper_id, compound_id), 1, ex=self.residence_seconds)
 
     def record_win(self, session: Session, round_id: int, shopper_id: int, shake_id: str, round_prize_id: int,
                    used: int, answer_key: str) -> idempotency.Answer:
@@ -167,26 +185,26 @@ class RedisShakePath:
         shake_round = session.get(ShakeRound, round_id)
         return RoundView.of(shake_round) if shake_round is not None else None
 
-    def refusal(self, session: Session, view: RoundView | None, shopper_id: int, now: datetime) -> ServiceError | None:
-        """Why this shake is refused before any draw (the SQL path's order of checks), or None."""
+    def round_refusal(self, view: RoundView | None, now: datetime) -> ServiceError | None:
+        """Why no shake in this round is taken now (the SQL path's first checks), or None."""
         if view is None:
             return NotFound("No such shake round.")
         try:
             shakes.check_round_open(view, now)
         except ServiceError as refusal:
             return refusal
-        return None if self.lives_in(session, shopper_id, view.compound_id) else NotInCompound()
+        return None
 
-    def lives_in(self, session: Session, shopper_id: int, compound_id: int) -> bool:
-        """Whether the shopper counts as in the compound; a "no" is always read afresh."""
-        with self._lock:
-            known = self._homes.get(shopper_id)
-        if known is not None and compound_id in known:
-            return True
-        known = shopper_compound_ids(session, shopper_id)
-        with self._lock:
-            self._homes[shopper_id] = known
-        return compound_id in known
+    def answer_key(self, shopper_id: int, shake_id: str) -> str:
+        return f"{self.prefix}shake:answer:{shopper_id}:{shake_id}"
+
+    def resident_key(self, shopper_id: int, compound_id: int) -> str:
+        return f"{self.prefix}shake:resident:{compound_id}:{shopper_id}"
+
+
+def lives_in(session: Session, shopper_id: int, compound_id: int) -> bool:
+    """Whether the database counts the shopper as in the compound (API.md: home or latest store)."""
+    return compound_id in shopper_compound_ids(session, shopper_id)
 
 
 def stored(refusal: ServiceError) -> str:

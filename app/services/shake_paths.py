@@ -26,6 +26,9 @@ class ShakePath(Protocol):
     def shakes_left(self, session: Session, shake_round: ShakeRound, shopper_id: int) -> int:
         ...
 
+    def know_resident(self, shopper_id: int, compound_id: int) -> None:
+        """The database just said the shopper lives in the compound (a hint; may do nothing)."""
+
 
 class SqlShakePath:
     def shake(self, session: Session, shopper_id: int, round_id: int, shake_id: str) -> idempotency.Answer:
@@ -37,6 +40,9 @@ class SqlShakePath:
 
     def shakes_left(self, session: Session, shake_round: ShakeRound, shopper_id: int) -> int:
         return shakes.shakes_left(session, shake_round, shopper_id)
+
+    def know_resident(self, shopper_id: int, compound_id: int) -> None:
+        pass  # every shake reads it from the database in its own transaction
 
 
 def build_shake_path(app: Flask) -> ShakePath:
