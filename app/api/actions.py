@@ -16,9 +16,9 @@ from app.models import Order, utcnow
 from app.realtime import broadcast
 from app.services import arrivals, couriers, idempotency
 from app.services.admission import shake_admission
+from app.services.errors import InvalidRequest, StaleEvent
 from app.services.shake_answers import won_order_id
 from app.services.shake_paths import shake_path
-from app.services.errors import InvalidRequest, StaleEvent
 
 
 def load(schema: type, data) -> dict:
