@@ -85,3 +85,21 @@ def test_round_closes_on_time_and_shake_closed_is_broadcast(app, client, make):
     late = make.shake(round_id, headers)
     assert late.status_code == 409
     assert late.get_json()["error"]["code"] == "round_closed"
+
+
+def test_a_socket_connecting_starts_the_workers_background_loops(app, client, make):
+    """A worker serving only sockets (arrivals and shakes over Socket.IO) still closes rounds
+    and writes the shake log."""
+    class Loop:
+        started = 0
+
+        def start(self):
+            self.started += 1
+
+    loop = Loop()
+    app.extensions["xiaoge.background_tasks"] = [loop]
+    _, headers = make.shopper(home=make.compound())
+
+    shopper_socket(app, client, headers)
+
+    assert loop.started == 1

@@ -60,6 +60,7 @@ def start_background_tasks_on_first_request(app: Flask) -> None:
     if isinstance(app.extensions["xiaoge.shake_path"], RedisShakePath) and app.config.get("SHAKE_LOG_WRITER"):
         tasks.append(app.extensions.setdefault(
             "xiaoge.shake_log_writer", ShakeLogWriter(app, app.extensions["xiaoge.shake_path"])))
+    app.extensions["xiaoge.background_tasks"] = tasks  # also started on a socket's connect
     if not tasks:
         return
 

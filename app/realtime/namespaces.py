@@ -29,17 +29,17 @@ def principal_from_auth(auth, audience: str):
     token = auth.get("token") if isinstance(auth, dict) else None
     if not isinstance(token, str) or not token:
         raise ConnectionRefusedError("unauthorized")
-    ensure_round_sweeper()
+    start_background_tasks()
     try:
         return current_app.extensions["xiaoge.tokens"].verify(token, audience)
     except ServiceError:
         raise ConnectionRefusedError("unauthorized") from None
 
 
-def ensure_round_sweeper() -> None:
-    sweeper = current_app.extensions.get("xiaoge.round_sweeper")
-    if sweeper is not None:
-        sweeper.start()
+def start_background_tasks() -> None:
+    """A worker that only ever serves sockets starts its background loops too."""
+    for task in current_app.extensions.get("xiaoge.background_tasks", ()):
+        task.start()
 
 
 def acked(run):
