@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from abc import ABC, abstractmethod
 
 from flask import Flask
 
@@ -10,7 +11,7 @@ from app.extensions import socketio
 log = logging.getLogger(__name__)
 
 
-class BackgroundLoop:
+class BackgroundLoop(ABC):
     """Calls `tick()` until stopped, sleeping the seconds it returns; a failed tick (a database
     or Redis hiccup) is logged and retried after `retry_seconds`, never ends the loop."""
 
@@ -38,9 +39,9 @@ class BackgroundLoop:
                 pause = self.retry_seconds
             socketio.sleep(pause)
 
+    @abstractmethod
     def tick(self) -> float:
         """One round of work; how long to sleep before the next."""
-        raise NotImplementedError
 
     def failed(self) -> None:
         """Forget what a failure may have made stale."""

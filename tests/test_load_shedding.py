@@ -5,6 +5,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
 from app.services.admission import Admission
 from app.services.errors import Unavailable
@@ -54,3 +55,18 @@ def test_a_shake_past_the_workers_limit_is_a_503_to_retry_that_did_nothing(app, 
     assert refused.get_json()["error"]["retry_after_seconds"] == 1
     retried = make.shake(round_id, second, shake_id="b")
     assert retried.status_code == 200 and retried.get_json()["shakes_left"] == 2  # the refusal counted nothing
+
+
+def test_a_database_that_is_down_is_the_same_503_to_retry(app, make, monkeypatch):
+    home = make.compound()
+    _, round_id = open_round(make, home)
+    _, headers = make.shopper(home=home)
+
+    def database_down(*args, **kwargs):
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(app.extensions["xiaoge.shake_path"], "shake", database_down)
+    answer = make.shake(round_id, headers)
+
+    assert answer.status_code == 503 and answer.headers["Retry-After"] == "1"
+    assert answer.get_json()["error"]["code"] == "unavailable"

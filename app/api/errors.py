@@ -15,7 +15,7 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
-from app.services.errors import ServiceError
+from app.services.errors import ServiceError, Unavailable
 from wechat.errors import WeChatError
 
 log = logging.getLogger(__name__)
@@ -127,9 +127,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(OperationalError)
     def database_unavailable(error: OperationalError):
-        db.session.rollback()
         log.error("database error on %s %s: %s", request.method, request.path, error.orig)
-        return error_response(503, "unavailable", "The service is busy; try again.")
+        return service_error(Unavailable())  # nothing was committed: the same retryable 503
 
     @app.errorhandler(RecursionError)
     def nested_too_deeply(error: RecursionError):

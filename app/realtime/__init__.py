@@ -5,7 +5,7 @@ from flask import Flask
 
 from app.extensions import socketio
 from app.realtime import lean_websocket
-from app.realtime.namespaces import ConsoleNamespace, CourierNamespace, ShopperNamespace
+from app.realtime.namespaces import ConsoleNamespace, CourierNamespace, ShopperNamespace, start_background_tasks
 from app.realtime.round_sweeper import RoundSweeper
 from app.services.redis_shakes import RedisShakePath
 from app.services.shake_log import ShakeLogWriter
@@ -61,13 +61,8 @@ def start_background_tasks_on_first_request(app: Flask) -> None:
         tasks.append(app.extensions.setdefault(
             "xiaoge.shake_log_writer", ShakeLogWriter(app, app.extensions["xiaoge.shake_path"])))
     app.extensions["xiaoge.background_tasks"] = tasks  # also started on a socket's connect
-    if not tasks:
-        return
-
-    @app.before_request
-    def ensure_background_tasks_running():
-        for task in tasks:
-            task.start()
+    if tasks:
+        app.before_request(start_background_tasks)
 
 
 def register_namespaces() -> None:

@@ -37,7 +37,8 @@ def principal_from_auth(auth, audience: str):
 
 
 def start_background_tasks() -> None:
-    """A worker that only ever serves sockets starts its background loops too."""
+    """Start this worker's background loops (once): on its first request or socket connect,
+    so a worker that only ever serves sockets runs them too."""
     for task in current_app.extensions.get("xiaoge.background_tasks", ()):
         task.start()
 
