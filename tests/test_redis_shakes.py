@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import redis
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from app.extensions import db
 from app.models import Coupon, RoundPrize, RoundShopper, Shake
@@ -87,6 +87,55 @@ def test_the_database_never_awards_past_the_stock_even_when_redis_lost_its_count
     assert db.session.scalar(select(RoundPrize.awarded)) == 1
 
 
+def test_a_winner_holds_the_rounds_prize_row_only_while_one_statement_runs(app, make, backend):
+    """Every winner of a round updates its prize row. On PostgreSQL the stock is taken and the
+    winning shake written by one statement committed by itself, so a burst's winners never
+    queue behind a winner whose worker is busy elsewhere between two statements."""
+    if backend != "postgresql":
+        pytest.skip("SQLite has one writer at a time: the claim runs in the session's transaction")
+    home = make.compound()
+    _, round_id = open_round(make, home)
+    release_all_stock(round_id)
+    _, headers = make.shopper(home=home)
+    statements = []
+
+    def remember(conn, cursor, statement, *args):
+        statements.append((conn.get_execution_options().get("isolation_level"), " ".join(statement.split())))
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", remember)
+        try:
+            answer = make.shake(round_id, headers)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", remember)
+
+    assert answer.get_json()["result"] == "win" and answer.get_json()["prize"]["coupon"]["id"]
+    taking = [(mode, sql) for mode, sql in statements if "UPDATE round_prizes" in sql]
+    assert len(taking) == 1
+    mode, sql = taking[0]
+    assert mode == "AUTOCOMMIT" and "INSERT INTO shakes" in sql
+    assert db.session.scalar(select(RoundPrize.awarded)) == 1 and count(Shake) == 1 and count(Coupon) == 1
+
+
+def test_the_database_refuses_a_win_past_the_shoppers_limit_and_puts_the_stock_back(app, make, path):
+    home = make.compound()
+    template = make.coupon_template([home])
+    _, round_id = open_round(make, home, wins_per_shopper=1,
+                             prizes=[{"kind": "coupon", "coupon_template_id": template.id,
+                                      "per_round": 5, "win_probability": 1.0}])
+    release_all_stock(round_id)
+    _, headers = make.shopper(home=home)
+
+    assert make.shake(round_id, headers).get_json()["result"] == "win"
+    path.redis.delete(*path.round_keys(round_id))  # Redis restarted without its data
+    answer = make.shake(round_id, headers)
+
+    assert answer.status_code == 200 and answer.get_json()["result"] == "lose"
+    assert count(Coupon) == 1
+    assert db.session.scalar(select(RoundPrize.awarded)) == 1
+    assert db.session.scalar(select(RoundShopper.wins)) == 1
+
+
 def test_a_win_whose_recording_failed_is_finished_once_by_its_retry(app, make, monkeypatch):
     home = make.compound()
     _, round_id = open_round(make, home)
@@ -110,6 +159,33 @@ def test_a_win_whose_recording_failed_is_finished_once_by_its_retry(app, make, m
     assert again.get_json() == retried.get_json()
     assert count(Coupon) == 1 and count(Shake) == 1
     assert len(calls) == 2  # the replay came from Redis, not from another recording
+
+
+def test_a_win_claimed_by_a_worker_that_died_before_making_the_prize_is_finished_by_its_retry(
+        app, make, monkeypatch):
+    home = make.compound()
+    _, round_id = open_round(make, home)
+    release_all_stock(round_id)
+    _, headers = make.shopper(home=home)
+    give = shakes.give_prize
+    calls = []
+
+    def die_the_first_time(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 1:
+            raise RuntimeError("worker died after claiming the stock")
+        return give(*args, **kwargs)
+
+    monkeypatch.setattr(shakes, "give_prize", die_the_first_time)
+    crashed = make.shake(round_id, headers, shake_id="lucky")
+    retried = make.shake(round_id, headers, shake_id="lucky")
+
+    assert crashed.status_code == 500
+    assert retried.status_code == 200 and retried.get_json()["result"] == "win", retried.get_json()
+    assert retried.get_json()["prize"]["coupon"]["id"]
+    assert count(Shake) == 1 and count(Coupon) == 1
+    assert db.session.scalar(select(RoundPrize.awarded)) == 1
+    assert db.session.scalar(select(RoundShopper.wins)) == 1
 
 
 def test_redis_unreachable_is_a_503_to_retry_and_the_retry_counts_once(app, make, path, monkeypatch):

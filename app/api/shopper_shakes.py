@@ -51,5 +51,5 @@ def shake(body, round_id):
 def my_wins():
     """What the shopper has won, newest first."""
     return {"wins": [{"shake_id": w.shake_id, "round_id": w.round_id, "won_at": w.created_at,
-                      "prize": prize_body(db.session, w)}
+                      "prize": prize_body(w)}
                      for w in shakes.shopper_wins(db.session, principal().subject_id)]}

@@ -1,12 +1,18 @@
 """Arrivals of a van, the shake rounds they open, and every shake drawn in a round."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import CheckConstraint, Float, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, BigId, Timestamp, created_at, intpk
 from app.models.campaign import Campaign, CampaignPrize
 from app.models.compound import Compound
+
+if TYPE_CHECKING:
+    from app.models.coupon import Coupon
+    from app.models.order import Order
 
 
 class Arrival(Base):
@@ -110,3 +116,5 @@ class Shake(Base):
     created_at: Mapped[created_at] = mapped_column(index=True)
 
     round_prize: Mapped[RoundPrize | None] = relationship(lazy="joined")
+    coupon: Mapped[Coupon | None] = relationship()  # what a won coupon prize became
+    order: Mapped[Order | None] = relationship()  # what a won item became: an order to pick up

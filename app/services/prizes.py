@@ -16,11 +16,11 @@ class CouponPrize:
 
     def award(self, session: Session, prize: CampaignPrize, shopper_id: int, shake_round: ShakeRound,
               now: datetime) -> dict:
-        coupon = Coupon(template_id=prize.coupon_template_id, shopper_id=shopper_id, claim_no=None,
+        coupon = Coupon(template=prize.coupon_template, shopper_id=shopper_id, claim_no=None,
                         source="shake", status="unused")
         session.add(coupon)
         session.flush()
-        return {"coupon_id": coupon.id}
+        return {"coupon": coupon}
 
 
 class ItemPrize:
@@ -38,7 +38,7 @@ class ItemPrize:
                       items=[OrderItem(product_id=prize.product_id, quantity=1, unit_price_fen=price)])
         session.add(order)
         session.flush()
-        return {"order_id": order.id}
+        return {"order": order}
 
 
 PRIZE_KINDS = {kind.kind: kind for kind in (CouponPrize(), ItemPrize())}

@@ -34,7 +34,7 @@ class SqlShakePath:
     def shake(self, session: Session, shopper_id: int, round_id: int, shake_id: str) -> idempotency.Answer:
         def produce():
             outcome = shakes.shake(session, shopper_id, round_id, shake_id, utcnow())
-            return 200, shake_body(session, outcome.shake, outcome.shakes_left)
+            return 200, shake_body(outcome.shake, outcome.shakes_left)
 
         return idempotency.answer_once(session, "shake", shopper_id, shake_id, produce)
 

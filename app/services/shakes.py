@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import case, select, update
+from sqlalchemy import case, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -82,33 +82,88 @@ def record_shake(session: Session, shake_round: ShakeRound, shopper_id: int, sha
     record = Shake(round_id=shake_round.id, shopper_id=shopper_id, shake_id=shake_id,
                    won=round_prize is not None, round_prize_id=round_prize.id if round_prize else None)
     if round_prize is not None:
-        awarded = PRIZE_KINDS[round_prize.prize.kind].award(session, round_prize.prize, shopper_id,
-                                                             shake_round, now)
-        record.coupon_id, record.order_id = awarded.get("coupon_id"), awarded.get("order_id")
+        give_prize(session, record, round_prize, shake_round, now)
     session.add(record)
     session.flush()
     return record
+
+
+def give_prize(session: Session, record: Shake, round_prize: RoundPrize, shake_round: ShakeRound,
+               now: datetime) -> None:
+    """Make what a winning shake's prize gives (a coupon, or an order to pick up) and link it."""
+    awarded = PRIZE_KINDS[round_prize.prize.kind].award(session, round_prize.prize, record.shopper_id,
+                                                         shake_round, now)
+    record.coupon, record.order = awarded.get("coupon"), awarded.get("order")
 
 
 def record_decided_win(session: Session, round_id: int, round_prize_id: int, shopper_id: int,
                        shake_id: str, used: int, now: datetime) -> ShakeOutcome:
     """Record a win decided elsewhere (the Redis draw), checked again against the database's own
     stock and win limit, so the database never holds more winners than the stock whatever
-    Redis says. If it refuses (Redis lost its counts), the shake is recorded as a lose."""
+    Redis says. If it refuses (Redis lost its counts), the shake is recorded as a lose.
+
+    The stock is claimed first, with the shake's row (claim_prize), then the prize is made. A
+    claim whose prize was never made (its worker stopped) is found and finished by a retry.
+    """
+    mine = (Shake.shopper_id == shopper_id, Shake.shake_id == shake_id)
+    claimed_before = session.scalar(select(Shake.id).where(*mine))
+    claimed = claimed_before is not None or claim_prize(session, round_id, round_prize_id, shopper_id,
+                                                        shake_id, now)
     shake_round = session.get(ShakeRound, round_id)
     round_prize = session.get(RoundPrize, round_prize_id)
     limits = shake_round.campaign
+    shakes_left = max(limits.shakes_per_shopper - used, 0)
     participant_id = sync_shake_count(session, round_id, shopper_id, used)
-    attempt = session.begin_nested()
-    if count_win(session, participant_id, limits.wins_per_shopper) and take_prize(session, round_prize.id,
-                                                                                  round_prize.stock):
-        attempt.commit()
-    else:
-        attempt.rollback()
-        log.warning("round %s: the database refused a win Redis gave shopper %s", round_id, shopper_id)
-        round_prize = None
-    record = record_shake(session, shake_round, shopper_id, shake_id, round_prize, now)
-    return ShakeOutcome(record, round_prize, max(limits.shakes_per_shopper - used, 0))
+    if not claimed:
+        log.warning("round %s: the database refused a win Redis gave shopper %s: no stock", round_id, shopper_id)
+        return ShakeOutcome(record_shake(session, shake_round, shopper_id, shake_id, None, now), None, shakes_left)
+    record = session.scalar(select(Shake).where(*mine))
+    # A claim left by an attempt that died is honoured: that attempt's count was rolled back.
+    if not count_win(session, participant_id, limits.wins_per_shopper if claimed_before is None else None):
+        log.warning("round %s: the database refused a win Redis gave shopper %s: win limit", round_id, shopper_id)
+        give_back(session, record)
+        return ShakeOutcome(record, None, shakes_left)
+    give_prize(session, record, round_prize, shake_round, now)
+    session.flush()
+    return ShakeOutcome(record, round_prize, shakes_left)
+
+
+def claim_prize(session: Session, round_id: int, round_prize_id: int, shopper_id: int, shake_id: str,
+                now: datetime) -> bool:
+    """Take one of a round prize's stock for this shake and write its winning row, unless the
+    stock is gone. Call it before the session has written anything: on PostgreSQL it commits.
+
+    Every winner of a round updates that prize's row. On PostgreSQL both writes are one
+    statement committed by itself (autocommit), so the row is locked only while PostgreSQL
+    runs it: a burst's winners never queue behind a winner whose worker is busy with other
+    requests between two statements. (SQLite has one writer at a time anyway: there the two
+    are written in the session's transaction.)
+    """
+    row = {"round_id": round_id, "shopper_id": shopper_id, "shake_id": shake_id, "won": True, "created_at": now}
+    if session.get_bind().dialect.name != "postgresql":
+        if not take_prize(session, round_prize_id, cap=None):
+            return False
+        session.add(Shake(**row, round_prize_id=round_prize_id))
+        session.flush()
+        return True
+    taken = (update(RoundPrize)
+             .where(RoundPrize.id == round_prize_id, RoundPrize.awarded < RoundPrize.stock)
+             .values(awarded=RoundPrize.awarded + 1).returning(RoundPrize.id).cte("taken"))
+    claim = insert(Shake).from_select(
+        [*row, "round_prize_id"], select(*(literal(value) for value in row.values()), taken.c.id)
+    ).returning(Shake.id)
+    session.commit()  # what was read so far: a connection in autocommit starts a transaction of its own
+    claimed_id = session.connection(execution_options={"isolation_level": "AUTOCOMMIT"}).execute(claim).scalar()
+    session.commit()  # no round trip: nothing is open; the connection goes back to the pool as it was
+    return claimed_id is not None
+
+
+def give_back(session: Session, record: Shake) -> None:
+    """Return a claimed prize to the round's stock: the shake becomes a lose."""
+    session.execute(update(RoundPrize).where(RoundPrize.id == record.round_prize_id)
+                    .values(awarded=RoundPrize.awarded - 1).execution_options(synchronize_session=False))
+    record.won, record.round_prize_id = False, None
+    session.flush()
 
 
 def sync_shake_count(session: Session, round_id: int, shopper_id: int, used: int) -> int:
@@ -160,10 +215,11 @@ def count_shake(session: Session, round_id: int, shopper_id: int, limit: int) ->
     return (row.id, row.shakes) if row is not None else None
 
 
-def count_win(session: Session, row_id: int, limit: int) -> bool:
-    """Count one more win for the shopper unless they are at `limit`."""
+def count_win(session: Session, row_id: int, limit: int | None) -> bool:
+    """Count one more win for the shopper unless they are at `limit` (None: whatever the count)."""
+    within = (RoundShopper.wins < limit,) if limit is not None else ()
     return session.execute(
-        update(RoundShopper).where(RoundShopper.id == row_id, RoundShopper.wins < limit)
+        update(RoundShopper).where(RoundShopper.id == row_id, *within)
         .values(wins=RoundShopper.wins + 1).execution_options(synchronize_session=False)
     ).rowcount == 1
 
@@ -186,11 +242,12 @@ def draw(session: Session, shake_round: ShakeRound, participant_id: int, now: da
     return None
 
 
-def take_prize(session: Session, round_prize_id: int, cap: int) -> bool:
+def take_prize(session: Session, round_prize_id: int, cap: int | None) -> bool:
     """Award one more of a round's prize unless its stock, or `cap` (what pacing has released), is used up."""
+    within_cap = (RoundPrize.awarded < cap,) if cap is not None else ()
     return session.execute(
         update(RoundPrize)
-        .where(RoundPrize.id == round_prize_id, RoundPrize.awarded < RoundPrize.stock, RoundPrize.awarded < cap)
+        .where(RoundPrize.id == round_prize_id, RoundPrize.awarded < RoundPrize.stock, *within_cap)
         .values(awarded=RoundPrize.awarded + 1).execution_options(synchronize_session=False)
     ).rowcount == 1
 
