@@ -6,6 +6,7 @@ from flask_smorest import Blueprint
 
 from app.api import actions
 from app.api.auth import auth_required, principal
+from app.api.bodies import documented_body, json_body
 from app.api.errors import ErrorBody
 from app.api.schemas import shake as s
 from app.extensions import db
@@ -35,12 +36,13 @@ def current_round(compound_id):
 
 @blp.post("/shake-rounds/<int:round_id>/shakes")
 @auth_required("shopper")
-@blp.arguments(s.ShakeIn())  # an instance: webargs would build one per request from a class
+@documented_body(blp, s.ShakeIn)  # loaded below: the hot path skips webargs (app/api/bodies.py)
 @blp.response(200, s.ShakeAnswer)
 @blp.alt_response(503, schema=ErrorBody, description="unavailable: busy or Redis unreachable; nothing was done, "
                                                      "retry the same shake_id after Retry-After seconds")
-def shake(body, round_id):
+def shake(round_id):
     """Shake once; the same shake_id again returns the first answer."""
+    body = json_body(s.ShakeIn)
     answer = actions.shake(principal().subject_id, round_id, body["shake_id"])
     return jsonify(answer.body), answer.status
 

@@ -47,6 +47,10 @@ class InvalidRequest(ServiceError):
         super().__init__(message, fields=fields)
 
 
+class InvalidJson(ServiceError):
+    status, code, message = 400, "invalid_json", "The body is not valid JSON."
+
+
 class UnknownCourier(ServiceError):
     status, code, message = 404, "unknown_courier", "No courier has this code."
 

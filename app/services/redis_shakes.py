@@ -141,6 +141,8 @@ class RedisShakePath:
     def record_win(self, session: Session, round_id: int, shopper_id: int, shake_id: str, round_prize_id: int,
                    used: int, answer_key: str) -> idempotency.Answer:
         """Make the prize in the database (once per shake_id), then let Redis replay the answer."""
+        shakes.claim_prize(session, round_id, round_prize_id, shopper_id, shake_id, utcnow())
+
         def produce():
             outcome = shakes.record_decided_win(session, round_id, round_prize_id, shopper_id, shake_id, used,
                                                 utcnow())

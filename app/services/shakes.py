@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy import case, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, lazyload
 
-from app.models import RoundPrize, RoundShopper, Shake, ShakeRound
+from app.models import CampaignPrize, RoundPrize, RoundShopper, Shake, ShakeRound
 from app.services.errors import NotFound, NotInCompound, RoundClosed, RoundNotOpen, ShakeLimitReached
 from app.services.prizes import PRIZE_KINDS
 from app.services.residence import shopper_compound_ids
@@ -98,28 +98,24 @@ def give_prize(session: Session, record: Shake, round_prize: RoundPrize, shake_r
 
 def record_decided_win(session: Session, round_id: int, round_prize_id: int, shopper_id: int,
                        shake_id: str, used: int, now: datetime) -> ShakeOutcome:
-    """Record a win decided elsewhere (the Redis draw), checked again against the database's own
-    stock and win limit, so the database never holds more winners than the stock whatever
-    Redis says. If it refuses (Redis lost its counts), the shake is recorded as a lose.
-
-    The stock is claimed first, with the shake's row (claim_prize), then the prize is made. A
-    claim whose prize was never made (its worker stopped) is found and finished by a retry.
-    """
-    mine = (Shake.shopper_id == shopper_id, Shake.shake_id == shake_id)
-    claimed_before = session.scalar(select(Shake.id).where(*mine))
-    claimed = claimed_before is not None or claim_prize(session, round_id, round_prize_id, shopper_id,
-                                                        shake_id, now)
-    shake_round = session.get(ShakeRound, round_id)
-    round_prize = session.get(RoundPrize, round_prize_id)
+    """Record a win decided elsewhere (the Redis draw) once claim_prize has run for it, checked
+    again against the database's own stock and win limit, so the database never holds more
+    winners than the stock whatever Redis says. If it refuses (Redis lost its counts), the
+    shake is recorded as a lose. A claim whose prize was never made (its worker stopped) is
+    finished here by the shake's retry."""
+    record = session.scalar(select(Shake).where(Shake.shopper_id == shopper_id, Shake.shake_id == shake_id))
+    shake_round = session.get(ShakeRound, round_id, options=[lazyload(ShakeRound.prizes)])
+    round_prize = session.get(RoundPrize, round_prize_id,
+                              options=[joinedload(RoundPrize.prize).joinedload(CampaignPrize.coupon_template)])
     limits = shake_round.campaign
     shakes_left = max(limits.shakes_per_shopper - used, 0)
     participant_id = sync_shake_count(session, round_id, shopper_id, used)
-    if not claimed:
+    if record is None:
         log.warning("round %s: the database refused a win Redis gave shopper %s: no stock", round_id, shopper_id)
         return ShakeOutcome(record_shake(session, shake_round, shopper_id, shake_id, None, now), None, shakes_left)
-    record = session.scalar(select(Shake).where(*mine))
-    # A claim left by an attempt that died is honoured: that attempt's count was rolled back.
-    if not count_win(session, participant_id, limits.wins_per_shopper if claimed_before is None else None):
+    if not record.won:  # a lose written behind, whose answer Redis no longer has
+        return ShakeOutcome(record, None, shakes_left)
+    if not count_win(session, participant_id, limits.wins_per_shopper):
         log.warning("round %s: the database refused a win Redis gave shopper %s: win limit", round_id, shopper_id)
         give_back(session, record)
         return ShakeOutcome(record, None, shakes_left)
@@ -129,9 +125,10 @@ def record_decided_win(session: Session, round_id: int, round_prize_id: int, sho
 
 
 def claim_prize(session: Session, round_id: int, round_prize_id: int, shopper_id: int, shake_id: str,
-                now: datetime) -> bool:
+                now: datetime) -> None:
     """Take one of a round prize's stock for this shake and write its winning row, unless the
-    stock is gone. Call it before the session has written anything: on PostgreSQL it commits.
+    stock is gone or the shake has a row already (then nothing is taken: record_decided_win
+    reads which). Call it before the session has written anything: on PostgreSQL it commits.
 
     Every winner of a round updates that prize's row. On PostgreSQL both writes are one
     statement committed by itself (autocommit), so the row is locked only while PostgreSQL
@@ -141,21 +138,22 @@ def claim_prize(session: Session, round_id: int, round_prize_id: int, shopper_id
     """
     row = {"round_id": round_id, "shopper_id": shopper_id, "shake_id": shake_id, "won": True, "created_at": now}
     if session.get_bind().dialect.name != "postgresql":
-        if not take_prize(session, round_prize_id, cap=None):
-            return False
-        session.add(Shake(**row, round_prize_id=round_prize_id))
-        session.flush()
-        return True
+        mine = (Shake.shopper_id == shopper_id, Shake.shake_id == shake_id)
+        if session.scalar(select(Shake.id).where(*mine)) is None and take_prize(session, round_prize_id, cap=None):
+            session.add(Shake(**row, round_prize_id=round_prize_id))
+            session.flush()
+        return
     taken = (update(RoundPrize)
              .where(RoundPrize.id == round_prize_id, RoundPrize.awarded < RoundPrize.stock)
              .values(awarded=RoundPrize.awarded + 1).returning(RoundPrize.id).cte("taken"))
     claim = insert(Shake).from_select(
-        [*row, "round_prize_id"], select(*(literal(value) for value in row.values()), taken.c.id)
-    ).returning(Shake.id)
+        [*row, "round_prize_id"], select(*(literal(value) for value in row.values()), taken.c.id))
     session.commit()  # what was read so far: a connection in autocommit starts a transaction of its own
-    claimed_id = session.connection(execution_options={"isolation_level": "AUTOCOMMIT"}).execute(claim).scalar()
+    try:
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"}).execute(claim)
+    except IntegrityError:
+        pass  # the shake has its row already (a retry): the statement undid itself, stock included
     session.commit()  # no round trip: nothing is open; the connection goes back to the pool as it was
-    return claimed_id is not None
 
 
 def give_back(session: Session, record: Shake) -> None:
