@@ -193,7 +193,7 @@ def test_redis_unreachable_is_a_503_to_retry_and_the_retry_counts_once(app, make
     _, round_id = open_round(make, home)
     _, headers = make.shopper(home=home)
 
-    def unreachable(**_):
+    def unreachable(*_):
         raise redis.ConnectionError("connection refused")
 
     with monkeypatch.context() as patched:
@@ -204,6 +204,17 @@ def test_redis_unreachable_is_a_503_to_retry_and_the_retry_counts_once(app, make
     assert refused.status_code == 503 and refused.headers["Retry-After"] == "1"
     assert refused.get_json()["error"]["code"] == "unavailable"
     assert retried.status_code == 200 and retried.get_json()["shakes_left"] == 2
+
+
+def test_a_redis_that_forgot_the_script_is_given_it_again(app, make, path):
+    home = make.compound()
+    _, round_id = open_round(make, home)
+    _, headers = make.shopper(home=home)
+    path.redis.script_flush()  # as after a Redis restart
+
+    answer = make.shake(round_id, headers)
+
+    assert answer.status_code == 200 and answer.get_json()["shakes_left"] == 2
 
 
 def test_a_paused_campaign_stops_shakes_when_its_round_is_read_again(app, make):

@@ -74,15 +74,17 @@ class RedisShakePath:
         self.redis = redis.Redis.from_url(redis_url)
         self.redis_url = redis_url
         # The draw's own connections, each held for one call: cheaper than the pool's checkout
-        # (which polls the socket each time). As many as shakes a worker admits at once, so an
-        # admitted shake never waits for one: a connection is held until its greenlet runs
-        # again, which under load is long. Connected on first use.
-        self._draw_clients: queue.Queue = queue.Queue()
+        # (which polls the socket each time), and spoken to directly (a client around each would
+        # add its lock and retry layers, ~7% of a shake's CPU). As many as shakes a worker admits
+        # at once, so an admitted shake never waits for one: a connection is held until its
+        # greenlet runs again, which under load is long. Connected on first use.
+        self._draw_connections: queue.Queue = queue.Queue()
         for _ in range(connections):
-            self._draw_clients.put(None)
+            self._draw_connections.put(self.redis.connection_pool.connection_class(
+                **self.redis.connection_pool.connection_kwargs))
         self.prefix = key_prefix
         self.log_key = f"{key_prefix}shake:log"
-        self._draw = self.redis.register_script(SCRIPT)
+        self._script_sha = self.redis.register_script(SCRIPT).sha
         # A paused campaign or a closed round is seen by every worker within round_cache_seconds.
         self._rounds: TTLCache = TTLCache(maxsize=4096, ttl=round_cache_seconds)
         self._round_read = threading.Condition()  # also the lock: cachetools caches are not thread-safe
@@ -120,16 +122,27 @@ class RedisShakePath:
         for line in (view.prizes if view and not refusal else ()):
             hit = random.random() < line.win_probability
             args += [line.round_prize_id, line.stock, shakes.released(line.stock, view, now), line.awarded, int(hit)]
-        client = self._draw_clients.get()
+        connection = self._draw_connections.get()
         try:
-            client = client or redis.Redis.from_url(self.redis_url, single_connection_client=True)
-            kind, *rest = self._draw(keys=keys, args=args, client=client)
+            kind, *rest = self._draw(connection, keys, args)
         except redis.RedisError as error:
+            connection.disconnect()  # whatever it was in the middle of: the next use reconnects
             log.warning("shake refused as unavailable: Redis error %r", error)
             raise Unavailable() from error
         finally:
-            self._draw_clients.put(client)
+            self._draw_connections.put(connection)
         return kind, rest
+
+    def _draw(self, connection, keys: list, args: list) -> list:
+        """EVALSHA the script on `connection`, loading it first if Redis does not have it."""
+        connection.send_command("EVALSHA", self._script_sha, len(keys), *keys, *args)
+        try:
+            return connection.read_response()
+        except redis.exceptions.NoScriptError:
+            connection.send_command("SCRIPT", "LOAD", SCRIPT)
+            connection.read_response()
+            connection.send_command("EVALSHA", self._script_sha, len(keys), *keys, *args)
+            return connection.read_response()
 
     def know_resident(self, shopper_id: int, compound_id: int) -> None:
         """The database just said the shopper lives in the compound: Redis knows it for a while,
@@ -158,10 +171,8 @@ class RedisShakePath:
 
     def close(self) -> None:
         self.redis.close()
-        while not self._draw_clients.empty():
-            client = self._draw_clients.get_nowait()
-            if client is not None:
-                client.close()
+        while not self._draw_connections.empty():
+            self._draw_connections.get_nowait().disconnect()
 
     def shakes_left(self, session: Session, shake_round: ShakeRound, shopper_id: int) -> int:
         try:
