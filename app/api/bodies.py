@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import request
 from flask_smorest import Blueprint
+from werkzeug.exceptions import BadRequest
 
 from app.api.actions import load
 from app.services.errors import InvalidJson
@@ -25,8 +26,12 @@ def documented_body(blp: Blueprint, schema: type):
 
 
 def json_body(schema: type) -> dict:
-    """The request's JSON body, loaded by `schema`."""
-    data = request.get_json(silent=True)
-    if data is None and request.get_data():
-        raise InvalidJson()
+    """The request's JSON body, loaded by `schema`; as webargs reads it, a body that is not
+    JSON (by its content type) or is empty has no fields."""
+    if not request.is_json or not request.get_data():
+        return load(schema, {})
+    try:
+        data = request.get_json()
+    except BadRequest:
+        raise InvalidJson() from None
     return load(schema, data)
