@@ -157,8 +157,7 @@ class RedisShakePath:
         shakes.claim_prize(session, round_id, round_prize_id, shopper_id, shake_id, utcnow())
 
         def produce():
-            outcome = shakes.record_decided_win(session, round_id, round_prize_id, shopper_id, shake_id, used,
-                                                utcnow())
+            outcome = shakes.record_decided_win(session, round_id, shopper_id, shake_id, used, utcnow())
             return 200, shake_body(outcome.shake, outcome.shakes_left)
 
         answer = idempotency.answer_once(session, "shake", shopper_id, shake_id, produce)

@@ -96,17 +96,17 @@ def give_prize(session: Session, record: Shake, round_prize: RoundPrize, shake_r
     record.coupon, record.order = awarded.get("coupon"), awarded.get("order")
 
 
-def record_decided_win(session: Session, round_id: int, round_prize_id: int, shopper_id: int,
-                       shake_id: str, used: int, now: datetime) -> ShakeOutcome:
+def record_decided_win(session: Session, round_id: int, shopper_id: int, shake_id: str, used: int,
+                       now: datetime) -> ShakeOutcome:
     """Record a win decided elsewhere (the Redis draw) once claim_prize has run for it, checked
     again against the database's own stock and win limit, so the database never holds more
     winners than the stock whatever Redis says. If it refuses (Redis lost its counts), the
     shake is recorded as a lose. A claim whose prize was never made (its worker stopped) is
     finished here by the shake's retry."""
-    record = session.scalar(select(Shake).where(Shake.shopper_id == shopper_id, Shake.shake_id == shake_id))
+    record = session.scalar(  # with its prize, and what the prize gives, in the same query
+        select(Shake).where(Shake.shopper_id == shopper_id, Shake.shake_id == shake_id)
+        .options(joinedload(Shake.round_prize).joinedload(RoundPrize.prize).joinedload(CampaignPrize.coupon_template)))
     shake_round = session.get(ShakeRound, round_id, options=[lazyload(ShakeRound.prizes)])
-    round_prize = session.get(RoundPrize, round_prize_id,
-                              options=[joinedload(RoundPrize.prize).joinedload(CampaignPrize.coupon_template)])
     limits = shake_round.campaign
     shakes_left = max(limits.shakes_per_shopper - used, 0)
     participant_id = sync_shake_count(session, round_id, shopper_id, used)
@@ -119,9 +119,9 @@ def record_decided_win(session: Session, round_id: int, round_prize_id: int, sho
         log.warning("round %s: the database refused a win Redis gave shopper %s: win limit", round_id, shopper_id)
         give_back(session, record)
         return ShakeOutcome(record, None, shakes_left)
-    give_prize(session, record, round_prize, shake_round, now)
+    give_prize(session, record, record.round_prize, shake_round, now)
     session.flush()
-    return ShakeOutcome(record, round_prize, shakes_left)
+    return ShakeOutcome(record, record.round_prize, shakes_left)
 
 
 def claim_prize(session: Session, round_id: int, round_prize_id: int, shopper_id: int, shake_id: str,
