@@ -136,20 +136,26 @@ def test_the_database_refuses_a_win_past_the_shoppers_limit_and_puts_the_stock_b
     assert db.session.scalar(select(RoundShopper.wins)) == 1
 
 
+def fail_the_first_call(monkeypatch, name: str, why: str) -> list:
+    """Make shakes.<name> raise once (a worker dying there), then work; the calls made."""
+    real = getattr(shakes, name)
+    calls = []
+
+    def fail_first(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 1:
+            raise RuntimeError(why)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(shakes, name, fail_first)
+    return calls
+
+
 def test_a_win_whose_recording_failed_is_finished_once_by_its_retry(app, make, monkeypatch):
     home = make.compound()
     _, round_id = open_round(make, home)
     _, headers = make.shopper(home=home)
-    record = shakes.record_decided_win
-    calls = []
-
-    def crash_the_first_time(*args, **kwargs):
-        calls.append(args)
-        if len(calls) == 1:
-            raise RuntimeError("worker died while recording the win")
-        return record(*args, **kwargs)
-
-    monkeypatch.setattr(shakes, "record_decided_win", crash_the_first_time)
+    calls = fail_the_first_call(monkeypatch, "record_decided_win", "worker died while recording the win")
     crashed = make.shake(round_id, headers, shake_id="lucky")
     retried = make.shake(round_id, headers, shake_id="lucky")
     again = make.shake(round_id, headers, shake_id="lucky")
@@ -167,16 +173,7 @@ def test_a_win_claimed_by_a_worker_that_died_before_making_the_prize_is_finished
     _, round_id = open_round(make, home)
     release_all_stock(round_id)
     _, headers = make.shopper(home=home)
-    give = shakes.give_prize
-    calls = []
-
-    def die_the_first_time(*args, **kwargs):
-        calls.append(args)
-        if len(calls) == 1:
-            raise RuntimeError("worker died after claiming the stock")
-        return give(*args, **kwargs)
-
-    monkeypatch.setattr(shakes, "give_prize", die_the_first_time)
+    fail_the_first_call(monkeypatch, "give_prize", "worker died after claiming the stock")
     crashed = make.shake(round_id, headers, shake_id="lucky")
     retried = make.shake(round_id, headers, shake_id="lucky")
 

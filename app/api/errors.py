@@ -15,7 +15,7 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
-from app.services.errors import ServiceError, Unavailable
+from app.services.errors import InvalidJson, ServiceError, Unavailable
 from wechat.errors import WeChatError
 
 log = logging.getLogger(__name__)
@@ -86,7 +86,7 @@ class XiaogeApi(Api):
         # webargs puts the JSON decoding error on the exception itself, not in `data`.
         cause = getattr(error, "exc", None) or data.get("exc")
         if error.code == 400 and isinstance(cause, ValueError):
-            return error_response(400, "invalid_json", "The body is not valid JSON.")
+            return error_response(InvalidJson.status, InvalidJson.code, InvalidJson.message)
         status = error.code or 500
         message = data.get("message") or error.description or error.name
         return error_response(status, HTTP_CODES.get(status, "error"), message)
