@@ -14,9 +14,10 @@ import redis
 from sqlalchemy import event, func, select
 
 from app.extensions import db
-from app.models import Coupon, RoundPrize, RoundShopper, Shake
+from app.models import Coupon, Order, RoundPrize, RoundShopper, Shake
 from app.services import redis_shakes, shakes
 from app.services.redis_shakes import RedisShakePath, lives_in
+from app.services.shake_answers import shake_body
 from tests.conftest import TEST_REDIS_URL
 from tests.factories import settle
 from tests.test_shake_flow import shopper_socket
@@ -151,26 +152,30 @@ def fail_the_first_call(monkeypatch, name: str, why: str) -> list:
     return calls
 
 
-def test_a_win_whose_recording_failed_is_finished_once_by_its_retry(app, make, monkeypatch):
+def test_a_coupon_win_whose_worker_died_after_claiming_it_is_finished_once_by_its_retry(app, make, monkeypatch):
     home = make.compound()
     _, round_id = open_round(make, home)
+    release_all_stock(round_id)
     _, headers = make.shopper(home=home)
-    calls = fail_the_first_call(monkeypatch, "record_decided_win", "worker died while recording the win")
+    fail_the_first_call(monkeypatch, "give_claimed_coupon", "worker died after claiming the stock")
     crashed = make.shake(round_id, headers, shake_id="lucky")
     retried = make.shake(round_id, headers, shake_id="lucky")
     again = make.shake(round_id, headers, shake_id="lucky")
 
     assert crashed.status_code == 500
-    assert retried.status_code == 200 and retried.get_json()["result"] == "win"
+    assert retried.status_code == 200 and retried.get_json()["result"] == "win", retried.get_json()
+    assert retried.get_json()["prize"]["coupon"]["id"]
     assert again.get_json() == retried.get_json()
-    assert count(Coupon) == 1 and count(Shake) == 1
-    assert len(calls) == 2  # the replay came from Redis, not from another recording
+    assert count(Shake) == 1 and count(Coupon) == 1
+    assert db.session.scalar(select(RoundPrize.awarded)) == 1
+    assert db.session.scalar(select(RoundShopper.wins)) == 1
 
 
-def test_a_win_claimed_by_a_worker_that_died_before_making_the_prize_is_finished_by_its_retry(
-        app, make, monkeypatch):
+def test_an_item_win_whose_worker_died_after_claiming_it_is_finished_once_by_its_retry(app, make, monkeypatch):
     home = make.compound()
-    _, round_id = open_round(make, home)
+    product = make.product()
+    _, round_id = open_round(make, home, prizes=[{"kind": "item", "product_id": product.id, "per_round": 5,
+                                                  "win_probability": 1.0}])
     release_all_stock(round_id)
     _, headers = make.shopper(home=home)
     fail_the_first_call(monkeypatch, "give_prize", "worker died after claiming the stock")
@@ -179,10 +184,25 @@ def test_a_win_claimed_by_a_worker_that_died_before_making_the_prize_is_finished
 
     assert crashed.status_code == 500
     assert retried.status_code == 200 and retried.get_json()["result"] == "win", retried.get_json()
-    assert retried.get_json()["prize"]["coupon"]["id"]
-    assert count(Shake) == 1 and count(Coupon) == 1
+    assert retried.get_json()["prize"]["order"]["pickup_code"]
+    assert count(Shake) == 1 and count(Order) == 1
     assert db.session.scalar(select(RoundPrize.awarded)) == 1
     assert db.session.scalar(select(RoundShopper.wins)) == 1
+
+
+def test_a_coupon_win_is_answered_as_its_recorded_row_reads(app, make, path):
+    """The lean coupon win builds its answer from the round's view; the row it wrote, read back
+    the general way (shake_body), says the same."""
+    home = make.compound()
+    _, round_id = open_round(make, home, shakes_per_shopper=5)
+    release_all_stock(round_id)
+    shopper_id, headers = make.shopper(home=home)
+    answer = make.shake(round_id, headers, shake_id="lucky")
+
+    db.session.expire_all()
+    record = db.session.scalar(select(Shake).where(Shake.shake_id == "lucky"))
+    assert answer.get_json() == shake_body(record, 4)
+    assert answer.get_json()["result"] == "win" and record.coupon.shopper_id == shopper_id
 
 
 def test_redis_unreachable_is_a_503_to_retry_and_the_retry_counts_once(app, make, path, monkeypatch):
@@ -231,7 +251,7 @@ def test_when_a_round_must_be_read_again_one_caller_reads_and_the_others_wait_fo
     reads, start = [], threading.Barrier(10)
 
     class SlowSession:
-        def get(self, model, round_id):
+        def get(self, model, round_id, **options):
             reads.append(round_id)
             time.sleep(0.2)  # a slow database: every caller arrives while the first still reads
             return None

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import logging
-import queue
 import random
 import threading
 from dataclasses import dataclass
@@ -24,13 +23,13 @@ from pathlib import Path
 
 import redis
 from cachetools import TTLCache, cachedmethod
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
-from app.models import ShakeRound, utcnow
+from app.models import CampaignPrize, RoundPrize, ShakeRound, utcnow
 from app.services import idempotency, shakes
 from app.services.errors import NotFound, NotInCompound, ServiceError, ShakeLimitReached, Unavailable
 from app.services.residence import shopper_compound_ids
-from app.services.shake_answers import shake_body
+from app.services.shake_answers import coupon_win_body, shake_body
 
 log = logging.getLogger(__name__)
 SCRIPT = (Path(__file__).with_suffix(".lua")).read_text(encoding="utf-8")
@@ -39,11 +38,30 @@ ANSWER_TTL_SECONDS = 7 * 24 * 3600  # a shake_id's answer is replayed this long
 
 
 @dataclass(frozen=True)
+class CouponTerms:
+    """What a coupon prize's answer shows of its template (shake_answers.coupon_body)."""
+
+    template_id: int
+    title: str
+    discount_fen: int
+    threshold_fen: int
+    valid_until: datetime
+
+
+@dataclass(frozen=True)
 class PrizeLine:
     round_prize_id: int
     stock: int
     win_probability: float
     awarded: int  # in the database when read: where Redis starts counting if it has no count
+    coupon: CouponTerms | None  # None for an item prize
+
+    @classmethod
+    def of(cls, round_prize: RoundPrize) -> PrizeLine:
+        prize, template = round_prize.prize, round_prize.prize.coupon_template
+        coupon = CouponTerms(template.id, template.title, template.discount_fen, template.threshold_fen,
+                             template.valid_until) if prize.kind == "coupon" else None
+        return cls(round_prize.id, round_prize.stock, prize.win_probability, round_prize.awarded, coupon)
 
 
 @dataclass(frozen=True)
@@ -65,23 +83,24 @@ class RoundView:
         campaign = shake_round.campaign
         return cls(shake_round.id, shake_round.compound_id, shake_round.opens_at, shake_round.closes_at,
                    shake_round.closed_at, campaign.status, campaign.shakes_per_shopper, campaign.wins_per_shopper,
-                   tuple(PrizeLine(p.id, p.stock, p.prize.win_probability, p.awarded) for p in shake_round.prizes))
+                   tuple(PrizeLine.of(p) for p in shake_round.prizes))
+
+    def line(self, round_prize_id: int) -> PrizeLine | None:
+        return next((line for line in self.prizes if line.round_prize_id == round_prize_id), None)
 
 
 class RedisShakePath:
     def __init__(self, redis_url: str, key_prefix: str, round_cache_seconds: float = 1.0,
-                 residence_cache_seconds: float = 60.0, connections: int = 64):
+                 residence_cache_seconds: float = 60.0):
         self.redis = redis.Redis.from_url(redis_url)
         self.redis_url = redis_url
         # The draw's own connections, each held for one call: cheaper than the pool's checkout
         # (which polls the socket each time), and spoken to directly (a client around each would
-        # add its lock and retry layers, ~7% of a shake's CPU). As many as shakes a worker admits
-        # at once, so an admitted shake never waits for one: a connection is held until its
-        # greenlet runs again, which under load is long. Connected on first use.
-        self._draw_connections: queue.Queue = queue.Queue()
-        for _ in range(connections):
-            self._draw_connections.put(self.redis.connection_pool.connection_class(
-                **self.redis.connection_pool.connection_kwargs))
+        # add its lock and retry layers, ~7% of a shake's CPU). A draw never waits for one: one is
+        # made when none is idle, so there are as many as draws ever ran at once (at most the
+        # shakes a worker admits; a connection is held until its greenlet runs again, which
+        # under load is long). list.append and pop are atomic: no lock.
+        self._idle_draw_connections: list = []
         self.prefix = key_prefix
         self.log_key = f"{key_prefix}shake:log"
         self._script_sha = self.redis.register_script(SCRIPT).sha
@@ -104,11 +123,12 @@ class RedisShakePath:
                                        check_residence=False)
         answer_key = self.answer_key(shopper_id, shake_id)
         if kind == b"win":
-            return self.record_win(session, round_id, shopper_id, shake_id, int(rest[0]), int(rest[1]), answer_key)
+            return self.record_win(session, view, round_id, shopper_id, shake_id, int(rest[0]), int(rest[1]),
+                                   answer_key)
         answer = json.loads(rest[0])
         if "pending" in answer:  # a retry of a win still (or never) being recorded: finish it once
-            return self.record_win(session, round_id, shopper_id, shake_id, answer["pending"], answer["used"],
-                                   answer_key)
+            return self.record_win(session, view, round_id, shopper_id, shake_id, answer["pending"],
+                                   answer["used"], answer_key)
         return idempotency.Answer(answer["status"], answer["body"], replayed=kind == b"replay")
 
     def draw(self, view: RoundView | None, round_id: int, shopper_id: int, shake_id: str, now: datetime,
@@ -122,7 +142,7 @@ class RedisShakePath:
         for line in (view.prizes if view and not refusal else ()):
             hit = random.random() < line.win_probability
             args += [line.round_prize_id, line.stock, shakes.released(line.stock, view, now), line.awarded, int(hit)]
-        connection = self._draw_connections.get()
+        connection = self._draw_connection()
         try:
             kind, *rest = self._draw(connection, keys, args)
         except redis.RedisError as error:
@@ -130,8 +150,16 @@ class RedisShakePath:
             log.warning("shake refused as unavailable: Redis error %r", error)
             raise Unavailable() from error
         finally:
-            self._draw_connections.put(connection)
+            self._idle_draw_connections.append(connection)
         return kind, rest
+
+    def _draw_connection(self):
+        """An idle draw connection, or a new one (it connects on first use)."""
+        try:
+            return self._idle_draw_connections.pop()
+        except IndexError:
+            pool = self.redis.connection_pool
+            return pool.connection_class(**pool.connection_kwargs)
 
     def _draw(self, connection, keys: list, args: list) -> list:
         """EVALSHA the script on `connection`, loading it first if Redis does not have it."""
@@ -151,12 +179,22 @@ class RedisShakePath:
         if self.residence_seconds > 0:
             self.redis.set(self.resident_key(shopper_id, compound_id), 1, ex=self.residence_seconds)
 
-    def record_win(self, session: Session, round_id: int, shopper_id: int, shake_id: str, round_prize_id: int,
-                   used: int, answer_key: str) -> idempotency.Answer:
-        """Make the prize in the database (once per shake_id), then let Redis replay the answer."""
-        shakes.claim_prize(session, round_id, round_prize_id, shopper_id, shake_id, utcnow())
+    def record_win(self, session: Session, view: RoundView | None, round_id: int, shopper_id: int, shake_id: str,
+                   round_prize_id: int, used: int, answer_key: str) -> idempotency.Answer:
+        """Make the prize in the database (once per shake_id), then let Redis replay the answer.
+
+        The common case, a coupon claimed just now, is written in a few statements from what the
+        round's view knows; anything else (an item, a retry, a refusal) goes the general way."""
+        claimed = shakes.claim_prize(session, round_id, round_prize_id, shopper_id, shake_id, utcnow())
+        line = view.line(round_prize_id) if view else None
 
         def produce():
+            if claimed is not None and line is not None and line.coupon is not None:
+                coupon_id = shakes.give_claimed_coupon(session, round_id, shopper_id, claimed, line.coupon.template_id,
+                                                       used, view.wins_per_shopper)
+                if coupon_id is not None:
+                    return 200, coupon_win_body(shake_id, line.coupon, coupon_id,
+                                                max(view.shakes_per_shopper - used, 0))
             outcome = shakes.record_decided_win(session, round_id, shopper_id, shake_id, used, utcnow())
             return 200, shake_body(outcome.shake, outcome.shakes_left)
 
@@ -170,8 +208,8 @@ class RedisShakePath:
 
     def close(self) -> None:
         self.redis.close()
-        while not self._draw_connections.empty():
-            self._draw_connections.get_nowait().disconnect()
+        while self._idle_draw_connections:
+            self._idle_draw_connections.pop().disconnect()
 
     def shakes_left(self, session: Session, shake_round: ShakeRound, shopper_id: int) -> int:
         try:
@@ -194,7 +232,8 @@ class RedisShakePath:
     @cachedmethod(lambda self: self._rounds, key=lambda self, session, round_id: round_id,
                   condition=lambda self: self._round_read)
     def round_view(self, session: Session, round_id: int) -> RoundView | None:
-        shake_round = session.get(ShakeRound, round_id)
+        shake_round = session.get(ShakeRound, round_id, options=[  # with the coupon templates, in the same queries
+            selectinload(ShakeRound.prizes).joinedload(RoundPrize.prize).joinedload(CampaignPrize.coupon_template)])
         return RoundView.of(shake_round) if shake_round is not None else None
 
     def round_refusal(self, view: RoundView | None, now: datetime) -> ServiceError | None:

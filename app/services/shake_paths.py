@@ -56,8 +56,7 @@ def build_shake_path(app: Flask) -> ShakePath:
 
         return RedisShakePath(app.config["REDIS_URL"], app.config.get("REDIS_KEY_PREFIX", "xiaoge:"),
                               round_cache_seconds=app.config.get("SHAKE_ROUND_CACHE_SECONDS", 1.0),
-                              residence_cache_seconds=app.config.get("SHAKE_RESIDENCE_CACHE_SECONDS", 60.0),
-                              connections=app.config.get("SHAKE_MAX_IN_FLIGHT", 64))
+                              residence_cache_seconds=app.config.get("SHAKE_RESIDENCE_CACHE_SECONDS", 60.0))
     raise RuntimeError(f"SHAKE_DRAWS must be sql or redis, not {choice!r}")
 
 

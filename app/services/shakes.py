@@ -23,7 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, lazyload
 
-from app.models import CampaignPrize, RoundPrize, RoundShopper, Shake, ShakeRound
+from app.models import CampaignPrize, Coupon, RoundPrize, RoundShopper, Shake, ShakeRound
 from app.services.errors import NotFound, NotInCompound, RoundClosed, RoundNotOpen, ShakeLimitReached
 from app.services.prizes import PRIZE_KINDS
 from app.services.residence import shopper_compound_ids
@@ -125,10 +125,11 @@ def record_decided_win(session: Session, round_id: int, shopper_id: int, shake_i
 
 
 def claim_prize(session: Session, round_id: int, round_prize_id: int, shopper_id: int, shake_id: str,
-                now: datetime) -> None:
-    """Take one of a round prize's stock for this shake and write its winning row, unless the
-    stock is gone or the shake has a row already (then nothing is taken: record_decided_win
-    reads which). Call it before the session has written anything: on PostgreSQL it commits.
+                now: datetime) -> int | None:
+    """Take one of a round prize's stock for this shake and write its winning row; that row's id.
+    None when the stock is gone or the shake has a row already (then nothing is taken:
+    record_decided_win reads which). Call it before the session has written anything: on
+    PostgreSQL it commits.
 
     Every winner of a round updates that prize's row. On PostgreSQL both writes are one
     statement committed by itself (autocommit), so the row is locked only while PostgreSQL
@@ -139,21 +140,41 @@ def claim_prize(session: Session, round_id: int, round_prize_id: int, shopper_id
     row = {"round_id": round_id, "shopper_id": shopper_id, "shake_id": shake_id, "won": True, "created_at": now}
     if session.get_bind().dialect.name != "postgresql":
         mine = (Shake.shopper_id == shopper_id, Shake.shake_id == shake_id)
-        if session.scalar(select(Shake.id).where(*mine)) is None and take_prize(session, round_prize_id, cap=None):
-            session.add(Shake(**row, round_prize_id=round_prize_id))
-            session.flush()
-        return
+        if session.scalar(select(Shake.id).where(*mine)) is not None or not take_prize(session, round_prize_id, cap=None):
+            return None
+        record = Shake(**row, round_prize_id=round_prize_id)
+        session.add(record)
+        session.flush()
+        return record.id
     taken = (update(RoundPrize)
              .where(RoundPrize.id == round_prize_id, RoundPrize.awarded < RoundPrize.stock)
              .values(awarded=RoundPrize.awarded + 1).returning(RoundPrize.id).cte("taken"))
     claim = insert(Shake).from_select(
-        [*row, "round_prize_id"], select(*(literal(value) for value in row.values()), taken.c.id))
+        [*row, "round_prize_id"], select(*(literal(value) for value in row.values()), taken.c.id)
+    ).returning(Shake.id)
     session.commit()  # what was read so far: a connection in autocommit starts a transaction of its own
     try:
-        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"}).execute(claim)
+        claimed = session.connection(execution_options={"isolation_level": "AUTOCOMMIT"}).execute(claim).scalar()
     except IntegrityError:
-        pass  # the shake has its row already (a retry): the statement undid itself, stock included
+        claimed = None  # the shake has its row already (a retry): the statement undid itself, stock included
     session.commit()  # no round trip: nothing is open; the connection goes back to the pool as it was
+    return claimed
+
+
+def give_claimed_coupon(session: Session, round_id: int, shopper_id: int, shake_row_id: int, template_id: int,
+                        used: int, wins_per_shopper: int) -> int | None:
+    """The common win, right after claim_prize wrote its row: count it against the shopper's win
+    limit, make the coupon and link it, in three statements; the coupon's id. None, with nothing
+    written, when the database's count refuses the win: record_decided_win then decides."""
+    row = {"round_id": round_id, "shopper_id": shopper_id, "shakes": used, "wins": 1}
+    if wins_per_shopper < 1 or session.execute(win_count_upsert(session, wins_per_shopper), row).first() is None:
+        return None
+    coupon_id = session.execute(insert(Coupon).values(
+        template_id=template_id, shopper_id=shopper_id, claim_no=None, source="shake", status="unused",
+    ).returning(Coupon.id)).scalar_one()
+    session.execute(update(Shake).where(Shake.id == shake_row_id).values(coupon_id=coupon_id)
+                    .execution_options(synchronize_session=False))
+    return coupon_id
 
 
 def give_back(session: Session, record: Shake) -> None:
@@ -175,9 +196,24 @@ def shake_count_upsert(session: Session):
     row = dialect_insert(session)(RoundShopper.__table__)
     return row.on_conflict_do_update(
         index_elements=[RoundShopper.round_id, RoundShopper.shopper_id],
-        set_={"shakes": case((RoundShopper.shakes > row.excluded.shakes, RoundShopper.shakes),
-                             else_=row.excluded.shakes)},
+        set_={"shakes": raised_shakes(row)},
     ).execution_options(synchronize_session=False)
+
+
+def win_count_upsert(session: Session, wins_per_shopper: int):
+    """INSERT a counter row with one win, or count one more win on an existing one (its shakes
+    raised as shake_count_upsert does) unless it is at the limit: then no row is RETURNed."""
+    row = dialect_insert(session)(RoundShopper.__table__)
+    return row.on_conflict_do_update(
+        index_elements=[RoundShopper.round_id, RoundShopper.shopper_id],
+        set_={"shakes": raised_shakes(row), "wins": RoundShopper.wins + 1},
+        where=RoundShopper.wins < wins_per_shopper,
+    ).returning(RoundShopper.id).execution_options(synchronize_session=False)
+
+
+def raised_shakes(row):
+    """An upsert's shakes: the count given, unless the stored one is higher (never lowered)."""
+    return case((RoundShopper.shakes > row.excluded.shakes, RoundShopper.shakes), else_=row.excluded.shakes)
 
 
 def dialect_insert(session: Session):
