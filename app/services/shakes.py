@@ -11,6 +11,7 @@ second. Stock not won early stays released, so a quiet round can still award all
 """
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import random
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import case, insert, literal, select, update
+from sqlalchemy import bindparam, case, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, lazyload
@@ -137,28 +138,43 @@ def claim_prize(session: Session, round_id: int, round_prize_id: int, shopper_id
     requests between two statements. (SQLite has one writer at a time anyway: there the two
     are written in the session's transaction.)
     """
-    row = {"round_id": round_id, "shopper_id": shopper_id, "shake_id": shake_id, "won": True, "created_at": now}
+    row = {"round_id": round_id, "shopper_id": shopper_id, "shake_id": shake_id, "created_at": now}
     if session.get_bind().dialect.name != "postgresql":
         mine = (Shake.shopper_id == shopper_id, Shake.shake_id == shake_id)
         if session.scalar(select(Shake.id).where(*mine)) is not None or not take_prize(session, round_prize_id, cap=None):
             return None
-        record = Shake(**row, round_prize_id=round_prize_id)
+        record = Shake(**row, won=True, round_prize_id=round_prize_id)
         session.add(record)
         session.flush()
         return record.id
-    taken = (update(RoundPrize)
-             .where(RoundPrize.id == round_prize_id, RoundPrize.awarded < RoundPrize.stock)
-             .values(awarded=RoundPrize.awarded + 1).returning(RoundPrize.id).cte("taken"))
-    claim = insert(Shake).from_select(
-        [*row, "round_prize_id"], select(*(literal(value) for value in row.values()), taken.c.id)
-    ).returning(Shake.id)
+    values = {f"claim_{name}": value for name, value in row.items()}
     session.commit()  # what was read so far: a connection in autocommit starts a transaction of its own
     try:
-        claimed = session.connection(execution_options={"isolation_level": "AUTOCOMMIT"}).execute(claim).scalar()
+        claimed = session.connection(execution_options={"isolation_level": "AUTOCOMMIT"}).execute(
+            CLAIM, {**values, "claim_round_prize_id": round_prize_id}).scalar()
     except IntegrityError:
         claimed = None  # the shake has its row already (a retry): the statement undid itself, stock included
     session.commit()  # no round trip: nothing is open; the connection goes back to the pool as it was
     return claimed
+
+
+def _claim_statement():
+    """PostgreSQL: take one of a round prize's stock and insert the shake's winning row, in one
+    statement (built once: a shake's statements are executed with their values as parameters)."""
+    taken = (update(RoundPrize)
+             .where(RoundPrize.id == bindparam("claim_round_prize_id"), RoundPrize.awarded < RoundPrize.stock)
+             .values(awarded=RoundPrize.awarded + 1).returning(RoundPrize.id).cte("taken"))
+    given = ("round_id", "shopper_id", "shake_id", "created_at")
+    # named apart from the columns: a parameter named like a column of the UPDATE would be set there
+    values = [bindparam(f"claim_{name}", type_=Shake.__table__.c[name].type) for name in given]
+    return insert(Shake).from_select([*given, "won", "round_prize_id"],
+                                     select(*values, literal(True), taken.c.id)).returning(Shake.id)
+
+
+CLAIM = _claim_statement()
+NEW_COUPON = insert(Coupon.__table__).returning(Coupon.id)
+LINK_COUPON = (update(Shake.__table__).where(Shake.__table__.c.id == bindparam("shake_row_id"))
+               .values(coupon_id=bindparam("new_coupon_id")))
 
 
 def give_claimed_coupon(session: Session, round_id: int, shopper_id: int, shake_row_id: int, template_id: int,
@@ -166,14 +182,13 @@ def give_claimed_coupon(session: Session, round_id: int, shopper_id: int, shake_
     """The common win, right after claim_prize wrote its row: count it against the shopper's win
     limit, make the coupon and link it, in three statements; the coupon's id. None, with nothing
     written, when the database's count refuses the win: record_decided_win then decides."""
-    row = {"round_id": round_id, "shopper_id": shopper_id, "shakes": used, "wins": 1}
-    if wins_per_shopper < 1 or session.execute(win_count_upsert(session, wins_per_shopper), row).first() is None:
+    counter = {"round_id": round_id, "shopper_id": shopper_id, "shakes": used, "wins": 1, "limit": wins_per_shopper}
+    if wins_per_shopper < 1 or session.execute(win_count_upsert(dialect_of(session)), counter).first() is None:
         return None
-    coupon_id = session.execute(insert(Coupon).values(
-        template_id=template_id, shopper_id=shopper_id, claim_no=None, source="shake", status="unused",
-    ).returning(Coupon.id)).scalar_one()
-    session.execute(update(Shake).where(Shake.id == shake_row_id).values(coupon_id=coupon_id)
-                    .execution_options(synchronize_session=False))
+    coupon = {"template_id": template_id, "shopper_id": shopper_id, "claim_no": None, "source": "shake",
+              "status": "unused"}
+    coupon_id = session.execute(NEW_COUPON, coupon).scalar_one()
+    session.execute(LINK_COUPON, {"shake_row_id": shake_row_id, "new_coupon_id": coupon_id})
     return coupon_id
 
 
@@ -200,15 +215,17 @@ def shake_count_upsert(session: Session):
     ).execution_options(synchronize_session=False)
 
 
-def win_count_upsert(session: Session, wins_per_shopper: int):
+@functools.cache
+def win_count_upsert(dialect: str):
     """INSERT a counter row with one win, or count one more win on an existing one (its shakes
-    raised as shake_count_upsert does) unless it is at the limit: then no row is RETURNed."""
-    row = dialect_insert(session)(RoundShopper.__table__)
+    raised as shake_count_upsert does) unless it is at the `limit` parameter: then no row is
+    RETURNed. Built once per dialect."""
+    row = DIALECT_INSERTS[dialect](RoundShopper.__table__)
     return row.on_conflict_do_update(
         index_elements=[RoundShopper.round_id, RoundShopper.shopper_id],
         set_={"shakes": raised_shakes(row), "wins": RoundShopper.wins + 1},
-        where=RoundShopper.wins < wins_per_shopper,
-    ).returning(RoundShopper.id).execution_options(synchronize_session=False)
+        where=RoundShopper.wins < bindparam("limit"),
+    ).returning(RoundShopper.id)
 
 
 def raised_shakes(row):
@@ -216,9 +233,16 @@ def raised_shakes(row):
     return case((RoundShopper.shakes > row.excluded.shakes, RoundShopper.shakes), else_=row.excluded.shakes)
 
 
+DIALECT_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+def dialect_of(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
 def dialect_insert(session: Session):
     """INSERT with ON CONFLICT for the database in use (PostgreSQL, or SQLite for the embedded default)."""
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    return DIALECT_INSERTS[dialect_of(session)]
 
 
 def count_shake(session: Session, round_id: int, shopper_id: int, limit: int) -> tuple[int, int] | None:
