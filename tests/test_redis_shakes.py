@@ -268,18 +268,27 @@ def test_when_a_round_must_be_read_again_one_caller_reads_and_the_others_wait_fo
     path.close()
 
 
+def count_residence_reads(monkeypatch) -> list:
+    asked = []
+
+    def counting(session, shopper_id, compound_id):
+        asked.append(shopper_id)
+        return lives_in(session, shopper_id, compound_id)
+
+    monkeypatch.setattr(redis_shakes, "lives_in", counting)
+    return asked
+
+
+def socket_shake(socket, round_id: int, shake_id: str) -> dict:
+    return socket.emit("shake", {"round_id": round_id, "shake_id": shake_id}, namespace="/shopper", callback=True)
+
+
 def test_who_lives_where_is_read_once_then_known_to_every_worker_through_redis(app, make, path, monkeypatch):
     home = make.compound()
     _, round_id = open_round(make, home)
     shopper_id, headers = make.shopper(home=home)
     monkeypatch.setattr(path, "residence_seconds", 60)  # the tests' config reads afresh (0)
-    asked = []
-
-    def counting(session, sid, cid):
-        asked.append(sid)
-        return lives_in(session, sid, cid)
-
-    monkeypatch.setattr(redis_shakes, "lives_in", counting)
+    asked = count_residence_reads(monkeypatch)
     assert make.shake(round_id, headers).status_code == 200
     assert make.shake(round_id, headers).status_code == 200
 
@@ -308,3 +317,30 @@ def test_a_shopper_connecting_at_home_is_known_as_a_resident_before_shaking(app,
 
     assert socket.is_connected("/shopper")
     assert path.redis.exists(path.resident_key(shopper_id, home.id))
+
+
+def test_a_socket_shake_at_home_takes_the_home_its_socket_read_on_connect(app, client, make, path, monkeypatch):
+    """Shoppers connect long before the van comes: by the burst, what Redis knew of them has
+    expired. Their socket read their home when it connected; its shakes there ask nothing more."""
+    home = make.compound()
+    _, round_id = open_round(make, home)
+    shopper_id, headers = make.shopper(home=home)
+    socket = shopper_socket(app, client, headers)
+    path.redis.delete(path.resident_key(shopper_id, home.id))  # expired while the shopper waited
+    asked = count_residence_reads(monkeypatch)
+
+    assert socket_shake(socket, round_id, "s-1")["result"] in ("win", "lose")
+    assert asked == []
+    assert make.shake(round_id, headers).status_code == 200  # over HTTP nothing is known: asked
+    assert asked == [shopper_id]
+
+
+def test_a_socket_shake_in_another_compound_is_checked_as_usual(app, client, make, path, monkeypatch):
+    home, elsewhere = make.compound(), make.compound()
+    _, round_id = open_round(make, elsewhere)
+    shopper_id, headers = make.shopper(home=home)
+    socket = shopper_socket(app, client, headers)
+    asked = count_residence_reads(monkeypatch)
+
+    assert socket_shake(socket, round_id, "s-1")["error"]["code"] == "not_in_compound"
+    assert asked == [shopper_id]

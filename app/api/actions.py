@@ -68,10 +68,11 @@ def announce_arrival(courier, outcome: arrivals.ArrivalOutcome) -> None:
         broadcast.shake_open(opened)
 
 
-def shake(shopper_id: int, round_id: int, shake_id: str) -> idempotency.Answer:
-    """One shake, once per shake_id (on the app's shake path); a won item goes to the courier's pick list."""
+def shake(shopper_id: int, round_id: int, shake_id: str, known_home: int | None = None) -> idempotency.Answer:
+    """One shake, once per shake_id (on the app's shake path); a won item goes to the courier's pick list.
+    `known_home`: the shopper's home compound as their socket read it on connect (ShakePath.shake)."""
     with shake_admission().admit():
-        answer = shake_path().shake(db.session, shopper_id, round_id, shake_id)
+        answer = shake_path().shake(db.session, shopper_id, round_id, shake_id, known_home)
     order_id = won_order_id(answer.body)
     if not answer.replayed and order_id is not None:
         announce_pickup(db.session.get(Order, order_id))

@@ -72,6 +72,7 @@ class ShopperNamespace(Namespace):
         principal = principal_from_auth(auth, "shopper")
         session["shopper_id"] = principal.subject_id
         compound_id = residence.home_compound_id(db.session, principal.subject_id)
+        session["home_compound_id"] = compound_id  # trusted by this socket's shakes (actions.shake)
         if compound_id is not None:
             join_room(compound_room(compound_id))
             remember_resident(principal.subject_id, compound_id)
@@ -104,7 +105,8 @@ class ShopperNamespace(Namespace):
         """Sent by a shaking shopper; acked with the same body as the REST shake."""
         def run():
             body = actions.load(SocketShakeIn, data)
-            return actions.shake(session["shopper_id"], body["round_id"], body["shake_id"]).body
+            return actions.shake(session["shopper_id"], body["round_id"], body["shake_id"],
+                                 known_home=session.get("home_compound_id")).body
         return acked(run)
 
 

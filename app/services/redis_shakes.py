@@ -8,8 +8,10 @@ are decided atomically in one script (redis_shakes.lua), in one round trip:
 - a win is recorded in the database before it is answered (the coupon or pickup order made,
   the stock and the shopper's win limit checked again there), so the database never holds
   more winners than the stock even if Redis lost its state.
-What a shake needs to know of its round (window, limits, prize lines) and whether a shopper
-lives in the round's compound are read from the database and kept in this process briefly.
+What a shake needs to know of its round (window, limits, prize lines) is read from the
+database and kept in this process briefly. Whether a shopper lives in the round's compound is
+what their socket read on connect (a socket shake), or else known in Redis for a while after
+the database said so.
 """
 from __future__ import annotations
 
@@ -109,11 +111,13 @@ class RedisShakePath:
         self._round_read = threading.Condition()  # also the lock: cachetools caches are not thread-safe
         self.residence_seconds = int(residence_cache_seconds)
 
-    def shake(self, session: Session, shopper_id: int, round_id: int, shake_id: str) -> idempotency.Answer:
+    def shake(self, session: Session, shopper_id: int, round_id: int, shake_id: str,
+              known_home: int | None = None) -> idempotency.Answer:
         now = utcnow()
         view = self.round_view(session, round_id)
         refusal = self.round_refusal(view, now)
-        kind, rest = self.draw(view, round_id, shopper_id, shake_id, now, refusal, check_residence=True)
+        at_home = view is not None and known_home == view.compound_id  # as the shopper's socket knows
+        kind, rest = self.draw(view, round_id, shopper_id, shake_id, now, refusal, check_residence=not at_home)
         if kind == b"residence":  # not known in Redis as living there: the database decides, once
             if lives_in(session, shopper_id, view.compound_id):
                 self.know_resident(shopper_id, view.compound_id)

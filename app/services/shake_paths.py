@@ -20,8 +20,14 @@ from app.services.shake_answers import shake_body
 
 
 class ShakePath(Protocol):
-    def shake(self, session: Session, shopper_id: int, round_id: int, shake_id: str) -> idempotency.Answer:
-        """Shake once; the same shake_id again returns the first answer (replayed=True)."""
+    def shake(self, session: Session, shopper_id: int, round_id: int, shake_id: str,
+              known_home: int | None = None) -> idempotency.Answer:
+        """Shake once; the same shake_id again returns the first answer (replayed=True).
+
+        `known_home`: the shopper's home compound as read when their socket connected (the room
+        they hear the van in). A path may take it as the residence check instead of asking
+        again: a shopper who moved home while connected shakes where they hear the van until
+        they reconnect. None: not known, asked as usual."""
 
     def shakes_left(self, session: Session, shake_round: ShakeRound, shopper_id: int) -> int:
         ...
@@ -31,7 +37,8 @@ class ShakePath(Protocol):
 
 
 class SqlShakePath:
-    def shake(self, session: Session, shopper_id: int, round_id: int, shake_id: str) -> idempotency.Answer:
+    def shake(self, session: Session, shopper_id: int, round_id: int, shake_id: str,
+              known_home: int | None = None) -> idempotency.Answer:  # residence is read in the shake's transaction
         def produce():
             outcome = shakes.shake(session, shopper_id, round_id, shake_id, utcnow())
             return 200, shake_body(outcome.shake, outcome.shakes_left)
