@@ -36,13 +36,15 @@ def replay(session: Session, scope: str, owner_id: int, key: str) -> Answer | No
 
 
 def answer_once(session: Session, scope: str, owner_id: int, key: str,
-                produce: Callable[[], tuple[int, dict]]) -> Answer:
+                produce: Callable[[], tuple[int, dict]], first_try: bool = False) -> Answer:
     """Run `produce` once per key and commit its answer with its effects, atomically.
 
     It owns the transaction: a refusal rolls back whatever `produce` did (no savepoint needed:
     nothing else is in the transaction) and stores the refusal as the answer instead.
+    `first_try`: the caller has just written a row only the key's first request can write (a
+    shake's claimed win), so no answer is looked for; a stored one still wins the race below.
     """
-    earlier = replay(session, scope, owner_id, key)
+    earlier = None if first_try else replay(session, scope, owner_id, key)
     if earlier is not None:
         return earlier
     try:

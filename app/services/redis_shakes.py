@@ -202,7 +202,8 @@ class RedisShakePath:
             outcome = shakes.record_decided_win(session, round_id, shopper_id, shake_id, used, utcnow())
             return 200, shake_body(outcome.shake, outcome.shakes_left)
 
-        answer = idempotency.answer_once(session, "shake", shopper_id, shake_id, produce)
+        answer = idempotency.answer_once(session, "shake", shopper_id, shake_id, produce,
+                                         first_try=claimed is not None)
         try:
             self.redis.set(answer_key, json.dumps({"status": answer.status, "body": answer.body}),
                            ex=ANSWER_TTL_SECONDS)
