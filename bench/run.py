@@ -204,8 +204,8 @@ def judge(result: dict) -> None:
     if paced:
         served = paced["answered"] - sum(v for k, v in paced["outcomes"].items() if k.startswith("error"))
         targets.append(f"{verdict(paced['rate_asked'] >= 1500 and served == paced['sent'] and (paced['p99'] or 1e9) < 150)} "
-                       f"socket shakes sent at {paced['rate_asked']:.0f}/s: {served}/{paced['sent']} served (none "
-                       f"refused or lost), p99 {paced['p99']} ms < 150 ms")
+                       f"socket shakes sent at {paced['rate_asked']:.0f}/s: {served}/{paced['sent']} served (target: "
+                       f"all, none refused or lost), p99 {paced['p99']} ms < 150 ms")
     if http and health:
         targets.append(f"{verdict(f['ratio'] >= 0.5)} shake/trivial throughput {f['ratio']:.2f} ≥ 0.5")
     if per_conn and all(v is not None for v in per_conn):
