@@ -14,9 +14,10 @@ import redis
 from sqlalchemy import event, func, select
 
 from app.extensions import db
-from app.models import Coupon, Order, RoundPrize, RoundShopper, Shake
+from app.models import Coupon, Order, RoundPrize, RoundShopper, Shake, utcnow
 from app.services import redis_shakes, shakes
 from app.services.redis_shakes import RedisShakePath, lives_in
+from app.services.shake_log import ShakeLogWriter
 from app.services.shake_answers import shake_body
 from tests.conftest import TEST_REDIS_URL
 from tests.factories import settle
@@ -344,3 +345,42 @@ def test_a_socket_shake_in_another_compound_is_checked_as_usual(app, client, mak
 
     assert socket_shake(socket, round_id, "s-1")["error"]["code"] == "not_in_compound"
     assert asked == [shopper_id]
+
+
+def test_a_win_whose_worker_died_is_finished_behind_even_if_the_shopper_never_retries(
+        app, make, path, monkeypatch, backend):
+    home = make.compound()
+    _, round_id = open_round(make, home)
+    release_all_stock(round_id)
+    shopper_id, headers = make.shopper(home=home)
+    fail_the_first_call(monkeypatch, "give_claimed_coupon", "worker died after claiming the stock")
+    assert make.shake(round_id, headers, shake_id="lucky").status_code == 500
+    if backend == "sqlite":  # the claim was in the failed request's transaction: undone with it
+        assert count(Shake) == 0 and db.session.scalar(select(RoundPrize.awarded)) == 0
+        assert path.finish_unmade_prizes(db.session, utcnow() + redis_shakes.ABANDONED_AFTER * 2) == 0
+        return
+
+    assert path.finish_unmade_prizes(db.session, utcnow()) == 0  # too recent: its worker may still be on it
+    assert path.finish_unmade_prizes(db.session, utcnow() + redis_shakes.ABANDONED_AFTER * 2) == 1
+    assert path.finish_unmade_prizes(db.session, utcnow() + redis_shakes.ABANDONED_AFTER * 2) == 0
+
+    coupon = db.session.scalar(select(Coupon))
+    assert coupon is not None and coupon.shopper_id == shopper_id
+    assert db.session.scalar(select(RoundShopper.wins)) == 1 and db.session.scalar(select(RoundPrize.awarded)) == 1
+    retried = make.shake(round_id, headers, shake_id="lucky")  # the shopper comes back later
+    assert retried.get_json()["result"] == "win" and retried.get_json()["prize"]["coupon"]["id"] == coupon.id
+
+
+def test_the_shake_log_writer_looks_for_unmade_prizes_every_few_seconds(app, path, monkeypatch):
+    writer = ShakeLogWriter(app, path)
+    looked = []
+    monkeypatch.setattr(path, "finish_unmade_prizes", lambda session, now: looked.append(now) or 0)
+    try:
+        writer.tick()
+        assert looked == []  # not in its first seconds
+        writer.next_finish = 0
+        writer.tick()
+        writer.tick()
+        assert len(looked) == 1
+    finally:
+        writer.redis.close()

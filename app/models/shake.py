@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, Float, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, BigId, Timestamp, created_at, intpk
@@ -99,11 +99,20 @@ class RoundShopper(Base):
     wins: Mapped[int] = mapped_column(default=0)
 
 
+PRIZE_UNMADE = "won AND coupon_id IS NULL AND order_id IS NULL"
+
+
 class Shake(Base):
     """One shake and its result; (shopper, shake_id) replays the first answer."""
 
     __tablename__ = "shakes"
-    __table_args__ = (UniqueConstraint("shopper_id", "shake_id"),)
+    __table_args__ = (
+        UniqueConstraint("shopper_id", "shake_id"),
+        # Wins whose prize was never made (their worker stopped between claiming the stock and
+        # making the prize): few rows at any time, looked for every few seconds.
+        Index("ix_shakes_prize_unmade", "created_at",
+              postgresql_where=text(PRIZE_UNMADE), sqlite_where=text(PRIZE_UNMADE)),
+    )
 
     id: Mapped[intpk]
     round_id: Mapped[int] = mapped_column(BigId, ForeignKey("shake_rounds.id"), index=True)

@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 SCRIPT = (Path(__file__).with_suffix(".lua")).read_text(encoding="utf-8")
 ROUND_KEYS_OUTLIVE = timedelta(days=1)  # the round's counters stay this long after it closes
 ANSWER_TTL_SECONDS = 7 * 24 * 3600  # a shake_id's answer is replayed this long
+ABANDONED_AFTER = timedelta(seconds=60)  # a win claimed this long ago with no prize: its worker stopped
 
 
 @dataclass(frozen=True)
@@ -210,6 +211,24 @@ class RedisShakePath:
         except redis.RedisError:
             pass  # the database holds the answer; a retry finds it there
         return answer
+
+    def finish_unmade_prizes(self, session: Session, now: datetime) -> int:
+        """Finish the wins a worker claimed but never made the prize of (it stopped between the
+        two), as the shopper's retry would: the prize reaches the wallet whether or not they
+        retry, and a retry later replays it. How many were finished."""
+        unmade = shakes.prizes_unmade(session, now - ABANDONED_AFTER)
+        for win in unmade:
+            self.record_win(session, None, win.round_id, win.shopper_id, win.shake_id, win.round_prize_id,
+                            self.shakes_used(win.round_id, win.shopper_id),
+                            self.answer_key(win.shopper_id, win.shake_id))
+        return len(unmade)
+
+    def shakes_used(self, round_id: int, shopper_id: int) -> int:
+        """The shopper's shakes in the round, as Redis counted them (0 if it cannot say)."""
+        try:
+            return int(self.redis.hget(self.round_keys(round_id)[0], str(shopper_id)) or 0)
+        except redis.RedisError:
+            return 0
 
     def close(self) -> None:
         self.redis.close()

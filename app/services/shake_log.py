@@ -4,6 +4,10 @@ Each worker runs one writer in a consumer group: an entry is read by one writer,
 batch (its shake row, and the shopper's shake count raised to what Redis counted), and only
 then acknowledged and deleted. Entries a dead worker had read but not written are claimed by
 another writer after CLAIM_IDLE_MS. Writing twice is harmless: (shopper, shake_id) is unique.
+
+Every FINISH_EVERY_SECONDS the writer also finishes the wins a dead worker had claimed but
+not made the prize of (RedisShakePath.finish_unmade_prizes); two writers finishing the same
+one is harmless too: its answer is stored once, and the other's work undone.
 """
 from __future__ import annotations
 
@@ -19,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from app.background import BackgroundLoop
 from app.extensions import db
-from app.models import Shake
+from app.models import Shake, utcnow
 from app.services.redis_shakes import RedisShakePath
 from app.services.shakes import dialect_insert, shake_count_upsert
 
@@ -28,12 +32,15 @@ BATCH = 1000
 BLOCK_MS = 200  # how long a writer waits for entries when there are none
 PERIOD_SECONDS = 0.25  # a writer reads at most this often: shakes reach the database within ~0.5 s
 CLAIM_IDLE_MS = 30_000
+FINISH_EVERY_SECONDS = 10.0
 
 
 class ShakeLogWriter(BackgroundLoop):
     def __init__(self, app: Flask, path: RedisShakePath):
         super().__init__(app)
         self.redis = redis.Redis.from_url(path.redis_url)  # its own: it blocks reading the stream
+        self.path = path
+        self.next_finish = time.monotonic() + FINISH_EVERY_SECONDS
         self.stream = path.log_key
         self.consumer = f"{socket.gethostname()}:{os.getpid()}"
         self.group_ready = False
@@ -41,6 +48,13 @@ class ShakeLogWriter(BackgroundLoop):
     def tick(self) -> float:
         began = time.monotonic()
         self.write_batch(block_ms=BLOCK_MS)
+        if began >= self.next_finish:
+            self.next_finish = began + FINISH_EVERY_SECONDS
+            with self.app.app_context():
+                try:
+                    self.path.finish_unmade_prizes(db.session, utcnow())
+                finally:
+                    db.session.remove()
         # Under a burst, entries are there at once: wait out the period so they come in
         # batches of hundreds, not a trickle of single rows each costing a round trip.
         return max(0.0, PERIOD_SECONDS - (time.monotonic() - began))

@@ -192,6 +192,16 @@ def give_claimed_coupon(session: Session, round_id: int, shopper_id: int, shake_
     return coupon_id
 
 
+def prizes_unmade(session: Session, claimed_before: datetime, limit: int = 100) -> list:
+    """Wins claimed before then whose prize was never made (round_id, shopper_id, shake_id,
+    round_prize_id): their worker stopped between claim_prize and making the prize."""
+    return list(session.execute(
+        select(Shake.round_id, Shake.shopper_id, Shake.shake_id, Shake.round_prize_id)
+        .where(Shake.won.is_(True), Shake.coupon_id.is_(None), Shake.order_id.is_(None),
+               Shake.created_at < claimed_before)
+        .order_by(Shake.created_at).limit(limit)))
+
+
 def give_back(session: Session, record: Shake) -> None:
     """Return a claimed prize to the round's stock: the shake becomes a lose."""
     session.execute(update(RoundPrize).where(RoundPrize.id == record.round_prize_id)
