@@ -99,7 +99,9 @@ class RoundShopper(Base):
     wins: Mapped[int] = mapped_column(default=0)
 
 
-PRIZE_UNMADE = "won AND coupon_id IS NULL AND order_id IS NULL"
+# As each database renders shakes.prizes_unmade's WHERE, so that its planner uses the index.
+PRIZE_UNMADE = {"postgresql": "won AND coupon_id IS NULL AND order_id IS NULL",
+                "sqlite": "won = 1 AND coupon_id IS NULL AND order_id IS NULL"}
 
 
 class Shake(Base):
@@ -111,7 +113,7 @@ class Shake(Base):
         # Wins whose prize was never made (their worker stopped between claiming the stock and
         # making the prize): few rows at any time, looked for every few seconds.
         Index("ix_shakes_prize_unmade", "created_at",
-              postgresql_where=text(PRIZE_UNMADE), sqlite_where=text(PRIZE_UNMADE)),
+              postgresql_where=text(PRIZE_UNMADE["postgresql"]), sqlite_where=text(PRIZE_UNMADE["sqlite"])),
     )
 
     id: Mapped[intpk]

@@ -197,7 +197,7 @@ def prizes_unmade(session: Session, claimed_before: datetime, limit: int = 100) 
     round_prize_id): their worker stopped between claim_prize and making the prize."""
     return list(session.execute(
         select(Shake.round_id, Shake.shopper_id, Shake.shake_id, Shake.round_prize_id)
-        .where(Shake.won.is_(True), Shake.coupon_id.is_(None), Shake.order_id.is_(None),
+        .where(Shake.won, Shake.coupon_id.is_(None), Shake.order_id.is_(None),  # the index's PRIZE_UNMADE
                Shake.created_at < claimed_before)
         .order_by(Shake.created_at).limit(limit)))
 

@@ -15,14 +15,14 @@ down_revision = '74899a4b5ec0'
 branch_labels = None
 depends_on = None
 
-PRIZE_UNMADE = "won AND coupon_id IS NULL AND order_id IS NULL"
+PRIZE_UNMADE = {"postgresql": "won AND coupon_id IS NULL AND order_id IS NULL",
+                "sqlite": "won = 1 AND coupon_id IS NULL AND order_id IS NULL"}
+WHERE = {f"{dialect}_where": sa.text(predicate) for dialect, predicate in PRIZE_UNMADE.items()}
 
 
 def upgrade():
-    op.create_index('ix_shakes_prize_unmade', 'shakes', ['created_at'], unique=False,
-                    postgresql_where=sa.text(PRIZE_UNMADE), sqlite_where=sa.text(PRIZE_UNMADE))
+    op.create_index('ix_shakes_prize_unmade', 'shakes', ['created_at'], unique=False, **WHERE)
 
 
 def downgrade():
-    op.drop_index('ix_shakes_prize_unmade', table_name='shakes',
-                  postgresql_where=sa.text(PRIZE_UNMADE), sqlite_where=sa.text(PRIZE_UNMADE))
+    op.drop_index('ix_shakes_prize_unmade', table_name='shakes', **WHERE)
