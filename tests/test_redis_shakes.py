@@ -384,3 +384,22 @@ def test_the_shake_log_writer_looks_for_unmade_prizes_every_few_seconds(app, pat
         assert len(looked) == 1
     finally:
         writer.redis.close()
+
+
+def test_a_win_that_cannot_be_finished_does_not_hold_up_the_others(app, make, path, monkeypatch):
+    home = make.compound()
+    _, round_id = open_round(make, home)
+    release_all_stock(round_id)
+    round_prize_id = db.session.scalar(select(RoundPrize.id))
+    claimed_at = utcnow() - 2 * redis_shakes.ABANDONED_AFTER
+    for n in range(2):  # two claims whose workers died before making the prize
+        shopper_id, _ = make.shopper(home=home)
+        assert shakes.claim_prize(db.session, round_id, round_prize_id, shopper_id, f"s-{n}", claimed_at)
+        db.session.commit()
+    calls = fail_the_first_call(monkeypatch, "record_decided_win", "this one cannot be finished")
+
+    assert path.finish_unmade_prizes(db.session, utcnow()) == 1
+    assert len(calls) == 2
+    assert count(Coupon) == 1
+    assert path.finish_unmade_prizes(db.session, utcnow()) == 1  # tried again later
+    assert count(Coupon) == 2

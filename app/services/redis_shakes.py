@@ -216,12 +216,18 @@ class RedisShakePath:
         """Finish the wins a worker claimed but never made the prize of (it stopped between the
         two), as the shopper's retry would: the prize reaches the wallet whether or not they
         retry, and a retry later replays it. How many were finished."""
-        unmade = shakes.prizes_unmade(session, now - ABANDONED_AFTER)
-        for win in unmade:
-            self.record_win(session, None, win.round_id, win.shopper_id, win.shake_id, win.round_prize_id,
-                            self.shakes_used(win.round_id, win.shopper_id),
-                            self.answer_key(win.shopper_id, win.shake_id))
-        return len(unmade)
+        finished = 0
+        for win in shakes.prizes_unmade(session, now - ABANDONED_AFTER):
+            try:
+                self.record_win(session, None, win.round_id, win.shopper_id, win.shake_id, win.round_prize_id,
+                                self.shakes_used(win.round_id, win.shopper_id),
+                                self.answer_key(win.shopper_id, win.shake_id))
+                finished += 1
+            except Exception:  # one that cannot be finished must not hold up the others
+                session.rollback()
+                log.exception("round %s: could not finish shopper %s's win %s", win.round_id, win.shopper_id,
+                              win.shake_id)
+        return finished
 
     def shakes_used(self, round_id: int, shopper_id: int) -> int:
         """The shopper's shakes in the round, as Redis counted them (0 if it cannot say)."""
