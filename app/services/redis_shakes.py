@@ -195,8 +195,8 @@ class RedisShakePath:
 
         def produce():
             if claimed is not None and line is not None and line.coupon is not None:
-                coupon_id = shakes.give_claimed_coupon(session, round_id, shopper_id, claimed, line.coupon.template_id,
-                                                       used, view.wins_per_shopper)
+                coupon_id = shakes.give_claimed_coupon(session, round_id, shopper_id, claimed,
+                                                       line.coupon.template_id, used, view.wins_per_shopper)
                 if coupon_id is not None:
                     return 200, coupon_win_body(shake_id, line.coupon, coupon_id,
                                                 max(view.shakes_per_shopper - used, 0))

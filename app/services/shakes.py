@@ -141,7 +141,9 @@ def claim_prize(session: Session, round_id: int, round_prize_id: int, shopper_id
     row = {"round_id": round_id, "shopper_id": shopper_id, "shake_id": shake_id, "created_at": now}
     if session.get_bind().dialect.name != "postgresql":
         mine = (Shake.shopper_id == shopper_id, Shake.shake_id == shake_id)
-        if session.scalar(select(Shake.id).where(*mine)) is not None or not take_prize(session, round_prize_id, cap=None):
+        if session.scalar(select(Shake.id).where(*mine)) is not None:
+            return None
+        if not take_prize(session, round_prize_id, cap=None):
             return None
         record = Shake(**row, won=True, round_prize_id=round_prize_id)
         session.add(record)
@@ -182,8 +184,10 @@ def give_claimed_coupon(session: Session, round_id: int, shopper_id: int, shake_
     """The common win, right after claim_prize wrote its row: count it against the shopper's win
     limit, make the coupon and link it, in three statements; the coupon's id. None, with nothing
     written, when the database's count refuses the win: record_decided_win then decides."""
+    if wins_per_shopper < 1:
+        return None
     counter = {"round_id": round_id, "shopper_id": shopper_id, "shakes": used, "wins": 1, "limit": wins_per_shopper}
-    if wins_per_shopper < 1 or session.execute(win_count_upsert(dialect_of(session)), counter).first() is None:
+    if session.execute(win_count_upsert(dialect_of(session)), counter).first() is None:
         return None
     coupon = {"template_id": template_id, "shopper_id": shopper_id, "claim_no": None, "source": "shake",
               "status": "unused"}
