@@ -5,7 +5,6 @@ from flask import Flask
 
 from app.extensions import socketio
 from app.realtime import lean_websocket
-from app.realtime.message_queue import PublishFirstRedisManager
 from app.realtime.namespaces import ConsoleNamespace, CourierNamespace, ShopperNamespace, start_background_tasks
 from app.realtime.round_sweeper import RoundSweeper
 from app.services.redis_shakes import RedisShakePath
@@ -22,11 +21,10 @@ def init_socketio(app: Flask) -> None:
     # Flask-SocketIO keeps the last app's client manager in its options and would reuse a Redis
     # queue for an app without REDIS_URL; one process may build several apps (the tests do).
     socketio.server_options.pop("client_manager", None)
-    queue = message_queue(app)
-    channel = app.config.get("SOCKETIO_CHANNEL", "xiaoge-socketio")
     socketio.init_app(
         app,
-        client_manager=PublishFirstRedisManager(queue, channel=channel) if queue else None,  # None: one process
+        message_queue=message_queue(app),
+        channel=app.config.get("SOCKETIO_CHANNEL", "xiaoge-socketio"),
         async_mode=app.config.get("SOCKETIO_ASYNC_MODE"),
         transports=["websocket"],
         cors_allowed_origins="*",
