@@ -138,19 +138,25 @@ def test_the_database_refuses_a_win_past_the_shoppers_limit_and_puts_the_stock_b
     assert db.session.scalar(select(RoundShopper.wins)) == 1
 
 
-def fail_the_first_call(monkeypatch, name: str, why: str) -> list:
-    """Make shakes.<name> raise once (a worker dying there), then work; the calls made."""
+def spy_on(monkeypatch, name: str, fail_first: str | None = None) -> list:
+    """Record the calls made to shakes.<name>, which still runs; with `fail_first`, the first
+    call raises that instead (a worker dying there)."""
     real = getattr(shakes, name)
     calls = []
 
-    def fail_first(*args, **kwargs):
+    def spied(*args, **kwargs):
         calls.append(args)
-        if len(calls) == 1:
-            raise RuntimeError(why)
+        if fail_first is not None and len(calls) == 1:
+            raise RuntimeError(fail_first)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(shakes, name, fail_first)
+    monkeypatch.setattr(shakes, name, spied)
     return calls
+
+
+def fail_the_first_call(monkeypatch, name: str, why: str) -> list:
+    """Make shakes.<name> raise once (a worker dying there), then work; the calls made."""
+    return spy_on(monkeypatch, name, fail_first=why)
 
 
 def test_a_coupon_win_whose_worker_died_after_claiming_it_is_finished_once_by_its_retry(app, make, monkeypatch):
@@ -158,15 +164,18 @@ def test_a_coupon_win_whose_worker_died_after_claiming_it_is_finished_once_by_it
     _, round_id = open_round(make, home)
     release_all_stock(round_id)
     _, headers = make.shopper(home=home)
-    fail_the_first_call(monkeypatch, "give_claimed_coupon", "worker died after claiming the stock")
+    lean = fail_the_first_call(monkeypatch, "give_claimed_coupon", "worker died after claiming the stock")
+    general = spy_on(monkeypatch, "record_decided_win")
     crashed = make.shake(round_id, headers, shake_id="lucky")
     retried = make.shake(round_id, headers, shake_id="lucky")
+    recordings = len(lean) + len(general)
     again = make.shake(round_id, headers, shake_id="lucky")
 
     assert crashed.status_code == 500
     assert retried.status_code == 200 and retried.get_json()["result"] == "win", retried.get_json()
     assert retried.get_json()["prize"]["coupon"]["id"]
     assert again.get_json() == retried.get_json()
+    assert len(lean) + len(general) == recordings  # the replay came from Redis, not from another recording
     assert count(Shake) == 1 and count(Coupon) == 1
     assert db.session.scalar(select(RoundPrize.awarded)) == 1
     assert db.session.scalar(select(RoundShopper.wins)) == 1

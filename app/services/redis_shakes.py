@@ -219,9 +219,12 @@ class RedisShakePath:
         finished = 0
         for win in shakes.prizes_unmade(session, now - ABANDONED_AFTER):
             try:
+                try:
+                    used = self.shakes_used(win.round_id, win.shopper_id)
+                except redis.RedisError:
+                    used = 0  # the count is only raised to it, never lowered: 0 changes nothing
                 self.record_win(session, None, win.round_id, win.shopper_id, win.shake_id, win.round_prize_id,
-                                self.shakes_used(win.round_id, win.shopper_id),
-                                self.answer_key(win.shopper_id, win.shake_id))
+                                used, self.answer_key(win.shopper_id, win.shake_id))
                 finished += 1
             except Exception:  # one that cannot be finished must not hold up the others
                 session.rollback()
@@ -230,11 +233,8 @@ class RedisShakePath:
         return finished
 
     def shakes_used(self, round_id: int, shopper_id: int) -> int:
-        """The shopper's shakes in the round, as Redis counted them (0 if it cannot say)."""
-        try:
-            return int(self.redis.hget(self.round_keys(round_id)[0], str(shopper_id)) or 0)
-        except redis.RedisError:
-            return 0
+        """The shopper's shakes in the round, as Redis counted them (RedisError if it cannot say)."""
+        return int(self.redis.hget(self.round_keys(round_id)[0], str(shopper_id)) or 0)
 
     def close(self) -> None:
         self.redis.close()
@@ -243,10 +243,10 @@ class RedisShakePath:
 
     def shakes_left(self, session: Session, shake_round: ShakeRound, shopper_id: int) -> int:
         try:
-            used = self.redis.hget(self.round_keys(shake_round.id)[0], str(shopper_id))
+            used = self.shakes_used(shake_round.id, shopper_id)
         except redis.RedisError as error:
             raise Unavailable() from error
-        return max(shake_round.campaign.shakes_per_shopper - int(used or 0), 0)
+        return max(shake_round.campaign.shakes_per_shopper - used, 0)
 
     def round_keys(self, round_id: int) -> tuple[str, str, str]:
         """Shakes per shopper, wins per shopper, prizes awarded per round prize."""

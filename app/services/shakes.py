@@ -139,7 +139,7 @@ def claim_prize(session: Session, round_id: int, round_prize_id: int, shopper_id
     are written in the session's transaction.)
     """
     row = {"round_id": round_id, "shopper_id": shopper_id, "shake_id": shake_id, "created_at": now}
-    if session.get_bind().dialect.name != "postgresql":
+    if dialect_of(session) != "postgresql":
         mine = (Shake.shopper_id == shopper_id, Shake.shake_id == shake_id)
         if session.scalar(select(Shake.id).where(*mine)) is not None:
             return None
