@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session, selectinload
 from app.models import CampaignPrize, RoundPrize, ShakeRound, utcnow
 from app.services import idempotency, shakes
 from app.services.errors import NotFound, NotInCompound, ServiceError, ShakeLimitReached, Unavailable
+from app.services.redis_pipeline import Pipeline
 from app.services.residence import shopper_compound_ids
 from app.services.shake_answers import coupon_win_body, shake_body
 
@@ -97,13 +98,11 @@ class RedisShakePath:
                  residence_cache_seconds: float = 60.0):
         self.redis = redis.Redis.from_url(redis_url)
         self.redis_url = redis_url
-        # The draw's own connections, each held for one call: cheaper than the pool's checkout
-        # (which polls the socket each time), and spoken to directly (a client around each would
-        # add its lock and retry layers, ~7% of a shake's CPU). A draw never waits for one: one is
-        # made when none is idle, so there are as many as draws ever ran at once (at most the
-        # shakes a worker admits; a connection is held until its greenlet runs again, which
-        # under load is long). list.append and pop are atomic: no lock.
-        self._idle_draw_connections: list = []
+        # Draws go to Redis on their own connection, spoken to directly (a client around it
+        # would add its lock and retry layers, ~7% of a shake's CPU), and draws that come while
+        # one is on the wire go together (redis_pipeline.py).
+        pool = self.redis.connection_pool
+        self.draws = Pipeline(lambda: pool.connection_class(**pool.connection_kwargs))
         self.prefix = key_prefix
         self.log_key = f"{key_prefix}shake:log"
         self._script_sha = self.redis.register_script(SCRIPT).sha
@@ -147,35 +146,20 @@ class RedisShakePath:
         for line in (view.prizes if view and not refusal else ()):
             hit = random.random() < line.win_probability
             args += [line.round_prize_id, line.stock, shakes.released(line.stock, view, now), line.awarded, int(hit)]
-        connection = self._draw_connection()
         try:
-            kind, *rest = self._draw(connection, keys, args)
+            kind, *rest = self._draw(keys, args)
         except redis.RedisError as error:
-            connection.disconnect()  # whatever it was in the middle of: the next use reconnects
             log.warning("shake refused as unavailable: Redis error %r", error)
             raise Unavailable() from error
-        finally:
-            self._idle_draw_connections.append(connection)
         return kind, rest
 
-    def _draw_connection(self):
-        """An idle draw connection, or a new one (it connects on first use)."""
+    def _draw(self, keys: list, args: list) -> list:
+        """EVALSHA the script, loading it first if Redis does not have it."""
         try:
-            return self._idle_draw_connections.pop()
-        except IndexError:
-            pool = self.redis.connection_pool
-            return pool.connection_class(**pool.connection_kwargs)
-
-    def _draw(self, connection, keys: list, args: list) -> list:
-        """EVALSHA the script on `connection`, loading it first if Redis does not have it."""
-        connection.send_command("EVALSHA", self._script_sha, len(keys), *keys, *args)
-        try:
-            return connection.read_response()
+            return self.draws.call("EVALSHA", self._script_sha, len(keys), *keys, *args)
         except redis.exceptions.NoScriptError:
-            connection.send_command("SCRIPT", "LOAD", SCRIPT)
-            connection.read_response()
-            connection.send_command("EVALSHA", self._script_sha, len(keys), *keys, *args)
-            return connection.read_response()
+            self.draws.call("SCRIPT", "LOAD", SCRIPT)
+            return self.draws.call("EVALSHA", self._script_sha, len(keys), *keys, *args)
 
     def know_resident(self, shopper_id: int, compound_id: int) -> None:
         """The database just said the shopper lives in the compound: Redis knows it for a while,
@@ -238,8 +222,7 @@ class RedisShakePath:
 
     def close(self) -> None:
         self.redis.close()
-        while self._idle_draw_connections:
-            self._idle_draw_connections.pop().disconnect()
+        self.draws.close()
 
     def shakes_left(self, session: Session, shake_round: ShakeRound, shopper_id: int) -> int:
         try:
