@@ -14,7 +14,7 @@ import redis
 from sqlalchemy import event, func, select
 
 from app.extensions import db
-from app.models import Coupon, Order, RoundPrize, RoundShopper, Shake, utcnow
+from app.models import Coupon, Order, RoundPrize, RoundShopper, Shake, ShakeRound, utcnow
 from app.services import redis_shakes, shakes
 from app.services.redis_shakes import RedisShakePath, lives_in
 from app.services.shake_log import ShakeLogWriter
@@ -412,3 +412,22 @@ def test_a_win_that_cannot_be_finished_does_not_hold_up_the_others(app, make, pa
     assert count(Coupon) == 1
     assert path.finish_unmade_prizes(db.session, utcnow()) == 1  # tried again later
     assert count(Coupon) == 2
+
+
+def test_a_rounds_counts_outlive_it_by_a_day_then_go(app, make, path):
+    """Redis keeps a round's counts until a day after it closes (its keys' TTL), set when the
+    counts begin and kept, not renewed, by later shakes."""
+    home = make.compound()
+    _, round_id = open_round(make, home, shakes_per_shopper=5)
+    _, headers = make.shopper(home=home)
+    shake_round = db.session.get(ShakeRound, round_id)
+    outlives = (shake_round.closes_at + redis_shakes.ROUND_KEYS_OUTLIVE - utcnow()).total_seconds()
+    shakes_key = path.round_keys(round_id)[0]
+
+    assert make.shake(round_id, headers).status_code == 200
+    first_ttl = path.redis.ttl(shakes_key)
+    path.redis.expire(shakes_key, 1000)  # as if set long ago
+    assert make.shake(round_id, headers).status_code == 200
+
+    assert outlives - 5 <= first_ttl <= outlives
+    assert 990 <= path.redis.ttl(shakes_key) <= 1000

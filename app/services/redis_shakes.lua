@@ -32,13 +32,16 @@ if check_residence == "1" and redis.call("EXISTS", resident_key) == 0 then
   return {"residence"}
 end
 
-local used = tonumber(redis.call("HGET", shakes_key, shopper) or "0") + 1
+local counted = redis.call("HGET", shakes_key, shopper)
+local used = tonumber(counted or "0") + 1
 if used > shakes_limit then
   redis.call("SET", answer_key, limit_refusal, "EX", answer_ttl)
   return {"answer", limit_refusal}
 end
 redis.call("HSET", shakes_key, shopper, used)
-redis.call("EXPIRE", shakes_key, keys_ttl)
+if not counted then -- the shopper's first shake here (the key may be new): it lives keys_ttl
+  redis.call("EXPIRE", shakes_key, keys_ttl)
+end
 
 for i = 11, #ARGV, 5 do
   if ARGV[i + 4] == "1" then
