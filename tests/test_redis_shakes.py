@@ -297,20 +297,20 @@ def test_who_lives_where_is_read_once_then_known_to_every_worker_through_redis(a
     home = make.compound()
     _, round_id = open_round(make, home)
     shopper_id, headers = make.shopper(home=home)
-    monkeypatch.setattr(path, "residence_seconds", 60)  # the tests' config reads afresh (0)
+    monkeypatch.setattr(path, "residence_seconds", 3600)  # the tests' config reads afresh (0)
     asked = count_residence_reads(monkeypatch)
     assert make.shake(round_id, headers).status_code == 200
     assert make.shake(round_id, headers).status_code == 200
 
     assert asked == [shopper_id]
-    assert path.redis.ttl(path.resident_key(shopper_id, home.id)) > 0
+    assert path.redis.ttl(path.resident_key(shopper_id)) > 0
 
 
 def test_a_shopper_from_elsewhere_is_refused_every_time_the_database_says_so(app, make, path, monkeypatch):
     home, elsewhere = make.compound(), make.compound()
     _, round_id = open_round(make, home)
     _, stranger = make.shopper(home=elsewhere)
-    monkeypatch.setattr(path, "residence_seconds", 60)
+    monkeypatch.setattr(path, "residence_seconds", 3600)
 
     first, second = make.shake(round_id, stranger), make.shake(round_id, stranger)
 
@@ -321,12 +321,12 @@ def test_a_shopper_from_elsewhere_is_refused_every_time_the_database_says_so(app
 def test_a_shopper_connecting_at_home_is_known_as_a_resident_before_shaking(app, client, make, path, monkeypatch):
     home = make.compound()
     shopper_id, headers = make.shopper(home=home)
-    monkeypatch.setattr(path, "residence_seconds", 60)
+    monkeypatch.setattr(path, "residence_seconds", 3600)
 
     socket = shopper_socket(app, client, headers)
 
     assert socket.is_connected("/shopper")
-    assert path.redis.exists(path.resident_key(shopper_id, home.id))
+    assert path.redis.exists(path.resident_key(shopper_id))
 
 
 def test_a_socket_shake_at_home_takes_the_home_its_socket_read_on_connect(app, client, make, path, monkeypatch):
@@ -336,7 +336,7 @@ def test_a_socket_shake_at_home_takes_the_home_its_socket_read_on_connect(app, c
     _, round_id = open_round(make, home)
     shopper_id, headers = make.shopper(home=home)
     socket = shopper_socket(app, client, headers)
-    path.redis.delete(path.resident_key(shopper_id, home.id))  # expired while the shopper waited
+    path.redis.delete(path.resident_key(shopper_id))  # expired while the shopper waited
     asked = count_residence_reads(monkeypatch)
 
     assert socket_shake(socket, round_id, "s-1")["result"] in ("win", "lose")
@@ -354,6 +354,54 @@ def test_a_socket_shake_in_another_compound_is_checked_as_usual(app, client, mak
 
     assert socket_shake(socket, round_id, "s-1")["error"]["code"] == "not_in_compound"
     assert asked == [shopper_id]
+
+
+def test_a_shopper_who_moves_home_is_read_afresh_in_the_compound_they_left(app, make, path, monkeypatch):
+    old_home, new_home = make.compound(), make.compound()
+    _, round_id = open_round(make, old_home)
+    shopper_id, headers = make.shopper(home=old_home)
+    monkeypatch.setattr(path, "residence_seconds", 3600)
+    asked = count_residence_reads(monkeypatch)
+    assert make.shake(round_id, headers).status_code == 200  # read, then known for up to an hour
+
+    moved = make.client.post("/api/v1/me/addresses", headers=headers, json={
+        "recipient": "张三", "phone": "13800000000", "detail": "新家", "compound_id": new_home.id,
+        "is_default": True})
+    refused = make.shake(round_id, headers)
+
+    assert moved.status_code == 201
+    assert refused.status_code == 403 and refused.get_json()["error"]["code"] == "not_in_compound"
+    assert asked == [shopper_id, shopper_id]
+
+
+def test_entering_a_store_elsewhere_forgets_the_store_compound_before(app, make, path, monkeypatch):
+    """No home address: the shopper counts as in their latest store's compound (API.md)."""
+    first, second = make.compound(), make.compound()
+    courier = make.courier([first, second])
+    _, round_id = open_round(make, first)
+    shopper_id, headers = make.shopper()
+    monkeypatch.setattr(path, "residence_seconds", 3600)
+    make.store_session(headers, courier, first)
+    assert make.shake(round_id, headers).status_code == 200
+
+    make.store_session(headers, courier, second)
+    refused = make.shake(round_id, headers)
+
+    assert refused.status_code == 403 and refused.get_json()["error"]["code"] == "not_in_compound"
+
+
+def test_residence_changes_reach_the_shake_path_only_as_hints(app, make, path, monkeypatch):
+    """Redis away when an address is added: the address is kept, and the answer is the same."""
+    def unreachable(*_):
+        raise redis.ConnectionError("connection refused")
+
+    _, headers = make.shopper()
+    monkeypatch.setattr(path, "residence_changed", unreachable)
+    answer = make.client.post("/api/v1/me/addresses", headers=headers, json={
+        "recipient": "张三", "phone": "13800000000", "detail": "某小区", "compound_id": make.compound().id})
+
+    assert answer.status_code == 201
+    assert make.client.get("/api/v1/me/addresses", headers=headers).get_json()["addresses"]
 
 
 def test_a_win_whose_worker_died_is_finished_behind_even_if_the_shopper_never_retries(

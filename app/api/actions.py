@@ -5,6 +5,7 @@ A shake over HTTP and a shake over the socket are this same code, and so are arr
 from __future__ import annotations
 
 import functools
+import logging
 
 from marshmallow import ValidationError
 
@@ -19,6 +20,8 @@ from app.services.admission import shake_admission
 from app.services.errors import InvalidRequest, StaleEvent
 from app.services.shake_answers import won_order_id
 from app.services.shake_paths import shake_path
+
+log = logging.getLogger(__name__)
 
 
 def load(schema: type, data) -> dict:
@@ -81,3 +84,22 @@ def shake(shopper_id: int, round_id: int, shake_id: str, known_home: int | None 
 
 def announce_pickup(order: Order) -> None:
     broadcast.pickup_added(order, PickupOut().dump(order))
+
+
+# What the shake path knows of where shoppers live is only a hint: a failure to tell it
+# (Redis away) is logged, and the request that changed or read the residence goes on.
+
+def remember_resident(shopper_id: int, compound_id: int) -> None:
+    """The database just said the shopper lives in the compound (their socket connected at home)."""
+    try:
+        shake_path().know_resident(shopper_id, compound_id)
+    except Exception:
+        log.warning("could not remember shopper %s lives in compound %s", shopper_id, compound_id, exc_info=True)
+
+
+def residence_changed(shopper_id: int) -> None:
+    """After the commit that gave the shopper another home or latest store."""
+    try:
+        shake_path().residence_changed(shopper_id)
+    except Exception:
+        log.warning("could not forget where shopper %s was known to live", shopper_id, exc_info=True)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
+from app.api import actions
 from app.api.auth import auth_required, principal
 from app.api.schemas import shopper as s
 from app.extensions import db
@@ -31,6 +32,7 @@ def add_address(body):
     """Save an address; its compound is the given one or matched from the text."""
     address = addresses.add_address(db.session, principal().subject_id, **body)
     db.session.commit()
+    actions.residence_changed(principal().subject_id)
     return {"address": address}
 
 
@@ -51,6 +53,7 @@ def open_store_session(body):
     store_session = store.open_store_session(db.session, principal().subject_id,
                                              body["courier_code"], body["compound_id"])
     db.session.commit()
+    actions.residence_changed(principal().subject_id)
     return {"session": store_session}
 
 

@@ -19,7 +19,6 @@ from app.realtime.rooms import campaign_room, compound_room, courier_room
 from app.services import live, residence, store
 from app.services.errors import Forbidden, ServiceError
 from app.services.idempotency import error_body
-from app.services.shake_paths import shake_path
 
 log = logging.getLogger(__name__)
 
@@ -57,15 +56,6 @@ def acked(run):
         return {"error": {"code": "internal_error", "message": "Something went wrong on our side."}}
 
 
-def remember_resident(shopper_id: int, compound_id: int) -> None:
-    """Tell the shake path who lives where, so this shopper's first shake need not ask the
-    database; only a hint, so a failure (Redis away) is logged and the connect goes on."""
-    try:
-        shake_path().know_resident(shopper_id, compound_id)
-    except Exception:
-        log.warning("could not remember shopper %s lives in compound %s", shopper_id, compound_id, exc_info=True)
-
-
 class ShopperNamespace(Namespace):
     def on_connect(self, auth=None):
         """Sent by the mini-program; the shopper joins their home compound's room to hear the van."""
@@ -75,7 +65,7 @@ class ShopperNamespace(Namespace):
         session["home_compound_id"] = compound_id  # trusted by this socket's shakes (actions.shake)
         if compound_id is not None:
             join_room(compound_room(compound_id))
-            remember_resident(principal.subject_id, compound_id)
+            actions.remember_resident(principal.subject_id, compound_id)
 
     def on_enter_store(self, data=None, *_ignored):
         """Sent by a shopper opening a store; joins its compound's room; the room hears `live`."""

@@ -1,23 +1,24 @@
 -- One shake, decided atomically inside Redis (app/services/redis_shakes.py calls it).
 --
 -- KEYS: 1 answer (this shopper's shake_id), 2 shakes per shopper (hash), 3 wins per shopper
---       (hash), 4 prizes awarded per round prize (hash), 5 the shake log (stream), 6 "this
---       shopper lives in the round's compound" (set from the database for a while)
+--       (hash), 4 prizes awarded per round prize (hash), 5 the shake log (stream), 6 the
+--       compounds this shopper is known to count as in (a set, from the database)
 -- ARGV: 1 shopper_id, 2 shake_id, 3 round_id, 4 refusal (answer JSON to store, or ""),
 --       5 limit refusal (answer JSON), 6 shakes_per_shopper, 7 wins_per_shopper, 8 seconds the
---       round's keys live, 9 seconds an answer lives, 10 "1": check key 6 (else the caller just
---       read it from the database), then per prize line, in order, five values:
+--       round's keys live, 9 seconds an answer lives, 10 the round's compound, to look for in
+--       key 6 ("": the caller knows the shopper counts as in it), then per prize line, in order,
+--       five values:
 --       round_prize_id, stock, released now, awarded in the database, hit (1: the dice said win)
 --
 -- Returns {"replay", stored} | {"answer", stored} | {"win", round_prize_id, shakes used} |
--- {"residence"} (nothing done: key 6 is missing, ask the database).
+-- {"residence"} (nothing done: key 6 does not hold the compound, ask the database).
 -- A stored answer is JSON {"status": n, "body": {...}} or, for a win being recorded in the
 -- database, {"pending": round_prize_id, "used": n}.
 local answer_key, shakes_key, wins_key, awarded_key, log_key, resident_key =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local shopper, shake_id, round_id, refusal, limit_refusal = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local shakes_limit, wins_limit = tonumber(ARGV[6]), tonumber(ARGV[7])
-local keys_ttl, answer_ttl, check_residence = tonumber(ARGV[8]), tonumber(ARGV[9]), ARGV[10]
+local keys_ttl, answer_ttl, compound = tonumber(ARGV[8]), tonumber(ARGV[9]), ARGV[10]
 
 local stored = redis.call("GET", answer_key)
 if stored then
@@ -28,7 +29,7 @@ if refusal ~= "" then
   return {"answer", refusal}
 end
 
-if check_residence == "1" and redis.call("EXISTS", resident_key) == 0 then
+if compound ~= "" and redis.call("SISMEMBER", resident_key, compound) == 0 then
   return {"residence"}
 end
 

@@ -10,8 +10,9 @@ are decided atomically in one script (redis_shakes.lua), in one round trip:
   more winners than the stock even if Redis lost its state.
 What a shake needs to know of its round (window, limits, prize lines) is read from the
 database and kept in this process briefly. Whether a shopper lives in the round's compound is
-what their socket read on connect (a socket shake), or else known in Redis for a while after
-the database said so.
+what their socket read on connect (a socket shake), or else known in Redis (a set of the
+compounds they count as in) from when the database last said so until their residence
+changes (a new address, another store entered: `residence_changed`), for at most an hour.
 """
 from __future__ import annotations
 
@@ -95,7 +96,7 @@ class RoundView:
 
 class RedisShakePath:
     def __init__(self, redis_url: str, key_prefix: str, round_cache_seconds: float = 1.0,
-                 residence_cache_seconds: float = 60.0):
+                 residence_cache_seconds: float = 3600.0):
         self.redis = redis.Redis.from_url(redis_url)
         self.redis_url = redis_url
         # Draws go to Redis on their own connection, spoken to directly (a client around it
@@ -122,7 +123,7 @@ class RedisShakePath:
             if lives_in(session, shopper_id, view.compound_id):
                 self.know_resident(shopper_id, view.compound_id)
                 kind, rest = self.draw(view, round_id, shopper_id, shake_id, now, None, check_residence=False)
-            else:
+            else:  # a "no" is never remembered: it is read afresh each time
                 kind, rest = self.draw(view, round_id, shopper_id, shake_id, now, NotInCompound(),
                                        check_residence=False)
         answer_key = self.answer_key(shopper_id, shake_id)
@@ -139,10 +140,11 @@ class RedisShakePath:
              refusal: ServiceError | None, check_residence: bool) -> tuple[bytes, list]:
         """One run of the script (redis_shakes.lua): what it decided, and its values."""
         keys = [self.answer_key(shopper_id, shake_id), *self.round_keys(round_id), self.log_key,
-                self.resident_key(shopper_id, view.compound_id if view else 0)]
+                self.resident_key(shopper_id)]
         args = [shopper_id, shake_id, round_id, stored(refusal) if refusal else "", LIMIT_REFUSAL,
                 view.shakes_per_shopper if view else 0, view.wins_per_shopper if view else 0,
-                self.keys_ttl(view, now) if view else 60, ANSWER_TTL_SECONDS, int(check_residence)]
+                self.keys_ttl(view, now) if view else 60, ANSWER_TTL_SECONDS,
+                view.compound_id if view and check_residence else ""]
         for line in (view.prizes if view and not refusal else ()):
             hit = random.random() < line.win_probability
             args += [line.round_prize_id, line.stock, shakes.released(line.stock, view, now), line.awarded, int(hit)]
@@ -162,11 +164,17 @@ class RedisShakePath:
             return self.draws.call("EVALSHA", self._script_sha, len(keys), *keys, *args)
 
     def know_resident(self, shopper_id: int, compound_id: int) -> None:
-        """The database just said the shopper lives in the compound: Redis knows it for a while,
-        for every worker (a shopper who moved out may still shake there that long, never the
-        reverse: a "no" is always read afresh)."""
+        """The database just said the shopper lives in the compound: every worker knows it until
+        their residence changes, or residence_seconds at most (a change whose `residence_changed`
+        was lost, Redis away then, lets them shake there that long; never the reverse: a "no" is
+        always read afresh)."""
         if self.residence_seconds > 0:
-            self.redis.set(self.resident_key(shopper_id, compound_id), 1, ex=self.residence_seconds)
+            key = self.resident_key(shopper_id)
+            self.redis.pipeline(transaction=False).sadd(key, compound_id).expire(key, self.residence_seconds).execute()
+
+    def residence_changed(self, shopper_id: int) -> None:
+        """The shopper's home or latest store changed: forget where they were known to live."""
+        self.redis.delete(self.resident_key(shopper_id))
 
     def record_win(self, session: Session, view: RoundView | None, round_id: int, shopper_id: int, shake_id: str,
                    round_prize_id: int, used: int, answer_key: str) -> idempotency.Answer:
@@ -262,8 +270,9 @@ class RedisShakePath:
     def answer_key(self, shopper_id: int, shake_id: str) -> str:
         return f"{self.prefix}shake:answer:{shopper_id}:{shake_id}"
 
-    def resident_key(self, shopper_id: int, compound_id: int) -> str:
-        return f"{self.prefix}shake:resident:{compound_id}:{shopper_id}"
+    def resident_key(self, shopper_id: int) -> str:
+        """The compounds the shopper is known to count as in (a set)."""
+        return f"{self.prefix}shake:resident:{shopper_id}"
 
 
 def lives_in(session: Session, shopper_id: int, compound_id: int) -> bool:

@@ -35,6 +35,9 @@ class ShakePath(Protocol):
     def know_resident(self, shopper_id: int, compound_id: int) -> None:
         """The database just said the shopper lives in the compound (a hint; may do nothing)."""
 
+    def residence_changed(self, shopper_id: int) -> None:
+        """The shopper's home or latest store just changed (committed): forget any hint."""
+
 
 class SqlShakePath:
     def shake(self, session: Session, shopper_id: int, round_id: int, shake_id: str,
@@ -51,6 +54,9 @@ class SqlShakePath:
     def know_resident(self, shopper_id: int, compound_id: int) -> None:
         pass  # every shake reads it from the database in its own transaction
 
+    def residence_changed(self, shopper_id: int) -> None:
+        pass
+
 
 def build_shake_path(app: Flask) -> ShakePath:
     choice = app.config.get("SHAKE_DRAWS") or ("redis" if app.config.get("REDIS_URL") else "sql")
@@ -63,7 +69,7 @@ def build_shake_path(app: Flask) -> ShakePath:
 
         return RedisShakePath(app.config["REDIS_URL"], app.config.get("REDIS_KEY_PREFIX", "xiaoge:"),
                               round_cache_seconds=app.config.get("SHAKE_ROUND_CACHE_SECONDS", 1.0),
-                              residence_cache_seconds=app.config.get("SHAKE_RESIDENCE_CACHE_SECONDS", 60.0))
+                              residence_cache_seconds=app.config.get("SHAKE_RESIDENCE_CACHE_SECONDS", 3600.0))
     raise RuntimeError(f"SHAKE_DRAWS must be sql or redis, not {choice!r}")
 
 
