@@ -2,7 +2,7 @@
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Compound, IdempotentAnswer
+from app.models import Compound
 from app.services import compounds
 from app.services.idempotency import answer_once
 
@@ -25,13 +25,3 @@ def test_the_first_answer_is_stored_and_replayed_without_running_again(app):
     assert (first.status, first.replayed) == (201, False)
     assert (again.status, again.body, again.replayed) == (200, first.body, True)
     assert compound_count() == 1
-
-
-def test_a_first_try_that_was_not_the_first_gets_the_stored_answer_and_its_effects_undone(app):
-    db.session.add(IdempotentAnswer(scope="test", owner_id=1, key="k", status=201, body={"id": 0}))
-    db.session.commit()
-
-    answer = answer_once(db.session, "test", 1, "k", make_compound("阳光花园"), first_try=True)
-
-    assert (answer.status, answer.body, answer.replayed) == (200, {"id": 0}, True)
-    assert compound_count() == 0

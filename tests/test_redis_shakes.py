@@ -13,6 +13,7 @@ import pytest
 import redis
 from sqlalchemy import event, func, select
 
+from app.database import quick_writes
 from app.extensions import db
 from app.models import Coupon, Order, RoundPrize, RoundShopper, Shake, ShakeRound, utcnow
 from app.services import redis_shakes, shakes
@@ -116,7 +117,37 @@ def test_a_winner_holds_the_rounds_prize_row_only_while_one_statement_runs(app, 
     assert len(taking) == 1
     mode, sql = taking[0]
     assert mode == "AUTOCOMMIT" and "INSERT INTO shakes" in sql
+    writes = [(mode, sql) for mode, sql in statements if not sql.startswith("SELECT")]
+    assert [mode for mode, _ in writes] == ["AUTOCOMMIT"] * 3  # claim, coupon, answer: no BEGIN, no COMMIT
     assert db.session.scalar(select(RoundPrize.awarded)) == 1 and count(Shake) == 1 and count(Coupon) == 1
+
+
+def test_a_retry_that_comes_while_the_win_is_being_made_makes_no_second_prize(app, make, monkeypatch, backend):
+    """The first request has claimed the stock; its retry (same shake_id) comes before it made the
+    coupon and makes it the general way. The first then finds the prize made: one coupon, one
+    win counted, one answer for both."""
+    if backend != "postgresql":
+        pytest.skip("SQLite has one writer at a time: the retry waits for the whole first request")
+    home = make.compound()
+    _, round_id = open_round(make, home, wins_per_shopper=2)
+    release_all_stock(round_id)
+    _, headers = make.shopper(home=home)
+    retried = []
+    real = shakes.give_claimed_coupon
+
+    def retry_first(*args, **kwargs):
+        if not retried:  # from another thread: a request of its own, as on a server
+            with ThreadPoolExecutor(1) as pool:
+                retried.append(pool.submit(make.shake, round_id, headers, shake_id="lucky").result(timeout=30))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(shakes, "give_claimed_coupon", retry_first)
+    first = make.shake(round_id, headers, shake_id="lucky")
+
+    assert retried[0].status_code == 200 and retried[0].get_json()["result"] == "win"
+    assert first.get_json() == retried[0].get_json()
+    assert count(Coupon) == 1 and db.session.scalar(select(RoundShopper.wins)) == 1
+    assert db.session.scalar(select(RoundPrize.awarded)) == 1
 
 
 def test_the_database_refuses_a_win_past_the_shoppers_limit_and_puts_the_stock_back(app, make, path):
@@ -451,8 +482,8 @@ def test_a_win_that_cannot_be_finished_does_not_hold_up_the_others(app, make, pa
     claimed_at = utcnow() - 2 * redis_shakes.ABANDONED_AFTER
     for n in range(2):  # two claims whose workers died before making the prize
         shopper_id, _ = make.shopper(home=home)
-        assert shakes.claim_prize(db.session, round_id, round_prize_id, shopper_id, f"s-{n}", claimed_at)
-        db.session.commit()
+        with quick_writes(db.session) as connection:
+            assert shakes.claim_prize(connection, round_id, round_prize_id, shopper_id, f"s-{n}", claimed_at)
     calls = fail_the_first_call(monkeypatch, "record_decided_win", "this one cannot be finished")
 
     assert path.finish_unmade_prizes(db.session, utcnow()) == 1

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Callable, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -36,31 +37,54 @@ def replay(session: Session, scope: str, owner_id: int, key: str) -> Answer | No
 
 
 def answer_once(session: Session, scope: str, owner_id: int, key: str,
-                produce: Callable[[], tuple[int, dict]], first_try: bool = False) -> Answer:
+                produce: Callable[[], tuple[int, dict]]) -> Answer:
     """Run `produce` once per key and commit its answer with its effects, atomically.
 
     It owns the transaction: a refusal rolls back whatever `produce` did (no savepoint needed:
     nothing else is in the transaction) and stores the refusal as the answer instead.
-    `first_try`: the caller has just written a row only the key's first request can write (a
-    shake's claimed win), so no answer is looked for; a stored one still wins the race below.
     """
-    earlier = None if first_try else replay(session, scope, owner_id, key)
+    earlier = replay(session, scope, owner_id, key)
     if earlier is not None:
         return earlier
     try:
         status, body = produce()
-        session.add(IdempotentAnswer(scope=scope, owner_id=owner_id, key=key, status=status, body=body))
+        store(session, scope, owner_id, key, status, body)
         session.commit()
     except ServiceError as refusal:
         session.rollback()
         status, body = refusal.status, error_body(refusal)
-        session.add(IdempotentAnswer(scope=scope, owner_id=owner_id, key=key, status=status, body=body))
         try:
+            store(session, scope, owner_id, key, status, body)
             session.commit()
         except IntegrityError:
             return replay_after_race(session, scope, owner_id, key)
     except IntegrityError:
         return replay_after_race(session, scope, owner_id, key)
+    return Answer(status, body, replayed=False)
+
+
+# One INSERT, built once; an answer is only ever written, never read back in the same session.
+STORE = insert(IdempotentAnswer.__table__)
+
+
+def store(session: Session, scope: str, owner_id: int, key: str, status: int, body: dict) -> None:
+    """Write the answer (IntegrityError: another request with the same key wrote one first)."""
+    session.execute(STORE, row(scope, owner_id, key, status, body))
+
+
+def row(scope: str, owner_id: int, key: str, status: int, body: dict) -> dict:
+    return {"scope": scope, "owner_id": owner_id, "key": key, "status": status, "body": body}
+
+
+def store_first_answer(connection: Connection, scope: str, owner_id: int, key: str, status: int,
+                       body: dict) -> Answer | None:
+    """Store the answer of a request that has just proved itself the key's first (it wrote a
+    row only the first could) and written its effects; None if another request with the key
+    stored one after all (answer_once then replays it). For a connection of quick_writes."""
+    try:
+        connection.execute(STORE, row(scope, owner_id, key, status, body))
+    except IntegrityError:
+        return None
     return Answer(status, body, replayed=False)
 
 

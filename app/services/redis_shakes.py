@@ -26,8 +26,10 @@ from pathlib import Path
 
 import redis
 from cachetools import TTLCache, cachedmethod
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, selectinload
 
+from app.database import quick_writes
 from app.models import CampaignPrize, RoundPrize, ShakeRound, utcnow
 from app.services import idempotency, shakes
 from app.services.errors import NotFound, NotInCompound, ServiceError, ShakeLimitReached, Unavailable
@@ -180,29 +182,39 @@ class RedisShakePath:
                    round_prize_id: int, used: int, answer_key: str) -> idempotency.Answer:
         """Make the prize in the database (once per shake_id), then let Redis replay the answer.
 
-        The common case, a coupon claimed just now, is written in a few statements from what the
-        round's view knows; anything else (an item, a retry, a refusal) goes the general way."""
-        claimed = shakes.claim_prize(session, round_id, round_prize_id, shopper_id, shake_id, utcnow())
+        The common case, a coupon claimed just now, is three statements from what the round's
+        view knows (claim, coupon, answer: database.quick_writes); anything else (an item, a
+        retry, a refusal) goes the general way."""
         line = view.line(round_prize_id) if view else None
-
-        def produce():
+        answer = None
+        with quick_writes(session) as connection:
+            claimed = shakes.claim_prize(connection, round_id, round_prize_id, shopper_id, shake_id, utcnow())
             if claimed is not None and line is not None and line.coupon is not None:
-                coupon_id = shakes.give_claimed_coupon(session, round_id, shopper_id, claimed,
-                                                       line.coupon.template_id, used, view.wins_per_shopper)
-                if coupon_id is not None:
-                    return 200, coupon_win_body(shake_id, line.coupon, coupon_id,
-                                                max(view.shakes_per_shopper - used, 0))
-            outcome = shakes.record_decided_win(session, round_id, shopper_id, shake_id, used, utcnow())
-            return 200, shake_body(outcome.shake, outcome.shakes_left)
+                answer = self.give_claimed_coupon(connection, view, line, shopper_id, shake_id, claimed, used)
+        if answer is None:
+            def produce():
+                outcome = shakes.record_decided_win(session, round_id, shopper_id, shake_id, used, utcnow())
+                return 200, shake_body(outcome.shake, outcome.shakes_left)
 
-        answer = idempotency.answer_once(session, "shake", shopper_id, shake_id, produce,
-                                         first_try=claimed is not None)
+            answer = idempotency.answer_once(session, "shake", shopper_id, shake_id, produce)
         try:
             self.redis.set(answer_key, json.dumps({"status": answer.status, "body": answer.body}),
                            ex=ANSWER_TTL_SECONDS)
         except redis.RedisError:
             pass  # the database holds the answer; a retry finds it there
         return answer
+
+    @staticmethod
+    def give_claimed_coupon(connection: Connection, view: RoundView, line: PrizeLine, shopper_id: int,
+                            shake_id: str, claimed: int, used: int) -> idempotency.Answer | None:
+        """The coupon of a win this request claimed, and its stored answer; None if the database
+        refused it or something else answered first (nothing written: the general way decides)."""
+        coupon_id = shakes.give_claimed_coupon(connection, view.id, shopper_id, claimed, line.coupon.template_id,
+                                               used, view.wins_per_shopper, utcnow())
+        if coupon_id is None:
+            return None
+        body = coupon_win_body(shake_id, line.coupon, coupon_id, max(view.shakes_per_shopper - used, 0))
+        return idempotency.store_first_answer(connection, "shake", shopper_id, shake_id, 200, body)
 
     def finish_unmade_prizes(self, session: Session, now: datetime) -> int:
         """Finish the wins a worker claimed but never made the prize of (it stopped between the

@@ -22,8 +22,10 @@ from typing import TYPE_CHECKING
 from sqlalchemy import bindparam, case, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, joinedload, lazyload
 
+from app.database import dialect_of
 from app.models import CampaignPrize, Coupon, RoundPrize, RoundShopper, Shake, ShakeRound
 from app.services.errors import NotFound, NotInCompound, RoundClosed, RoundNotOpen, ShakeLimitReached
 from app.services.prizes import PRIZE_KINDS
@@ -103,10 +105,11 @@ def record_decided_win(session: Session, round_id: int, shopper_id: int, shake_i
     again against the database's own stock and win limit, so the database never holds more
     winners than the stock whatever Redis says. If it refuses (Redis lost its counts), the
     shake is recorded as a lose. A claim whose prize was never made (its worker stopped) is
-    finished here by the shake's retry."""
-    record = session.scalar(  # with its prize, and what the prize gives, in the same query
-        select(Shake).where(Shake.shopper_id == shopper_id, Shake.shake_id == shake_id)
-        .options(joinedload(Shake.round_prize).joinedload(RoundPrize.prize).joinedload(CampaignPrize.coupon_template)))
+    finished here by the shake's retry, and a prize made but never answered is answered."""
+    record = session.scalar(  # with its prize, and what the prize gives, in the same query; held (PostgreSQL)
+        select(Shake).where(Shake.shopper_id == shopper_id, Shake.shake_id == shake_id)  # against COUPON_WIN
+        .options(joinedload(Shake.round_prize).joinedload(RoundPrize.prize).joinedload(CampaignPrize.coupon_template))
+        .with_for_update(of=Shake))
     shake_round = session.get(ShakeRound, round_id, options=[lazyload(ShakeRound.prizes)])
     limits = shake_round.campaign
     shakes_left = max(limits.shakes_per_shopper - used, 0)
@@ -116,6 +119,8 @@ def record_decided_win(session: Session, round_id: int, shopper_id: int, shake_i
         return ShakeOutcome(record_shake(session, shake_round, shopper_id, shake_id, None, now), None, shakes_left)
     if not record.won:  # a lose written behind, whose answer Redis no longer has
         return ShakeOutcome(record, None, shakes_left)
+    if record.coupon_id is not None or record.order_id is not None:  # made; its worker stopped before answering
+        return ShakeOutcome(record, record.round_prize, shakes_left)
     if not count_win(session, participant_id, limits.wins_per_shopper):
         log.warning("round %s: the database refused a win Redis gave shopper %s: win limit", round_id, shopper_id)
         give_back(session, record)
@@ -125,39 +130,32 @@ def record_decided_win(session: Session, round_id: int, shopper_id: int, shake_i
     return ShakeOutcome(record, record.round_prize, shakes_left)
 
 
-def claim_prize(session: Session, round_id: int, round_prize_id: int, shopper_id: int, shake_id: str,
+def claim_prize(connection: Connection, round_id: int, round_prize_id: int, shopper_id: int, shake_id: str,
                 now: datetime) -> int | None:
     """Take one of a round prize's stock for this shake and write its winning row; that row's id.
     None when the stock is gone or the shake has a row already (then nothing is taken:
-    record_decided_win reads which). Call it before the session has written anything: on
-    PostgreSQL it commits.
+    record_decided_win reads which). For a connection of database.quick_writes.
 
     Every winner of a round updates that prize's row. On PostgreSQL both writes are one
-    statement committed by itself (autocommit), so the row is locked only while PostgreSQL
-    runs it: a burst's winners never queue behind a winner whose worker is busy with other
-    requests between two statements. (SQLite has one writer at a time anyway: there the two
-    are written in the session's transaction.)
+    statement committed by itself, so the row is locked only while PostgreSQL runs it: a
+    burst's winners never queue behind a winner whose worker is busy with other requests
+    between two statements.
     """
     row = {"round_id": round_id, "shopper_id": shopper_id, "shake_id": shake_id, "created_at": now}
-    if dialect_of(session) != "postgresql":
-        mine = (Shake.shopper_id == shopper_id, Shake.shake_id == shake_id)
-        if session.scalar(select(Shake.id).where(*mine)) is not None:
-            return None
-        if not take_prize(session, round_prize_id, cap=None):
-            return None
-        record = Shake(**row, won=True, round_prize_id=round_prize_id)
-        session.add(record)
-        session.flush()
-        return record.id
-    values = {f"claim_{name}": value for name, value in row.items()}
-    session.commit()  # what was read so far: a connection in autocommit starts a transaction of its own
-    try:
-        claimed = session.connection(execution_options={"isolation_level": "AUTOCOMMIT"}).execute(
-            CLAIM, {**values, "claim_round_prize_id": round_prize_id}).scalar()
-    except IntegrityError:
-        claimed = None  # the shake has its row already (a retry): the statement undid itself, stock included
-    session.commit()  # no round trip: nothing is open; the connection goes back to the pool as it was
-    return claimed
+    if connection.dialect.name == "postgresql":
+        try:
+            return connection.execute(CLAIM, {**{f"claim_{name}": value for name, value in row.items()},
+                                              "claim_round_prize_id": round_prize_id}).scalar()
+        except IntegrityError:
+            return None  # the shake has its row already (a retry): the statement undid itself, stock included
+    shakes_table = Shake.__table__
+    mine = (shakes_table.c.shopper_id == shopper_id, shakes_table.c.shake_id == shake_id)
+    if connection.execute(select(shakes_table.c.id).where(*mine)).first() is not None:
+        return None
+    if connection.execute(TAKE_ONE, {"round_prize_id": round_prize_id}).rowcount != 1:
+        return None
+    return connection.execute(insert(shakes_table).values(**row, won=True, round_prize_id=round_prize_id)
+                              .returning(shakes_table.c.id)).scalar_one()
 
 
 def _claim_statement():
@@ -174,26 +172,67 @@ def _claim_statement():
 
 
 CLAIM = _claim_statement()
-NEW_COUPON = insert(Coupon.__table__).returning(Coupon.id)
+TAKE_ONE = (update(RoundPrize.__table__)
+            .where(RoundPrize.__table__.c.id == bindparam("round_prize_id"),
+                   RoundPrize.__table__.c.awarded < RoundPrize.__table__.c.stock)
+            .values(awarded=RoundPrize.__table__.c.awarded + 1))
+
+
+def give_claimed_coupon(connection: Connection, round_id: int, shopper_id: int, shake_row_id: int,
+                        template_id: int, used: int, wins_per_shopper: int, now: datetime) -> int | None:
+    """The common win, right after claim_prize wrote its row: count it against the shopper's win
+    limit, make the coupon and link it; the coupon's id. None, with nothing written, when the
+    database's count refuses the win (record_decided_win then decides) or the shake's prize was
+    made meanwhile (its retry, in record_decided_win). For a connection of database.quick_writes:
+    on PostgreSQL one statement, holding the shake's row while it runs."""
+    if wins_per_shopper < 1:
+        return None
+    win = {"win_round_id": round_id, "win_shopper_id": shopper_id, "win_shakes": used, "win_limit": wins_per_shopper,
+           "coupon_template_id": template_id, "shake_row_id": shake_row_id, "win_at": now}
+    if connection.dialect.name == "postgresql":
+        return connection.execute(COUPON_WIN, win).scalar()
+    # SQLite: its one writer at a time has this whole win (claim included) to itself
+    if connection.execute(win_count_upsert("sqlite"), win).first() is None:
+        return None
+    coupon_id = connection.execute(NEW_COUPON, win).scalar_one()
+    connection.execute(LINK_COUPON, {"shake_row_id": shake_row_id, "new_coupon_id": coupon_id})
+    return coupon_id
+
+
+# A prize coupon: no claim number (that counts claims against a template's per-shopper limit).
+NEW_COUPON = (insert(Coupon.__table__).values(template_id=bindparam("coupon_template_id"),
+                                              shopper_id=bindparam("win_shopper_id"), source="shake", status="unused",
+                                              created_at=bindparam("win_at"))
+              .returning(Coupon.id))
 LINK_COUPON = (update(Shake.__table__).where(Shake.__table__.c.id == bindparam("shake_row_id"))
                .values(coupon_id=bindparam("new_coupon_id")))
 
 
-def give_claimed_coupon(session: Session, round_id: int, shopper_id: int, shake_row_id: int, template_id: int,
-                        used: int, wins_per_shopper: int) -> int | None:
-    """The common win, right after claim_prize wrote its row: count it against the shopper's win
-    limit, make the coupon and link it, in three statements; the coupon's id. None, with nothing
-    written, when the database's count refuses the win: record_decided_win then decides."""
-    if wins_per_shopper < 1:
-        return None
-    counter = {"round_id": round_id, "shopper_id": shopper_id, "shakes": used, "wins": 1, "limit": wins_per_shopper}
-    if session.execute(win_count_upsert(dialect_of(session)), counter).first() is None:
-        return None
-    coupon = {"template_id": template_id, "shopper_id": shopper_id, "claim_no": None, "source": "shake",
-              "status": "unused"}
-    coupon_id = session.execute(NEW_COUPON, coupon).scalar_one()
-    session.execute(LINK_COUPON, {"shake_row_id": shake_row_id, "new_coupon_id": coupon_id})
-    return coupon_id
+def _coupon_win_statement():
+    """PostgreSQL: lock the shake's row if its prize is still unmade, then win_count_upsert,
+    NEW_COUPON if it counted the win, LINK_COUPON to it; the coupon's id (no row when the prize
+    was made meanwhile or the count refused). One statement, built once."""
+    coupons, shakes_table, counters = Coupon.__table__, Shake.__table__, RoundShopper.__table__
+    unmade = (select(shakes_table.c.id)
+              .where(shakes_table.c.id == bindparam("shake_row_id", type_=shakes_table.c.id.type),
+                     shakes_table.c.coupon_id.is_(None), shakes_table.c.order_id.is_(None))
+              .with_for_update().cte("unmade"))
+    counter = select(bindparam("win_round_id", type_=counters.c.round_id.type),
+                     bindparam("win_shopper_id", type_=counters.c.shopper_id.type),
+                     bindparam("win_shakes", type_=counters.c.shakes.type), literal(1)).select_from(unmade)
+    counted = counting_a_win(postgresql.insert(counters).from_select(
+        ["round_id", "shopper_id", "shakes", "wins"], counter)).cte("counted")
+    made = select(bindparam("coupon_template_id", type_=coupons.c.template_id.type),
+                  bindparam("win_shopper_id", type_=coupons.c.shopper_id.type),
+                  literal("shake"), literal("unused"), bindparam("win_at", type_=coupons.c.created_at.type))
+    coupon = (insert(coupons).from_select(["template_id", "shopper_id", "source", "status", "created_at"],
+                                          made.select_from(counted))
+              .returning(coupons.c.id).cte("coupon"))
+    new_id = select(coupon.c.id).scalar_subquery()
+    linked = (update(shakes_table)
+              .where(shakes_table.c.id.in_(select(unmade.c.id)), new_id.is_not(None))
+              .values(coupon_id=new_id).cte("linked"))
+    return select(coupon.c.id).add_cte(linked)
 
 
 def prizes_unmade(session: Session, claimed_before: datetime, limit: int = 100) -> list:
@@ -231,14 +270,22 @@ def shake_count_upsert(session: Session):
 
 @functools.cache
 def win_count_upsert(dialect: str):
-    """INSERT a counter row with one win, or count one more win on an existing one (its shakes
-    raised as shake_count_upsert does) unless it is at the `limit` parameter: then no row is
-    RETURNed. Built once per dialect."""
-    row = DIALECT_INSERTS[dialect](RoundShopper.__table__)
+    """INSERT the counter row of (win_round_id, win_shopper_id) with win_shakes and one win, or
+    count one more win on an existing one (counting_a_win). Built once per dialect."""
+    table = RoundShopper.__table__
+    return counting_a_win(DIALECT_INSERTS[dialect](table).values(
+        round_id=bindparam("win_round_id", type_=table.c.round_id.type),
+        shopper_id=bindparam("win_shopper_id", type_=table.c.shopper_id.type),
+        shakes=bindparam("win_shakes", type_=table.c.shakes.type), wins=1))
+
+
+def counting_a_win(row):
+    """A counter row's INSERT that, on the existing row, counts one more win (its shakes raised
+    as shake_count_upsert does) unless it is at the win_limit parameter: then no row is RETURNed."""
     return row.on_conflict_do_update(
         index_elements=[RoundShopper.round_id, RoundShopper.shopper_id],
         set_={"shakes": raised_shakes(row), "wins": RoundShopper.wins + 1},
-        where=RoundShopper.wins < bindparam("limit"),
+        where=RoundShopper.wins < bindparam("win_limit", type_=RoundShopper.__table__.c.wins.type),
     ).returning(RoundShopper.id)
 
 
@@ -248,10 +295,7 @@ def raised_shakes(row):
 
 
 DIALECT_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
-
-
-def dialect_of(session: Session) -> str:
-    return session.get_bind().dialect.name
+COUPON_WIN = _coupon_win_statement()
 
 
 def dialect_insert(session: Session):
