@@ -11,7 +11,7 @@ from app.api import IdConverter, register_api
 from app.api.errors import XiaogeApi, register_error_handlers
 from app.cli import register_commands
 from app.console import register_console
-from app.database import configure_sqlite
+from app.database import configure_sqlite, engine_options
 from app.extensions import db, limiter, migrate
 from app.handheld_web import bp as handheld_web_bp
 from app.realtime import init_socketio, register_namespaces, start_background_tasks_on_first_request
@@ -78,6 +78,7 @@ def ensure_secret_key(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         settings.INSTANCE_DIR.mkdir(exist_ok=True)
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config))
     db.init_app(app)
     limiter.init_app(app)
     # Every limit here decorates a view, and the decorator checks it (flask-limiter 4); the

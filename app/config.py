@@ -32,6 +32,10 @@ def from_environment() -> dict:
     return {
         "SECRET_KEY": env("SECRET_KEY"),
         "SQLALCHEMY_DATABASE_URI": sqlalchemy_url(env("DATABASE_URL", default_db)),
+        # Database connections each worker keeps open (PostgreSQL), and may open beyond them for a
+        # moment; workers x (both) must stay under the server's max_connections.
+        "DB_POOL_SIZE": env("DB_POOL_SIZE", 20, int),
+        "DB_MAX_OVERFLOW": env("DB_MAX_OVERFLOW", 10, int),
         "REDIS_URL": env("REDIS_URL"),
         "WECHAT_APPID": env("WECHAT_APPID", "wx_sandbox_appid"),
         "WECHAT_SECRET": env("WECHAT_SECRET", "sandbox_secret"),

@@ -11,6 +11,15 @@ from sqlalchemy.orm import Session
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
+def engine_options(config) -> dict:
+    """The connection pool of a server database: under a burst each winning shake holds a
+    connection for a few statements, and a connection opened past the pool (an overflow, closed
+    when given back) costs the database a new backend process each time."""
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return {}
+    return {"pool_size": config["DB_POOL_SIZE"], "max_overflow": config["DB_MAX_OVERFLOW"]}
+
+
 def configure_sqlite(engine: Engine) -> None:
     """Make the embedded SQLite default safe for concurrent requests.
 
