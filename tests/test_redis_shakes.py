@@ -16,7 +16,7 @@ from sqlalchemy import event, func, select
 from app.database import quick_writes
 from app.extensions import db
 from app.models import Coupon, Order, RoundPrize, RoundShopper, Shake, ShakeRound, utcnow
-from app.services import redis_shakes, shakes
+from app.services import idempotency, redis_shakes, shakes
 from app.services.redis_shakes import RedisShakePath, lives_in
 from app.services.shake_log import ShakeLogWriter
 from app.services.shake_answers import shake_body
@@ -118,14 +118,14 @@ def test_a_winner_holds_the_rounds_prize_row_only_while_one_statement_runs(app, 
     mode, sql = taking[0]
     assert mode == "AUTOCOMMIT" and "INSERT INTO shakes" in sql
     writes = [(mode, sql) for mode, sql in statements if not sql.startswith("SELECT")]
-    assert [mode for mode, _ in writes] == ["AUTOCOMMIT"] * 3  # claim, coupon, answer: no BEGIN, no COMMIT
+    assert [mode for mode, _ in writes] == ["AUTOCOMMIT"] * 2  # claim with coupon, answer: no BEGIN, no COMMIT
     assert db.session.scalar(select(RoundPrize.awarded)) == 1 and count(Shake) == 1 and count(Coupon) == 1
 
 
-def test_a_retry_that_comes_while_the_win_is_being_made_makes_no_second_prize(app, make, monkeypatch, backend):
-    """The first request has claimed the stock; its retry (same shake_id) comes before it made the
-    coupon and makes it the general way. The first then finds the prize made: one coupon, one
-    win counted, one answer for both."""
+def test_a_retry_that_comes_before_the_win_is_answered_makes_no_second_prize(app, make, monkeypatch, backend):
+    """The first request has claimed and made its coupon (one statement, committed) but not yet
+    stored its answer when its retry (same shake_id) comes: the retry answers with that coupon,
+    and the first then replays the retry's answer. One coupon, one win counted."""
     if backend != "postgresql":
         pytest.skip("SQLite has one writer at a time: the retry waits for the whole first request")
     home = make.compound()
@@ -133,15 +133,16 @@ def test_a_retry_that_comes_while_the_win_is_being_made_makes_no_second_prize(ap
     release_all_stock(round_id)
     _, headers = make.shopper(home=home)
     retried = []
-    real = shakes.give_claimed_coupon
+    real = idempotency.store_first_answer
 
     def retry_first(*args, **kwargs):
         if not retried:  # from another thread: a request of its own, as on a server
+            retried.append(None)
             with ThreadPoolExecutor(1) as pool:
-                retried.append(pool.submit(make.shake, round_id, headers, shake_id="lucky").result(timeout=30))
+                retried[0] = pool.submit(make.shake, round_id, headers, shake_id="lucky").result(timeout=30)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(shakes, "give_claimed_coupon", retry_first)
+    monkeypatch.setattr(idempotency, "store_first_answer", retry_first)
     first = make.shake(round_id, headers, shake_id="lucky")
 
     assert retried[0].status_code == 200 and retried[0].get_json()["result"] == "win"
@@ -169,10 +170,10 @@ def test_the_database_refuses_a_win_past_the_shoppers_limit_and_puts_the_stock_b
     assert db.session.scalar(select(RoundShopper.wins)) == 1
 
 
-def spy_on(monkeypatch, name: str, fail_first: str | None = None) -> list:
-    """Record the calls made to shakes.<name>, which still runs; with `fail_first`, the first
-    call raises that instead (a worker dying there)."""
-    real = getattr(shakes, name)
+def spy_on(monkeypatch, name: str, fail_first: str | None = None, module=shakes) -> list:
+    """Record the calls made to <module>.<name> (shakes by default), which still runs; with
+    `fail_first`, the first call raises that instead (a worker dying there)."""
+    real = getattr(module, name)
     calls = []
 
     def spied(*args, **kwargs):
@@ -181,21 +182,24 @@ def spy_on(monkeypatch, name: str, fail_first: str | None = None) -> list:
             raise RuntimeError(fail_first)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(shakes, name, spied)
+    monkeypatch.setattr(module, name, spied)
     return calls
 
 
-def fail_the_first_call(monkeypatch, name: str, why: str) -> list:
-    """Make shakes.<name> raise once (a worker dying there), then work; the calls made."""
-    return spy_on(monkeypatch, name, fail_first=why)
+def fail_the_first_call(monkeypatch, name: str, why: str, module=shakes) -> list:
+    """Make <module>.<name> raise once (a worker dying there), then work; the calls made."""
+    return spy_on(monkeypatch, name, fail_first=why, module=module)
 
 
-def test_a_coupon_win_whose_worker_died_after_claiming_it_is_finished_once_by_its_retry(app, make, monkeypatch):
+def test_a_coupon_win_whose_worker_died_before_answering_is_answered_once_by_its_retry(app, make, monkeypatch):
+    """PostgreSQL: the coupon was made (its statement committed), the answer never stored;
+    SQLite: the failed request's transaction undid all of it. Either way one prize in the end."""
     home = make.compound()
     _, round_id = open_round(make, home)
     release_all_stock(round_id)
     _, headers = make.shopper(home=home)
-    lean = fail_the_first_call(monkeypatch, "give_claimed_coupon", "worker died after claiming the stock")
+    fail_the_first_call(monkeypatch, "store_first_answer", "worker died before storing the answer", idempotency)
+    lean = spy_on(monkeypatch, "claim_coupon")
     general = spy_on(monkeypatch, "record_decided_win")
     crashed = make.shake(round_id, headers, shake_id="lucky")
     retried = make.shake(round_id, headers, shake_id="lucky")
@@ -435,28 +439,27 @@ def test_residence_changes_reach_the_shake_path_only_as_hints(app, make, path, m
     assert make.client.get("/api/v1/me/addresses", headers=headers).get_json()["addresses"]
 
 
-def test_a_win_whose_worker_died_is_finished_behind_even_if_the_shopper_never_retries(
-        app, make, path, monkeypatch, backend):
+def test_a_win_whose_worker_died_is_finished_behind_even_if_the_shopper_never_retries(app, make, path, monkeypatch):
+    """An item win (a coupon's claim and prize are one statement): the stock claimed, then the
+    worker died making the prize."""
     home = make.compound()
-    _, round_id = open_round(make, home)
+    product = make.product()
+    _, round_id = open_round(make, home, prizes=[
+        {"kind": "item", "product_id": product.id, "per_round": 5, "win_probability": 1.0}])
     release_all_stock(round_id)
     shopper_id, headers = make.shopper(home=home)
-    fail_the_first_call(monkeypatch, "give_claimed_coupon", "worker died after claiming the stock")
+    fail_the_first_call(monkeypatch, "give_prize", "worker died after claiming the stock")
     assert make.shake(round_id, headers, shake_id="lucky").status_code == 500
-    if backend == "sqlite":  # the claim was in the failed request's transaction: undone with it
-        assert count(Shake) == 0 and db.session.scalar(select(RoundPrize.awarded)) == 0
-        assert path.finish_unmade_prizes(db.session, utcnow() + redis_shakes.ABANDONED_AFTER * 2) == 0
-        return
 
     assert path.finish_unmade_prizes(db.session, utcnow()) == 0  # too recent: its worker may still be on it
     assert path.finish_unmade_prizes(db.session, utcnow() + redis_shakes.ABANDONED_AFTER * 2) == 1
     assert path.finish_unmade_prizes(db.session, utcnow() + redis_shakes.ABANDONED_AFTER * 2) == 0
 
-    coupon = db.session.scalar(select(Coupon))
-    assert coupon is not None and coupon.shopper_id == shopper_id
+    order = db.session.scalar(select(Order))
+    assert order is not None and order.shopper_id == shopper_id
     assert db.session.scalar(select(RoundShopper.wins)) == 1 and db.session.scalar(select(RoundPrize.awarded)) == 1
     retried = make.shake(round_id, headers, shake_id="lucky")  # the shopper comes back later
-    assert retried.get_json()["result"] == "win" and retried.get_json()["prize"]["coupon"]["id"] == coupon.id
+    assert retried.get_json()["result"] == "win" and retried.get_json()["prize"]["order"]["id"] == order.id
 
 
 def test_the_shake_log_writer_looks_for_unmade_prizes_every_few_seconds(app, path, monkeypatch):

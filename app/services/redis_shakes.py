@@ -182,15 +182,16 @@ class RedisShakePath:
                    round_prize_id: int, used: int, answer_key: str) -> idempotency.Answer:
         """Make the prize in the database (once per shake_id), then let Redis replay the answer.
 
-        The common case, a coupon claimed just now, is three statements from what the round's
-        view knows (claim, coupon, answer: database.quick_writes); anything else (an item, a
-        retry, a refusal) goes the general way."""
+        The common case, a coupon won just now, is two statements from what the round's view
+        knows (claim_coupon, then the answer: database.quick_writes); anything else (an item,
+        a retry, a refusal) goes the general way."""
         line = view.line(round_prize_id) if view else None
         answer = None
         with quick_writes(session) as connection:
-            claimed = shakes.claim_prize(connection, round_id, round_prize_id, shopper_id, shake_id, utcnow())
-            if claimed is not None and line is not None and line.coupon is not None:
-                answer = self.give_claimed_coupon(connection, view, line, shopper_id, shake_id, claimed, used)
+            if line is not None and line.coupon is not None:
+                answer = self.give_coupon(connection, view, line, shopper_id, shake_id, used)
+            else:
+                shakes.claim_prize(connection, round_id, round_prize_id, shopper_id, shake_id, utcnow())
         if answer is None:
             def produce():
                 outcome = shakes.record_decided_win(session, round_id, shopper_id, shake_id, used, utcnow())
@@ -205,15 +206,15 @@ class RedisShakePath:
         return answer
 
     @staticmethod
-    def give_claimed_coupon(connection: Connection, view: RoundView, line: PrizeLine, shopper_id: int,
-                            shake_id: str, claimed: int, used: int) -> idempotency.Answer | None:
-        """The coupon of a win this request claimed, and its stored answer; None if the database
-        refused it or something else answered first (nothing written: the general way decides)."""
-        coupon_id = shakes.give_claimed_coupon(connection, view.id, shopper_id, claimed, line.coupon.template_id,
-                                               used, view.wins_per_shopper, utcnow())
-        if coupon_id is None:
+    def give_coupon(connection: Connection, view: RoundView, line: PrizeLine, shopper_id: int, shake_id: str,
+                    used: int) -> idempotency.Answer | None:
+        """Claim a coupon prize, make it and store the answer; None when that did not happen here
+        (no stock, a retry, the database's win count refused, another answer first)."""
+        won = shakes.claim_coupon(connection, view.id, line.round_prize_id, shopper_id, shake_id,
+                                  line.coupon.template_id, used, view.wins_per_shopper, utcnow())
+        if won is None or won[1] is None:
             return None
-        body = coupon_win_body(shake_id, line.coupon, coupon_id, max(view.shakes_per_shopper - used, 0))
+        body = coupon_win_body(shake_id, line.coupon, won[1], max(view.shakes_per_shopper - used, 0))
         return idempotency.store_first_answer(connection, "shake", shopper_id, shake_id, 200, body)
 
     def finish_unmade_prizes(self, session: Session, now: datetime) -> int:

@@ -106,10 +106,9 @@ def record_decided_win(session: Session, round_id: int, shopper_id: int, shake_i
     winners than the stock whatever Redis says. If it refuses (Redis lost its counts), the
     shake is recorded as a lose. A claim whose prize was never made (its worker stopped) is
     finished here by the shake's retry, and a prize made but never answered is answered."""
-    record = session.scalar(  # with its prize, and what the prize gives, in the same query; held (PostgreSQL)
-        select(Shake).where(Shake.shopper_id == shopper_id, Shake.shake_id == shake_id)  # against COUPON_WIN
-        .options(joinedload(Shake.round_prize).joinedload(RoundPrize.prize).joinedload(CampaignPrize.coupon_template))
-        .with_for_update(of=Shake))
+    record = session.scalar(  # with its prize, and what the prize gives, in the same query
+        select(Shake).where(Shake.shopper_id == shopper_id, Shake.shake_id == shake_id)
+        .options(joinedload(Shake.round_prize).joinedload(RoundPrize.prize).joinedload(CampaignPrize.coupon_template)))
     shake_round = session.get(ShakeRound, round_id, options=[lazyload(ShakeRound.prizes)])
     limits = shake_round.campaign
     shakes_left = max(limits.shakes_per_shopper - used, 0)
@@ -119,7 +118,7 @@ def record_decided_win(session: Session, round_id: int, shopper_id: int, shake_i
         return ShakeOutcome(record_shake(session, shake_round, shopper_id, shake_id, None, now), None, shakes_left)
     if not record.won:  # a lose written behind, whose answer Redis no longer has
         return ShakeOutcome(record, None, shakes_left)
-    if record.coupon_id is not None or record.order_id is not None:  # made; its worker stopped before answering
+    if record.coupon_id is not None or record.order_id is not None:  # made, not yet answered (claim_coupon)
         return ShakeOutcome(record, record.round_prize, shakes_left)
     if not count_win(session, participant_id, limits.wins_per_shopper):
         log.warning("round %s: the database refused a win Redis gave shopper %s: win limit", round_id, shopper_id)
@@ -178,25 +177,30 @@ TAKE_ONE = (update(RoundPrize.__table__)
             .values(awarded=RoundPrize.__table__.c.awarded + 1))
 
 
-def give_claimed_coupon(connection: Connection, round_id: int, shopper_id: int, shake_row_id: int,
-                        template_id: int, used: int, wins_per_shopper: int, now: datetime) -> int | None:
-    """The common win, right after claim_prize wrote its row: count it against the shopper's win
-    limit, make the coupon and link it; the coupon's id. None, with nothing written, when the
-    database's count refuses the win (record_decided_win then decides) or the shake's prize was
-    made meanwhile (its retry, in record_decided_win). For a connection of database.quick_writes:
-    on PostgreSQL one statement, holding the shake's row while it runs."""
-    if wins_per_shopper < 1:
-        return None
+def claim_coupon(connection: Connection, round_id: int, round_prize_id: int, shopper_id: int, shake_id: str,
+                 template_id: int, used: int, wins_per_shopper: int, now: datetime) -> tuple[int, int | None] | None:
+    """claim_prize for a coupon prize, and in the same go the common rest of the win: count it
+    against the shopper's win limit, make the coupon, link it. The shake's winning row and its
+    coupon; the coupon is None when the database's count refuses the win (record_decided_win
+    then decides). None when claim_prize would be. For a connection of database.quick_writes:
+    on PostgreSQL all one statement, committed by itself."""
     win = {"win_round_id": round_id, "win_shopper_id": shopper_id, "win_shakes": used, "win_limit": wins_per_shopper,
-           "coupon_template_id": template_id, "shake_row_id": shake_row_id, "win_at": now}
+           "coupon_template_id": template_id, "win_at": now}
     if connection.dialect.name == "postgresql":
-        return connection.execute(COUPON_WIN, win).scalar()
-    # SQLite: its one writer at a time has this whole win (claim included) to itself
-    if connection.execute(win_count_upsert("sqlite"), win).first() is None:
-        return None
+        claim = {"claim_round_id": round_id, "claim_shopper_id": shopper_id, "claim_shake_id": shake_id,
+                 "claim_created_at": now, "claim_round_prize_id": round_prize_id}
+        try:
+            made = connection.execute(CLAIM_COUPON, {**claim, **win}).first()
+        except IntegrityError:
+            return None  # the shake has its row already (a retry): the statement undid itself, stock included
+        return (made.id, made.coupon_id) if made is not None else None
+    # SQLite, one writer at a time: the same in four statements, in one transaction
+    claimed = claim_prize(connection, round_id, round_prize_id, shopper_id, shake_id, now)
+    if claimed is None or connection.execute(win_count_upsert("sqlite"), win).first() is None:
+        return (claimed, None) if claimed is not None else None
     coupon_id = connection.execute(NEW_COUPON, win).scalar_one()
-    connection.execute(LINK_COUPON, {"shake_row_id": shake_row_id, "new_coupon_id": coupon_id})
-    return coupon_id
+    connection.execute(LINK_COUPON, {"shake_row_id": claimed, "new_coupon_id": coupon_id})
+    return claimed, coupon_id
 
 
 # A prize coupon: no claim number (that counts claims against a template's per-shopper limit).
@@ -208,18 +212,18 @@ LINK_COUPON = (update(Shake.__table__).where(Shake.__table__.c.id == bindparam("
                .values(coupon_id=bindparam("new_coupon_id")))
 
 
-def _coupon_win_statement():
-    """PostgreSQL: lock the shake's row if its prize is still unmade, then win_count_upsert,
-    NEW_COUPON if it counted the win, LINK_COUPON to it; the coupon's id (no row when the prize
-    was made meanwhile or the count refused). One statement, built once."""
+def _claim_coupon_statement():
+    """PostgreSQL: CLAIM's stock taken; the win counted (win_count_upsert) if it was; the coupon
+    made if that counted; the shake's winning row written with it (or without it: refused by
+    the count). One statement, built once; the row's unique key undoes all of it for a retry."""
     coupons, shakes_table, counters = Coupon.__table__, Shake.__table__, RoundShopper.__table__
-    unmade = (select(shakes_table.c.id)
-              .where(shakes_table.c.id == bindparam("shake_row_id", type_=shakes_table.c.id.type),
-                     shakes_table.c.coupon_id.is_(None), shakes_table.c.order_id.is_(None))
-              .with_for_update().cte("unmade"))
+    taken = (update(RoundPrize.__table__)
+             .where(RoundPrize.__table__.c.id == bindparam("claim_round_prize_id"),
+                    RoundPrize.__table__.c.awarded < RoundPrize.__table__.c.stock)
+             .values(awarded=RoundPrize.__table__.c.awarded + 1).returning(RoundPrize.__table__.c.id).cte("taken"))
     counter = select(bindparam("win_round_id", type_=counters.c.round_id.type),
                      bindparam("win_shopper_id", type_=counters.c.shopper_id.type),
-                     bindparam("win_shakes", type_=counters.c.shakes.type), literal(1)).select_from(unmade)
+                     bindparam("win_shakes", type_=counters.c.shakes.type), literal(1)).select_from(taken)
     counted = counting_a_win(postgresql.insert(counters).from_select(
         ["round_id", "shopper_id", "shakes", "wins"], counter)).cte("counted")
     made = select(bindparam("coupon_template_id", type_=coupons.c.template_id.type),
@@ -228,11 +232,11 @@ def _coupon_win_statement():
     coupon = (insert(coupons).from_select(["template_id", "shopper_id", "source", "status", "created_at"],
                                           made.select_from(counted))
               .returning(coupons.c.id).cte("coupon"))
-    new_id = select(coupon.c.id).scalar_subquery()
-    linked = (update(shakes_table)
-              .where(shakes_table.c.id.in_(select(unmade.c.id)), new_id.is_not(None))
-              .values(coupon_id=new_id).cte("linked"))
-    return select(coupon.c.id).add_cte(linked)
+    given = ("round_id", "shopper_id", "shake_id", "created_at")
+    values = [bindparam(f"claim_{name}", type_=shakes_table.c[name].type) for name in given]
+    row = select(*values, literal(True), taken.c.id, select(coupon.c.id).scalar_subquery())
+    return (insert(shakes_table).from_select([*given, "won", "round_prize_id", "coupon_id"], row)
+            .returning(shakes_table.c.id, shakes_table.c.coupon_id))
 
 
 def prizes_unmade(session: Session, claimed_before: datetime, limit: int = 100) -> list:
@@ -295,7 +299,7 @@ def raised_shakes(row):
 
 
 DIALECT_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
-COUPON_WIN = _coupon_win_statement()
+CLAIM_COUPON = _claim_coupon_statement()
 
 
 def dialect_insert(session: Session):
