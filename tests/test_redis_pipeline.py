@@ -56,6 +56,17 @@ def callers_queued(pipeline: Pipeline, count: int) -> bool:
     return False
 
 
+def held_and_queued(pool, pipeline: Pipeline, connection: HeldConnection, *commands):
+    """Send ECHO "first" and hold it on the wire; queue `commands` behind it, in this order."""
+    first = pool.submit(pipeline.call, "ECHO", "first")
+    assert connection.on_wire.wait(5)
+    queued = []
+    for count, command in enumerate(commands, 1):
+        queued.append(pool.submit(pipeline.call, *command))
+        assert callers_queued(pipeline, count)
+    return first, queued
+
+
 def test_a_lone_command_goes_at_once_and_gets_its_reply():
     with redis.Redis.from_url(TEST_REDIS_URL) as client:
         pool = client.connection_pool
@@ -71,10 +82,7 @@ def test_commands_that_come_while_one_is_on_the_wire_go_together_each_to_its_cal
     connection = HeldConnection()
     pipeline = Pipeline(lambda: connection)
     with ThreadPoolExecutor(6) as pool:
-        first = pool.submit(pipeline.call, "ECHO", "first")
-        assert connection.on_wire.wait(5)
-        queued = [pool.submit(pipeline.call, "ECHO", f"queued {n}") for n in range(5)]
-        assert callers_queued(pipeline, 5)
+        first, queued = held_and_queued(pool, pipeline, connection, *[("ECHO", f"queued {n}") for n in range(5)])
         connection.release.set()
         replies = [future.result(5) for future in queued]
 
@@ -87,14 +95,9 @@ def test_an_error_reply_is_its_own_callers_and_the_others_get_theirs():
     connection = HeldConnection()
     pipeline = Pipeline(lambda: connection)
     with ThreadPoolExecutor(4) as pool:
-        first = pool.submit(pipeline.call, "ECHO", "first")
-        assert connection.on_wire.wait(5)
-        before = pool.submit(pipeline.call, "ECHO", "before")
-        assert callers_queued(pipeline, 1)
-        refused = pool.submit(pipeline.call, "EVALSHA", redis.exceptions.NoScriptError("no such script"))
-        assert callers_queued(pipeline, 2)
-        after = pool.submit(pipeline.call, "ECHO", "after")
-        assert callers_queued(pipeline, 3)
+        first, (before, refused, after) = held_and_queued(
+            pool, pipeline, connection,
+            ("ECHO", "before"), ("EVALSHA", redis.exceptions.NoScriptError("no such script")), ("ECHO", "after"))
         connection.release.set()
 
         assert (first.result(5), before.result(5), after.result(5)) == ("first", "before", "after")
@@ -130,10 +133,7 @@ def test_a_turn_cut_short_leaves_no_caller_waiting_and_the_next_in_line_goes_on(
 
     connection.read_response = killed_on_first_turn
     with ThreadPoolExecutor(4) as pool:
-        first = pool.submit(pipeline.call, "ECHO", "first")
-        assert connection.on_wire.wait(5)
-        queued = [pool.submit(pipeline.call, "ECHO", f"queued {n}") for n in range(3)]
-        assert callers_queued(pipeline, 3)
+        first, queued = held_and_queued(pool, pipeline, connection, *[("ECHO", f"queued {n}") for n in range(3)])
         connection.release.set()
 
         with pytest.raises(Killed):
