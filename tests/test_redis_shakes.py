@@ -16,7 +16,7 @@ from sqlalchemy import event, func, select
 from app.database import quick_writes
 from app.extensions import db
 from app.models import Coupon, Order, RoundPrize, RoundShopper, Shake, ShakeRound, utcnow
-from app.services import idempotency, redis_shakes, shakes
+from app.services import decided_wins, idempotency, redis_shakes
 from app.services.redis_shakes import RedisShakePath, lives_in
 from app.services.shake_log import ShakeLogWriter
 from app.services.shake_answers import shake_body
@@ -170,8 +170,8 @@ def test_the_database_refuses_a_win_past_the_shoppers_limit_and_puts_the_stock_b
     assert db.session.scalar(select(RoundShopper.wins)) == 1
 
 
-def spy_on(monkeypatch, name: str, fail_first: str | None = None, module=shakes) -> list:
-    """Record the calls made to <module>.<name> (shakes by default), which still runs; with
+def spy_on(monkeypatch, name: str, fail_first: str | None = None, module=decided_wins) -> list:
+    """Record the calls made to <module>.<name> (decided_wins by default), which still runs; with
     `fail_first`, the first call raises that instead (a worker dying there)."""
     real = getattr(module, name)
     calls = []
@@ -186,7 +186,7 @@ def spy_on(monkeypatch, name: str, fail_first: str | None = None, module=shakes)
     return calls
 
 
-def fail_the_first_call(monkeypatch, name: str, why: str, module=shakes) -> list:
+def fail_the_first_call(monkeypatch, name: str, why: str, module=decided_wins) -> list:
     """Make <module>.<name> raise once (a worker dying there), then work; the calls made."""
     return spy_on(monkeypatch, name, fail_first=why, module=module)
 
@@ -486,7 +486,7 @@ def test_a_win_that_cannot_be_finished_does_not_hold_up_the_others(app, make, pa
     for n in range(2):  # two claims whose workers died before making the prize
         shopper_id, _ = make.shopper(home=home)
         with quick_writes(db.session) as connection:
-            assert shakes.claim_prize(connection, round_id, round_prize_id, shopper_id, f"s-{n}", claimed_at)
+            assert decided_wins.claim_prize(connection, round_id, round_prize_id, shopper_id, f"s-{n}", claimed_at)
     calls = fail_the_first_call(monkeypatch, "record_decided_win", "this one cannot be finished")
 
     assert path.finish_unmade_prizes(db.session, utcnow()) == 1

@@ -99,7 +99,7 @@ class RoundShopper(Base):
     wins: Mapped[int] = mapped_column(default=0)
 
 
-# As each database renders shakes.prizes_unmade's WHERE, so that its planner uses the index.
+# As each database renders decided_wins.prizes_unmade's WHERE, so that its planner uses the index.
 PRIZE_UNMADE = {"postgresql": "won AND coupon_id IS NULL AND order_id IS NULL",
                 "sqlite": "won = 1 AND coupon_id IS NULL AND order_id IS NULL"}
 

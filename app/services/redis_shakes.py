@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.database import quick_writes
 from app.models import CampaignPrize, RoundPrize, ShakeRound, utcnow
-from app.services import idempotency, shakes
+from app.services import decided_wins, idempotency, shakes
 from app.services.errors import NotFound, NotInCompound, ServiceError, ShakeLimitReached, Unavailable
 from app.services.redis_pipeline import Pipeline
 from app.services.residence import shopper_compound_ids
@@ -191,10 +191,10 @@ class RedisShakePath:
             if line is not None and line.coupon is not None:
                 answer = self.give_coupon(connection, view, line, shopper_id, shake_id, used)
             else:
-                shakes.claim_prize(connection, round_id, round_prize_id, shopper_id, shake_id, utcnow())
+                decided_wins.claim_prize(connection, round_id, round_prize_id, shopper_id, shake_id, utcnow())
         if answer is None:
             def produce():
-                outcome = shakes.record_decided_win(session, round_id, shopper_id, shake_id, used, utcnow())
+                outcome = decided_wins.record_decided_win(session, round_id, shopper_id, shake_id, used, utcnow())
                 return 200, shake_body(outcome.shake, outcome.shakes_left)
 
             answer = idempotency.answer_once(session, "shake", shopper_id, shake_id, produce)
@@ -210,7 +210,7 @@ class RedisShakePath:
                     used: int) -> idempotency.Answer | None:
         """Claim a coupon prize, make it and store the answer; None when that did not happen here
         (no stock, a retry, the database's win count refused, another answer first)."""
-        won = shakes.claim_coupon(connection, view.id, line.round_prize_id, shopper_id, shake_id,
+        won = decided_wins.claim_coupon(connection, view.id, line.round_prize_id, shopper_id, shake_id,
                                   line.coupon.template_id, used, view.wins_per_shopper, utcnow())
         if won is None or won[1] is None:
             return None
@@ -222,7 +222,7 @@ class RedisShakePath:
         two), as the shopper's retry would: the prize reaches the wallet whether or not they
         retry, and a retry later replays it. How many were finished."""
         finished = 0
-        for win in shakes.prizes_unmade(session, now - ABANDONED_AFTER):
+        for win in decided_wins.prizes_unmade(session, now - ABANDONED_AFTER):
             try:
                 try:
                     used = self.shakes_used(win.round_id, win.shopper_id)
