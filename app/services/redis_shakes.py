@@ -168,11 +168,12 @@ class RedisShakePath:
     def know_resident(self, shopper_id: int, compound_id: int) -> None:
         """The database just said the shopper lives in the compound: every worker knows it until
         their residence changes, or residence_seconds at most (a change whose `residence_changed`
-        was lost, Redis away then, lets them shake there that long; never the reverse: a "no" is
-        always read afresh)."""
+        was lost, Redis away then, or that came between this read and this write, lets them
+        shake there that long; never the reverse: a "no" is always read afresh)."""
         if self.residence_seconds > 0:
             key = self.resident_key(shopper_id)
-            self.redis.pipeline(transaction=False).sadd(key, compound_id).expire(key, self.residence_seconds).execute()
+            self.redis.pipeline(transaction=False).sadd(key, compound_id).expire(key, self.residence_seconds) \
+                .execute()
 
     def residence_changed(self, shopper_id: int) -> None:
         """The shopper's home or latest store changed: forget where they were known to live."""
@@ -211,7 +212,7 @@ class RedisShakePath:
         """Claim a coupon prize, make it and store the answer; None when that did not happen here
         (no stock, a retry, the database's win count refused, another answer first)."""
         won = decided_wins.claim_coupon(connection, view.id, line.round_prize_id, shopper_id, shake_id,
-                                  line.coupon.template_id, used, view.wins_per_shopper, utcnow())
+                                        line.coupon.template_id, used, view.wins_per_shopper, utcnow())
         if won is None or won[1] is None:
             return None
         body = coupon_win_body(shake_id, line.coupon, won[1], max(view.shakes_per_shopper - used, 0))
