@@ -3,11 +3,13 @@ reply, and no failure leaves a caller waiting (app/services/redis_pipeline.py)."
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import redis
 
+from app.services import redis_pipeline
 from app.services.redis_pipeline import Pipeline
 from tests.conftest import TEST_REDIS_URL
 
@@ -52,7 +54,7 @@ def callers_queued(pipeline: Pipeline, count: int) -> bool:
         with pipeline._lock:
             if len(pipeline._queue) == count:
                 return True
-        threading.Event().wait(0.01)
+        time.sleep(0.01)
     return False
 
 
@@ -140,3 +142,39 @@ def test_a_turn_cut_short_leaves_no_caller_waiting_and_the_next_in_line_goes_on(
             first.result(5)
         assert [future.result(5) for future in queued] == ["queued 0", "queued 1", "queued 2"]
     assert pipeline.call("ECHO", "after") == "after"
+
+
+def test_a_caller_that_stops_waiting_when_it_is_next_to_send_hands_its_turn_on(monkeypatch):
+    """Told to send what queued, a caller whose wait is cut short (its greenlet killed) leaves
+    the queue, and the caller after it sends instead: the pipeline never stalls."""
+    class Killed(BaseException):
+        pass
+
+    class KilledOnWaking(threading.Event):
+        def wait(self, timeout=None):
+            super().wait(timeout)
+            raise Killed()
+
+    connection = HeldConnection()
+    pipeline = Pipeline(lambda: connection)
+    with ThreadPoolExecutor(4) as pool:
+        first, _ = held_and_queued(pool, pipeline, connection)
+        class DoomedCall(redis_pipeline._Call):
+            def __init__(self, command):
+                super().__init__(command)
+                self.ready = KilledOnWaking()
+
+        with monkeypatch.context() as patched:  # only the next caller's wait is cut short
+            patched.setattr(redis_pipeline, "_Call", DoomedCall)
+            doomed = pool.submit(pipeline.call, "ECHO", "doomed")
+            assert callers_queued(pipeline, 1)
+        after = pool.submit(pipeline.call, "ECHO", "after")
+        assert callers_queued(pipeline, 2)
+        connection.release.set()
+
+        assert first.result(5) == "first"
+        with pytest.raises(Killed):
+            doomed.result(5)
+        assert after.result(5) == "after"
+    assert [command[-1] for turn in connection.turns for command in turn] == ["first", "after"]
+    assert pipeline.call("ECHO", "later") == "later"

@@ -48,7 +48,7 @@ class Pipeline:
         self._lock = threading.Lock()
         self._queue: list[_Call] = []
         self._sending = False
-        self.turns = 0  # turns sent, and commands carried: how much was grouped (bench, tests)
+        self.turns = 0  # turns sent, and commands carried: how much was grouped
         self.carried = 0
 
     def call(self, *command) -> Any:
@@ -57,10 +57,27 @@ class Pipeline:
             self._queue.append(call)
             leads, self._sending = not self._sending, True
         if not leads:
-            call.ready.wait()
+            try:
+                call.ready.wait()
+            except BaseException:  # e.g. its greenlet killed while it waited
+                self._leave(call)
+                raise
         if not call.done:  # this caller sends the queue (itself included)
             self._send_turn()
         return call.outcome()
+
+    def _leave(self, call: _Call) -> None:
+        """A caller that stopped waiting: out of the queue, and if it was next to send, the
+        caller after it sends instead (no one else would, and every later call would wait)."""
+        with self._lock:
+            if call not in self._queue:
+                return  # on the wire in someone's turn: its reply is read and dropped
+            self._queue.remove(call)
+            if call.ready.is_set() and not call.done:  # it was told to send
+                if self._queue:
+                    self._queue[0].ready.set()
+                else:
+                    self._sending = False
 
     def _send_turn(self) -> None:
         with self._lock:
