@@ -44,8 +44,9 @@ class HeldConnection:
             raise reply
         return reply
 
-    def disconnect(self):  # a real connection connects again on its next send
+    def disconnect(self):  # what was on the wire is dropped; it connects again on its next send
         self.disconnected += 1
+        self.replies.clear()
         self.fail_with = None
 
 
@@ -141,6 +142,7 @@ def test_a_turn_cut_short_leaves_no_caller_waiting_and_the_next_in_line_goes_on(
         with pytest.raises(Killed):
             first.result(5)
         assert [future.result(5) for future in queued] == ["queued 0", "queued 1", "queued 2"]
+    assert connection.disconnected == 1  # what the cut turn left on the wire answers no one
     assert pipeline.call("ECHO", "after") == "after"
 
 

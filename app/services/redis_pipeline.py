@@ -110,6 +110,9 @@ class Pipeline:
             for call in turn:
                 if not call.done:
                     call.finish(error=error)
+        except BaseException:  # cut short (its greenlet killed): replies still on the wire
+            connection.disconnect()  # must not answer the next turn's calls
+            raise
 
     def close(self) -> None:
         if self._connection is not None:
