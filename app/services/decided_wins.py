@@ -10,19 +10,17 @@ database.quick_writes: on PostgreSQL each commits by itself.
 """
 from __future__ import annotations
 
-import functools
 import logging
 from datetime import datetime
 
 from sqlalchemy import bindparam, insert, literal, select, update
-from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, lazyload
 
 from app.models import CampaignPrize, Coupon, RoundPrize, RoundShopper, Shake, ShakeRound
-from app.services.shakes import (DIALECT_INSERTS, ShakeOutcome, count_win, give_prize, raised_shakes, record_shake,
-                                 sync_shake_count)
+from app.services.shakes import ShakeOutcome, count_win, give_prize, raised_shakes, record_shake, sync_shake_count
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +101,7 @@ def claim_coupon(connection: Connection, round_id: int, round_prize_id: int, sho
         return (made.id, made.coupon_id) if made is not None else None
     # SQLite, one writer at a time: the same in several statements, in one transaction
     claimed = claim_prize(connection, round_id, round_prize_id, shopper_id, shake_id, now)
-    if claimed is None or connection.execute(win_count_upsert("sqlite"), win).first() is None:
+    if claimed is None or connection.execute(WIN_COUNTED, win).first() is None:
         return (claimed, None) if claimed is not None else None
     coupon_id = connection.execute(NEW_COUPON, win).scalar_one()
     connection.execute(LINK_COUPON, {"shake_row_id": claimed, "new_coupon_id": coupon_id})
@@ -152,16 +150,14 @@ LINK_COUPON = (update(Shake.__table__).where(Shake.__table__.c.id == bindparam("
 
 
 def _claim_coupon_statement():
-    """PostgreSQL: CLAIM's stock taken; the win counted (win_count_upsert) if it was; NEW_COUPON
+    """PostgreSQL: CLAIM's stock taken; the win counted (counting_a_win) if it was; NEW_COUPON
     if that counted; the winning row written with it (or without it: refused by the count). One
     statement; the row's unique key undoes all of it for a retry."""
-    coupons, counters = Coupon.__table__, RoundShopper.__table__
+    coupons = Coupon.__table__
     taken = stock_taken().returning(RoundPrize.__table__.c.id).cte("taken")
-    counter = select(bindparam("win_round_id", type_=counters.c.round_id.type),
-                     bindparam("win_shopper_id", type_=counters.c.shopper_id.type),
-                     bindparam("win_shakes", type_=counters.c.shakes.type), literal(1)).select_from(taken)
-    counted = counting_a_win(postgresql.insert(counters).from_select(
-        ["round_id", "shopper_id", "shakes", "wins"], counter)).cte("counted")
+    columns, values = counter_row()
+    counted = counting_a_win(postgresql.insert(RoundShopper.__table__).from_select(
+        columns, select(*values).select_from(taken))).cte("counted")
     made = select(bindparam("coupon_template_id", type_=coupons.c.template_id.type),
                   bindparam("win_shopper_id", type_=coupons.c.shopper_id.type),
                   literal("shake"), literal("unused"), bindparam("win_at", type_=coupons.c.created_at.type))
@@ -191,15 +187,14 @@ def give_back(session: Session, record: Shake) -> None:
     session.flush()
 
 
-@functools.cache
-def win_count_upsert(dialect: str):
-    """INSERT the counter row of (win_round_id, win_shopper_id) with win_shakes and one win, or
-    count one more win on an existing one (counting_a_win). Built once per dialect."""
-    table = RoundShopper.__table__
-    return counting_a_win(DIALECT_INSERTS[dialect](table).values(
-        round_id=bindparam("win_round_id", type_=table.c.round_id.type),
-        shopper_id=bindparam("win_shopper_id", type_=table.c.shopper_id.type),
-        shakes=bindparam("win_shakes", type_=table.c.shakes.type), wins=1))
+def counter_row():
+    """The columns and values of a counter row with one win: (win_round_id, win_shopper_id)
+    with win_shakes shakes."""
+    counters = RoundShopper.__table__
+    return ("round_id", "shopper_id", "shakes", "wins"), [
+        bindparam("win_round_id", type_=counters.c.round_id.type),
+        bindparam("win_shopper_id", type_=counters.c.shopper_id.type),
+        bindparam("win_shakes", type_=counters.c.shakes.type), literal(1)]
 
 
 def counting_a_win(row):
@@ -214,3 +209,5 @@ def counting_a_win(row):
 
 
 CLAIM_COUPON = _claim_coupon_statement()
+# SQLite: the win counted on its own (counting_a_win), in claim_coupon's transaction.
+WIN_COUNTED = counting_a_win(sqlite.insert(RoundShopper.__table__).values(dict(zip(*counter_row()))))
