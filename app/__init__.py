@@ -16,9 +16,9 @@ from app.extensions import db, limiter, migrate
 from app.handheld_web import bp as handheld_web_bp
 from app.realtime import init_socketio, register_namespaces, start_background_tasks_on_first_request
 from app.serving import take_turns
-from app.services.wiring import wire_services
 from app.web import bp as web_bp
 from app.web.vendor import bp as vendor_bp
+from app.wiring import wire_services
 
 
 def create_app(config: dict | None = None) -> Flask:

@@ -6,8 +6,8 @@ from flask import Flask
 
 from app.demo import seed_demo
 from app.extensions import db
+from app.services.accounts.staff import create_staff
 from app.services.errors import ServiceError
-from app.services.staff import create_staff
 
 
 def register_commands(app: Flask) -> None:

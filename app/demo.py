@@ -10,9 +10,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import Courier, Shopper, Staff, utcnow
-from app.services import campaigns, catalog, compounds, coupons, couriers, orders, staff
-from app.services.addresses import add_address
-from app.services.store import open_store_session
+from app.services import campaigns
+from app.services.accounts import staff
+from app.services.couriers import registry
+from app.services.places import compounds
+from app.services.places.addresses import add_address
+from app.services.store import catalog, coupons, orders
+from app.services.store.storefront import open_store_session
 
 DEMO_PASSWORD = "xiaoge-demo"
 COMPOUNDS = [
@@ -42,9 +46,9 @@ def seed_demo(session: Session) -> list[str]:
     for username, role in (("admin", "admin"), ("marketing", "marketing"), ("ops", "ops")):
         staff.create_staff(session, username, DEMO_PASSWORD, role)
     places = [compounds.create_compound(session, **fields) for fields in COMPOUNDS]
-    wang = couriers.create_courier(session, employee_no="E1001", name="王小哥", password=DEMO_PASSWORD,
+    wang = registry.create_courier(session, employee_no="E1001", name="王小哥", password=DEMO_PASSWORD,
                                    compound_ids=[places[0].id, places[1].id])
-    couriers.create_courier(session, employee_no="E1002", name="李小哥", password=DEMO_PASSWORD,
+    registry.create_courier(session, employee_no="E1002", name="李小哥", password=DEMO_PASSWORD,
                             compound_ids=[places[2].id])
     now = utcnow()
     products = []

@@ -25,8 +25,8 @@ import signal
 import sys
 import tempfile
 import time
-import tracemalloc
 import traceback
+import tracemalloc
 import uuid
 from collections import Counter
 from pathlib import Path

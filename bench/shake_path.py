@@ -20,7 +20,10 @@ from sqlalchemy import create_engine, event, text
 from app import create_app
 from app.extensions import db
 from app.models import Address, Shopper, utcnow
-from app.services import campaigns, compounds, coupons, couriers
+from app.services import campaigns
+from app.services.couriers import registry
+from app.services.places import compounds
+from app.services.store import coupons
 
 ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -37,7 +40,7 @@ def fresh_postgres(name: str) -> str:
 def seed(app, shoppers: int):
     now = utcnow()
     home = compounds.create_compound(db.session, name="阳光花园", city="上海", lat=31.2, lng=121.5, radius_m=300)
-    courier = couriers.create_courier(db.session, employee_no="E1", name="王小哥", password="courier-pass",
+    courier = registry.create_courier(db.session, employee_no="E1", name="王小哥", password="courier-pass",
                                       compound_ids=[home.id])
     template = coupons.create_coupon_template(
         db.session, title="满30减5", discount_fen=500, threshold_fen=3000, total=10**6, per_shopper_limit=1,

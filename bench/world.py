@@ -18,7 +18,10 @@ from sqlalchemy import create_engine, func, select, text
 from app import create_app
 from app.extensions import db
 from app.models import Address, Campaign, RoundPrize, RoundShopper, Shake, ShakeRound, Shopper, utcnow
-from app.services import campaigns, compounds, coupons, couriers
+from app.services import campaigns
+from app.services.couriers import registry
+from app.services.places import compounds
+from app.services.store import coupons
 from bench.procs import BIN, ROOT
 
 WINDOW_SECONDS = 6 * 3600  # no round closes during a run
@@ -82,7 +85,7 @@ def seed(app, plan: Plan) -> Seeded:
     with app.app_context():
         home = compounds.create_compound(db.session, name="基准花园", city="上海", lat=31.23, lng=121.54,
                                          radius_m=500)
-        courier = couriers.create_courier(db.session, employee_no="BENCH1", name="压测小哥",
+        courier = registry.create_courier(db.session, employee_no="BENCH1", name="压测小哥",
                                           password="bench-pass", compound_ids=[home.id])
         template = coupons.create_coupon_template(
             db.session, title="满30减5", discount_fen=500, threshold_fen=3000, total=10_000_000,

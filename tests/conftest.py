@@ -17,7 +17,9 @@ from app.extensions import db
 from app.models import Base
 from tests import factories
 from tests.browser import browser  # noqa: F401  (fixture: headless chromium for the browser tests)
-from tests.live_server import live_server_fixture  # noqa: F401  (fixture `live_server`: the app served for real)
+from tests.live_server import (
+    live_server_fixture,  # noqa: F401  (fixture `live_server`: the app served for real)
+)
 from wechat.sandbox import start_sandbox
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

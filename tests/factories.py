@@ -5,8 +5,12 @@ import itertools
 from datetime import datetime, timedelta, timezone
 
 from app.extensions import db
-from app.services import campaigns, catalog, compounds, coupons, couriers, staff
-from app.services.addresses import add_address
+from app.services import campaigns
+from app.services.accounts import staff
+from app.services.couriers import registry
+from app.services.places import compounds
+from app.services.places.addresses import add_address
+from app.services.store import catalog, coupons
 
 _seq = itertools.count(1)
 
@@ -40,7 +44,7 @@ class Factories:
         fields = dict(employee_no=f"E{n:05d}", name=f"小哥{n}", password=password,
                       compound_ids=[c.id for c in route])
         fields.update(kw)
-        return self._commit(couriers.create_courier(db.session, **fields))
+        return self._commit(registry.create_courier(db.session, **fields))
 
     def product(self, **kw):
         n = next(_seq)

@@ -11,9 +11,9 @@ import pytest
 import zxingcpp
 from PIL import Image, ImageDraw
 
-from app.services import badges
-from app.services.badges import placeholder_avatar, render_badge
-from app.services.courier_codes import new_courier_code
+from app.services.couriers import badges
+from app.services.couriers.badges import placeholder_avatar, render_badge
+from app.services.couriers.codes import new_courier_code
 
 STORE_URL = "https://xiaoge.example.com/s/" + "Ab3_-x9QzT0kLm2N"
 

@@ -20,8 +20,8 @@ from app import create_app
 from app.console.display import SHANGHAI
 from app.extensions import db
 from app.models import Campaign, utcnow
-from tests.conftest import app_config, empty_all_tables
 from tests.browser import screenshot, watched_page
+from tests.conftest import app_config, empty_all_tables
 
 pytestmark = pytest.mark.browser
 

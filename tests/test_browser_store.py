@@ -16,7 +16,7 @@ import pytest
 from app.extensions import db
 from app.models import utcnow
 from app.realtime import broadcast
-from app.services import rounds
+from app.services.campaigns import rounds
 from tests.browser import PHONE, screenshot, watched_page
 
 pytestmark = pytest.mark.browser

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AuditEntry, Campaign, Courier
-from app.services import audit
+from app.services.audit import trail
 from tests.console_web import console_fixture, text  # noqa: F401  (the fixture `console`)
 from tests.factories import now
 
@@ -40,7 +40,7 @@ def test_record_keeps_who_what_and_details_as_json(make):
     member = make.staff_member("marketing")
     courier = make.courier()
     when = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
-    audit.record(db.session, member.id, "courier.create", courier, {"at": when, "ids": (1, 2)})
+    trail.record(db.session, member.id, "courier.create", courier, {"at": when, "ids": (1, 2)})
     db.session.commit()
     (entry,) = entries()
     assert (entry.staff_id, entry.action, entry.target_type, entry.target_id) == (
@@ -51,14 +51,14 @@ def test_record_keeps_who_what_and_details_as_json(make):
 
 def test_record_takes_a_type_and_id_pair(make):
     member = make.staff_member()
-    audit.record(db.session, member.id, "prize_pool.set", ("campaign", 7))
+    trail.record(db.session, member.id, "prize_pool.set", ("campaign", 7))
     db.session.commit()
     assert (entries()[0].target_type, entries()[0].target_id) == ("campaign", 7)
 
 
 def test_a_rolled_back_change_leaves_no_entry(make):
     member = make.staff_member()
-    audit.record(db.session, member.id, "courier.rotate_code", ("courier", 1))
+    trail.record(db.session, member.id, "courier.rotate_code", ("courier", 1))
     db.session.rollback()
     assert entries() == []
 
@@ -66,13 +66,13 @@ def test_a_rolled_back_change_leaves_no_entry(make):
 def test_entries_filter_and_page_newest_first(make):
     member = make.staff_member()
     for n in range(5):
-        audit.record(db.session, member.id, "campaign.pause" if n % 2 else "campaign.resume", ("campaign", n))
+        trail.record(db.session, member.id, "campaign.pause" if n % 2 else "campaign.resume", ("campaign", n))
     db.session.commit()
-    newest = audit.entries(db.session, limit=2)
+    newest = trail.entries(db.session, limit=2)
     assert [e.target_id for e in newest] == [4, 3]
-    assert [e.target_id for e in audit.entries(db.session, before_id=newest[-1].id)] == [2, 1, 0]
-    assert [e.target_id for e in audit.entries(db.session, action="campaign.pause")] == [3, 1]
-    assert [e.target_id for e in audit.entries(db.session, target_type="campaign", target_id=2)] == [2]
+    assert [e.target_id for e in trail.entries(db.session, before_id=newest[-1].id)] == [2, 1, 0]
+    assert [e.target_id for e in trail.entries(db.session, action="campaign.pause")] == [3, 1]
+    assert [e.target_id for e in trail.entries(db.session, target_type="campaign", target_id=2)] == [2]
 
 
 # --- the JSON API writes it ----------------------------------------------------------------

@@ -7,7 +7,7 @@ import pytest
 
 from app.extensions import db
 from app.models import Campaign, CampaignPrize, utcnow
-from app.services.campaign_edits import CampaignStarted, update_campaign
+from app.services.campaigns.edits import CampaignStarted, update_campaign
 from app.services.errors import InvalidRequest
 from tests.console_web import console_fixture, text  # noqa: F401  (the fixture `console`)
 from tests.factories import now

@@ -11,7 +11,7 @@ import pytest
 from app.extensions import db, socketio
 from app.models import utcnow
 from app.realtime.console_live import ConsoleLiveFeed, ensure_live_feed
-from app.services import dashboard
+from app.services.campaigns import dashboard
 from tests.console_web import console_fixture, text  # noqa: F401  (the fixture `console`)
 
 

@@ -6,8 +6,8 @@ import threading
 from sqlalchemy.exc import DataError
 
 from app.extensions import db
-from app.services import couriers as courier_service
-from app.services import staff as staff_service
+from app.services.accounts import staff as staff_service
+from app.services.couriers import registry as courier_service
 
 CONSOLE = "/api/v1/console"
 
@@ -87,7 +87,7 @@ def test_value_the_database_refuses_is_a_422_not_a_500(client, make, monkeypatch
     def refuse(*args, **kwargs):
         raise DataError("INSERT INTO products ...", {}, Exception("value out of range"))
 
-    monkeypatch.setattr("app.services.catalog.create_product", refuse)
+    monkeypatch.setattr("app.services.store.catalog.create_product", refuse)
     answer = client.post(f"{CONSOLE}/products", json=make.product_body(), headers=make.staff_headers("ops"))
     assert answer.status_code == 422
     error = answer.get_json()["error"]
@@ -98,7 +98,7 @@ def test_unexpected_failure_still_answers_in_the_error_shape(client, make, monke
     def explode(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("app.services.catalog.create_product", explode)
+    monkeypatch.setattr("app.services.store.catalog.create_product", explode)
     answer = client.post(f"{CONSOLE}/products", json=make.product_body(), headers=make.staff_headers("ops"))
     assert answer.status_code == 500
     assert answer.get_json() == {"error": {"code": "internal_error",

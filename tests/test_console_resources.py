@@ -8,7 +8,7 @@ from io import BytesIO
 import zxingcpp
 from PIL import Image
 
-from app.services import couriers as courier_service
+from app.services.couriers import badges
 
 CONSOLE = "/api/v1/console"
 PUBLIC_URL = "http://shop.test"  # tests/conftest.py app_config
@@ -125,7 +125,7 @@ def test_console_badge_is_a_png_whose_qr_opens_the_courier_store(client, make):
 
 def test_badge_never_reads_files_outside_the_static_folder(client, make):
     courier = make.courier(avatar_url="/web-static/../../../../../../etc/passwd")
-    assert courier_service.local_avatar(courier.avatar_url) is None
+    assert badges.local_avatar(courier.avatar_url) is None
     answer = client.get(f"{CONSOLE}/couriers/{courier.id}/badge.png", headers=make.staff_headers("ops"))
     assert answer.status_code == 200
     assert badge_texts(answer.data) == [f"{PUBLIC_URL}/s/{courier.courier_code}"]

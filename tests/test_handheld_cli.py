@@ -19,7 +19,10 @@ import requests
 from sqlalchemy import func, select
 
 from app.models import Arrival, Order, ShakeRound
-from app.services import campaigns, catalog, compounds, couriers
+from app.services import campaigns
+from app.services.couriers import registry
+from app.services.places import compounds
+from app.services.store import catalog
 from tests.real_server import ROOT, Seeded, World, start_world
 
 PASSWORD = "van-key-1"
@@ -61,7 +64,7 @@ def seed(world: World, prize: str = "coupon", compounds_on_route: int = 1) -> Se
         elsewhere = compounds.create_compound(session, name=f"翠湖苑{n}", city="上海", district="徐汇区",
                                               lat=31.18, lng=121.43, radius_m=300, aliases=[])
         session.flush()
-        courier = couriers.create_courier(session, employee_no=f"E{n}", name=f"小哥{n}", password=PASSWORD,
+        courier = registry.create_courier(session, employee_no=f"E{n}", name=f"小哥{n}", password=PASSWORD,
                                           compound_ids=[c.id for c in route])
         product = catalog.create_product(session, name=f"五常大米{n}", category="粮油", price_fen=5990)
         session.flush()

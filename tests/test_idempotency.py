@@ -3,8 +3,8 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Compound
-from app.services import compounds
 from app.services.idempotency import answer_once
+from app.services.places import compounds
 
 
 def compound_count() -> int:

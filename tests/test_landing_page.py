@@ -4,10 +4,11 @@ from __future__ import annotations
 import re
 
 import pytest
+
 from app import create_app
 from app.extensions import db
 from app.models import Compound, Courier
-from app.services.courier_codes import new_courier_code
+from app.services.couriers.codes import new_courier_code
 
 PUBLIC_URL = "https://xiaoge.example.com"
 URL_RE = re.compile(r"""https?://([^/\s"'<>?#]+)""", re.IGNORECASE)

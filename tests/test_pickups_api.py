@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import IdempotentAnswer, Order
-from app.services import pickups
+from app.services.store import pickups
 from tests.test_shake_concurrency import fire_at_once
 
 COURIER = "/api/v1/courier"

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import pytest
 
-
 from app import create_app
 from app.extensions import db
 from tests.conftest import app_config

@@ -18,8 +18,8 @@ from app.extensions import db
 from app.models import Coupon, Order, RoundPrize, RoundShopper, Shake, ShakeRound, utcnow
 from app.services import decided_wins, idempotency, redis_shakes
 from app.services.redis_shakes import RedisShakePath, lives_in
-from app.services.shake_log import ShakeLogWriter
 from app.services.shake_answers import shake_body
+from app.services.shake_log import ShakeLogWriter
 from tests.conftest import TEST_REDIS_URL
 from tests.factories import settle
 from tests.test_shake_flow import shopper_socket

@@ -20,7 +20,10 @@ from sqlalchemy import create_engine, func, select, text
 from app import create_app
 from app.extensions import db
 from app.models import Address, RoundShopper, Shake, ShakeRound, Shopper
-from app.services import campaigns, compounds, coupons, couriers
+from app.services import campaigns
+from app.services.couriers import registry
+from app.services.places import compounds
+from app.services.store import coupons
 from tests.conftest import PG_ADMIN_URL, app_config
 from tests.factories import now
 from tests.raw_socketio import RawClient
@@ -82,7 +85,7 @@ def seed(app):
     with app.app_context():
         home = compounds.create_compound(db.session, name="阳光花园", city="上海", lat=31.23, lng=121.54,
                                          radius_m=300)
-        courier = couriers.create_courier(db.session, employee_no="E1", name="王小哥", password="courier-pass",
+        courier = registry.create_courier(db.session, employee_no="E1", name="王小哥", password="courier-pass",
                                           compound_ids=[home.id])
         template = coupons.create_coupon_template(
             db.session, title="满30减5", discount_fen=500, threshold_fen=3000, total=1000, per_shopper_limit=1,

@@ -1,18 +1,16 @@
 """Limits under real concurrency: threads hammering the same round at once (both backends)."""
 from __future__ import annotations
 
-import pytest
-
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Coupon, RoundPrize, RoundShopper, Shake
 from tests.test_shakes import open_round, release_all_stock
-
 
 
 @pytest.fixture(params=["sql", "redis"])

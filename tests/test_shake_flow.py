@@ -1,15 +1,14 @@
 """Arrival -> broadcast -> shakes -> close, end to end with real socket clients."""
 from __future__ import annotations
 
-import pytest
-
 from datetime import timedelta
+
+import pytest
 
 from app.extensions import db, socketio
 from app.models import ShakeRound
 from app.realtime.round_sweeper import RoundSweeper
 from tests.factories import now
-
 
 
 @pytest.fixture(params=["sql", "redis"])

@@ -1,15 +1,14 @@
 """Shakes over REST: limits, replays, windows, prizes, pacing."""
 from __future__ import annotations
 
-import pytest
-
 from datetime import timedelta
+
+import pytest
 
 from app.extensions import db
 from app.models import Coupon, Order, ShakeRound
 from app.services.shakes import released
 from tests.factories import now
-
 
 
 @pytest.fixture(params=["sql", "redis"])

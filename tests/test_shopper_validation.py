@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from app.services.tokens import TokenService
+from app.services.accounts.tokens import TokenService
 from tests.factories import bearer
 
 HUGE_ID = 10**20  # beyond any integer column

@@ -8,7 +8,7 @@ from sqlalchemy import update
 
 from app.extensions import db
 from app.models import Order, ShakeRound, StoreSession
-from app.services.live import local_midnight
+from app.services.places.live import local_midnight
 from tests.factories import now
 
 ITEM_FIELDS = {"product_id", "name", "image_url", "price_fen", "deal_price_fen", "discount_pct"}

@@ -5,8 +5,8 @@ import time
 
 import pytest
 
+from app.services.accounts.tokens import TokenService
 from app.services.errors import Unauthorized
-from app.services.tokens import TokenService
 
 
 def test_a_remembered_token_still_expires_on_time():

@@ -9,12 +9,19 @@ import time
 
 import pytest
 import requests
-from werkzeug.serving import make_server
 from wechatpy.session.memorystorage import MemoryStorage
 from wechatpy.session.redisstorage import RedisStorage
+from werkzeug.serving import make_server
 
-from wechat import (InvalidCode, RiskyUser, WeChatError, WeChatGateway, WeChatRateLimited,
-                    WeChatUnavailable, error_for_errcode)
+from wechat import (
+    InvalidCode,
+    RiskyUser,
+    WeChatError,
+    WeChatGateway,
+    WeChatRateLimited,
+    WeChatUnavailable,
+    error_for_errcode,
+)
 from wechat.sandbox import SANDBOX_APPID, SANDBOX_SECRET, start_sandbox
 
 

@@ -7,7 +7,7 @@ from wechatpy.constants import WeChatErrorCode
 from wechatpy.exceptions import WeChatClientException
 from wechatpy.session.memorystorage import MemoryStorage
 
-from wechat.errors import WeChatError, WeChatUnavailable, InvalidCode, error_for_errcode
+from wechat.errors import InvalidCode, WeChatError, WeChatUnavailable, error_for_errcode
 
 DEFAULT_API_BASE = "https://api.weixin.qq.com"
 DEFAULT_TIMEOUT = 5.0

@@ -14,7 +14,7 @@ from app.api import (
     shopper_shakes,
     shopper_store,
 )
-from app.api.schemas.base import MAX_ID
+from app.schemas.base import MAX_ID
 
 
 class IdConverter(IntegerConverter):

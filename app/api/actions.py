@@ -10,13 +10,14 @@ import logging
 from marshmallow import ValidationError
 
 from app.api.errors import flatten_messages
-from app.api.schemas import shake as s
-from app.api.schemas.pickup import PickupOut
 from app.extensions import db
 from app.models import Order, utcnow
 from app.realtime import broadcast
-from app.services import arrivals, couriers, idempotency
+from app.schemas import shake as s
+from app.schemas.pickup import PickupOut
+from app.services import idempotency
 from app.services.admission import shake_admission
+from app.services.couriers import arrivals, registry
 from app.services.errors import InvalidRequest, StaleEvent
 from app.services.shake_answers import won_order_id
 from app.services.shake_paths import shake_path
@@ -40,7 +41,7 @@ def schema_instance(schema: type):
 
 def arrive(courier_id: int, body: dict) -> idempotency.Answer:
     """Record a courier's arrival once per event_id; broadcast what it opened, the first time only."""
-    courier = couriers.get_courier(db.session, courier_id)
+    courier = registry.get_courier(db.session, courier_id)
     outcomes = []
 
     def produce():

@@ -6,8 +6,8 @@ from functools import wraps
 
 from flask import current_app, g, request
 
+from app.services.accounts.tokens import Principal, TokenService
 from app.services.errors import Forbidden, Unauthorized
-from app.services.tokens import Principal, TokenService
 
 
 def token_service() -> TokenService:

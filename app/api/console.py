@@ -12,10 +12,13 @@ from flask_smorest import Blueprint
 
 from app.api.auth import auth_required, principal, token_service
 from app.api.rate_limits import limit_sign_in
-from app.api.schemas import console as s
-from app.api.schemas.common import PNG_FILE
 from app.extensions import db
-from app.services import audited, compounds, couriers, staff
+from app.schemas import console as s
+from app.schemas.common import PNG_FILE
+from app.services.accounts import staff
+from app.services.audit import changes
+from app.services.couriers import badges, registry
+from app.services.places import compounds
 
 blp = Blueprint("console", __name__, url_prefix="/api/v1/console", description="Staff console")
 
@@ -38,7 +41,7 @@ def sign_in(body):
 @blp.response(201, s.StaffEnvelope)
 def create_staff(body):
     """Create a staff account (admin only)."""
-    member = audited.create_staff(db.session, principal().subject_id, body)
+    member = changes.create_staff(db.session, principal().subject_id, body)
     db.session.commit()
     return {"staff": member}
 
@@ -49,7 +52,7 @@ def create_staff(body):
 @blp.response(201, s.CompoundEnvelope)
 def create_compound(body):
     """Register a compound (小区) with its centre, radius and aliases."""
-    compound = audited.create_compound(db.session, principal().subject_id, body)
+    compound = changes.create_compound(db.session, principal().subject_id, body)
     db.session.commit()
     return {"compound": compound}
 
@@ -68,7 +71,7 @@ def list_compounds():
 @blp.response(201, s.CourierEnvelope)
 def create_courier(body):
     """Register a courier with the compounds on their route."""
-    courier = audited.create_courier(db.session, principal().subject_id, body)
+    courier = changes.create_courier(db.session, principal().subject_id, body)
     db.session.commit()
     return {"courier": courier}
 
@@ -78,8 +81,8 @@ def create_courier(body):
 @blp.response(200, s.CourierEnvelope)
 def rotate_courier_code(courier_id):
     """Give the courier a new store code; the old badge stops working."""
-    courier = couriers.get_courier(db.session, courier_id)
-    audited.rotate_courier_code(db.session, principal().subject_id, courier)
+    courier = registry.get_courier(db.session, courier_id)
+    changes.rotate_courier_code(db.session, principal().subject_id, courier)
     db.session.commit()
     return {"courier": courier}
 
@@ -89,8 +92,8 @@ def rotate_courier_code(courier_id):
 @blp.response(200, PNG_FILE, content_type="image/png")
 def courier_badge(courier_id):
     """The courier's printable QR badge."""
-    courier = couriers.get_courier(db.session, courier_id)
-    png = couriers.badge_png(courier, current_app.config["PUBLIC_URL"])
+    courier = registry.get_courier(db.session, courier_id)
+    png = badges.badge_png(courier, current_app.config["PUBLIC_URL"])
     return send_file(BytesIO(png), mimetype="image/png",
                      download_name=f"badge-{courier.employee_no}.png")
 
@@ -101,7 +104,7 @@ def courier_badge(courier_id):
 @blp.response(201, s.ProductEnvelope)
 def create_product(body):
     """Add a product to the catalogue."""
-    product = audited.create_product(db.session, principal().subject_id, body)
+    product = changes.create_product(db.session, principal().subject_id, body)
     db.session.commit()
     return {"product": product}
 
@@ -112,7 +115,7 @@ def create_product(body):
 @blp.response(201, s.DealEnvelope)
 def create_deal(body):
     """Offer a product at a deal price in some compounds (compound, staff 内购, clearance)."""
-    deal = audited.create_deal(db.session, principal().subject_id, body)
+    deal = changes.create_deal(db.session, principal().subject_id, body)
     db.session.commit()
     return {"deal": deal}
 
@@ -123,6 +126,6 @@ def create_deal(body):
 @blp.response(201, s.CouponTemplateEnvelope)
 def create_coupon_template(body):
     """Offer a coupon to some compounds, with total stock and a per-shopper limit."""
-    template = audited.create_coupon_template(db.session, principal().subject_id, body)
+    template = changes.create_coupon_template(db.session, principal().subject_id, body)
     db.session.commit()
     return {"coupon_template": template}

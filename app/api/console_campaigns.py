@@ -4,10 +4,11 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from app.api.auth import auth_required, principal
-from app.api.schemas import shake as s
-from app.api.schemas.campaign_edit import CampaignPatchIn
 from app.extensions import db
-from app.services import audited, campaigns
+from app.schemas import shake as s
+from app.schemas.campaign_edit import CampaignPatchIn
+from app.services import campaigns
+from app.services.audit import changes
 
 blp = Blueprint("console_campaigns", __name__, url_prefix="/api/v1/console", description="Shake campaigns")
 
@@ -18,7 +19,7 @@ blp = Blueprint("console_campaigns", __name__, url_prefix="/api/v1/console", des
 @blp.response(201, s.CampaignEnvelope)
 def create_campaign(body):
     """Schedule a shake campaign: compounds, dates, window, per-shopper limits, prize pool."""
-    campaign = audited.create_campaign(db.session, principal().subject_id, body)
+    campaign = changes.create_campaign(db.session, principal().subject_id, body)
     db.session.commit()
     return {"campaign": campaign}
 
@@ -29,7 +30,7 @@ def create_campaign(body):
 @blp.response(200, s.CampaignEnvelope)
 def edit(body, campaign_id):
     """Change a campaign before it starts (409 `campaign_started` after); `prizes` replaces the pool."""
-    campaign = audited.update_campaign(db.session, principal().subject_id,
+    campaign = changes.update_campaign(db.session, principal().subject_id,
                                        campaigns.get_campaign(db.session, campaign_id), body)
     db.session.commit()
     return {"campaign": campaign}
@@ -52,7 +53,7 @@ def resume(campaign_id):
 
 
 def set_paused(campaign_id: int, paused: bool) -> dict:
-    campaign = audited.set_paused(db.session, principal().subject_id,
+    campaign = changes.set_paused(db.session, principal().subject_id,
                                   campaigns.get_campaign(db.session, campaign_id), paused)
     db.session.commit()
     return {"campaign": campaign}

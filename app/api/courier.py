@@ -9,10 +9,10 @@ from marshmallow import Schema, fields
 
 from app.api.auth import auth_required, principal, token_service
 from app.api.rate_limits import limit_sign_in
-from app.api.schemas.base import In, Secret, Text
-from app.api.schemas.common import PNG_FILE, CourierEnvelope, CourierOut
 from app.extensions import db
-from app.services import couriers
+from app.schemas.base import In, Secret, Text
+from app.schemas.common import PNG_FILE, CourierEnvelope, CourierOut
+from app.services.couriers import badges, registry
 
 blp = Blueprint("courier", __name__, url_prefix="/api/v1/courier", description="Courier handheld")
 
@@ -34,7 +34,7 @@ class CourierSignedIn(Schema):
 @blp.response(200, CourierSignedIn)
 def sign_in(body):
     """Sign in with employee number and password."""
-    courier = couriers.authenticate_courier(db.session, body["employee_no"], body["password"])
+    courier = registry.authenticate_courier(db.session, body["employee_no"], body["password"])
     tokens = token_service()
     return {"token": tokens.issue("courier", courier.id), "expires_in": tokens.ttl("courier"),
             "courier": courier}
@@ -45,7 +45,7 @@ def sign_in(body):
 @blp.response(200, CourierEnvelope)
 def me():
     """The signed-in courier with today's route."""
-    return {"courier": couriers.get_courier(db.session, principal().subject_id)}
+    return {"courier": registry.get_courier(db.session, principal().subject_id)}
 
 
 @blp.get("/badge.png")
@@ -53,6 +53,6 @@ def me():
 @blp.response(200, PNG_FILE, content_type="image/png")
 def badge():
     """The courier's own printable QR badge."""
-    courier = couriers.get_courier(db.session, principal().subject_id)
-    png = couriers.badge_png(courier, current_app.config["PUBLIC_URL"])
+    courier = registry.get_courier(db.session, principal().subject_id)
+    png = badges.badge_png(courier, current_app.config["PUBLIC_URL"])
     return send_file(BytesIO(png), mimetype="image/png")

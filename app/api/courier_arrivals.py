@@ -7,11 +7,11 @@ from marshmallow import Schema, fields
 
 from app.api import actions
 from app.api.auth import auth_required, principal
-from app.api.schemas.base import In, QueryId
-from app.api.schemas.pickup import PickupOut
-from app.api.schemas.shake import ArrivalAnswer, ArrivalIn
 from app.extensions import db
-from app.services import pickups
+from app.schemas.base import In, QueryId
+from app.schemas.pickup import PickupOut
+from app.schemas.shake import ArrivalAnswer, ArrivalIn
+from app.services.store import pickups
 
 blp = Blueprint("courier_arrivals", __name__, url_prefix="/api/v1/courier", description="Arrivals and pickups")
 

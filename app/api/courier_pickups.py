@@ -7,10 +7,11 @@ from marshmallow import Schema, fields
 
 from app.api.auth import auth_required, principal
 from app.api.errors import ErrorBody
-from app.api.schemas.base import In, Text
 from app.extensions import db
 from app.models import utcnow
-from app.services import idempotency, pickups
+from app.schemas.base import In, Text
+from app.services import idempotency
+from app.services.store import pickups
 
 blp = Blueprint("courier_pickups", __name__, url_prefix="/api/v1/courier", description="Handover at the van")
 

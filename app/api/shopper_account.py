@@ -5,11 +5,11 @@ from flask import current_app
 from flask_smorest import Blueprint
 
 from app.api.auth import auth_required, principal, token_service
-from app.api.schemas import shopper as s
 from app.extensions import db
 from app.models import utcnow
-from app.services import shoppers
-from app.services.wiring import wechat
+from app.schemas import shopper as s
+from app.services.accounts import shoppers
+from app.wiring import wechat
 
 blp = Blueprint("shopper_account", __name__, url_prefix="/api/v1", description="Shopper sign-in")
 

@@ -6,10 +6,11 @@ from flask_smorest import Blueprint
 
 from app.api import actions
 from app.api.auth import auth_required, principal
-from app.api.schemas import shopper as s
 from app.extensions import db
 from app.models import Order, utcnow
-from app.services import idempotency, orders, store
+from app.schemas import shopper as s
+from app.services import idempotency
+from app.services.store import orders, storefront
 
 blp = Blueprint("shopper_orders", __name__, url_prefix="/api/v1", description="Orders")
 
@@ -24,7 +25,7 @@ def place_order(headers, body):
     shopper_id = principal().subject_id
 
     def produce():
-        store_session = store.get_store_session(db.session, body["store_session_id"], shopper_id)
+        store_session = storefront.get_store_session(db.session, body["store_session_id"], shopper_id)
         order = orders.place_order(db.session, store_session, body["items"], utcnow(), body["coupon_id"])
         return 201, s.OrderEnvelope().dump({"order": order})
 

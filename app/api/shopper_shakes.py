@@ -8,13 +8,14 @@ from app.api import actions
 from app.api.auth import auth_required, principal
 from app.api.bodies import documented_body, json_body
 from app.api.errors import ErrorBody
-from app.api.schemas import shake as s
 from app.extensions import db
 from app.models import Compound, utcnow
-from app.services import rounds, shakes
+from app.schemas import shake as s
+from app.services import shakes
+from app.services.campaigns import rounds
+from app.services.errors import NotFound
 from app.services.shake_answers import prize_body
 from app.services.shake_paths import shake_path
-from app.services.errors import NotFound
 
 blp = Blueprint("shopper_shakes", __name__, url_prefix="/api/v1", description="Shake")
 

@@ -5,10 +5,11 @@ from flask_smorest import Blueprint
 
 from app.api import actions
 from app.api.auth import auth_required, principal
-from app.api.schemas import shopper as s
 from app.extensions import db
 from app.models import utcnow
-from app.services import addresses, compounds, coupons, store
+from app.schemas import shopper as s
+from app.services.places import addresses, compounds
+from app.services.store import coupons, storefront
 
 blp = Blueprint("shopper_store", __name__, url_prefix="/api/v1", description="Scan to store")
 
@@ -50,7 +51,7 @@ def list_addresses():
 @blp.response(201, s.StoreSessionEnvelope)
 def open_store_session(body):
     """Enter a courier's store (after scanning their code) for a compound."""
-    store_session = store.open_store_session(db.session, principal().subject_id,
+    store_session = storefront.open_store_session(db.session, principal().subject_id,
                                              body["courier_code"], body["compound_id"])
     db.session.commit()
     actions.residence_changed(principal().subject_id)
@@ -60,10 +61,10 @@ def open_store_session(body):
 @blp.get("/store-sessions/<int:session_id>/storefront")
 @auth_required("shopper")
 @blp.response(200, s.StorefrontOut)
-def storefront(session_id):
+def view_storefront(session_id):
     """The store as this compound sees it now."""
     shopper_id = principal().subject_id
-    front = store.build_storefront(db.session, store.get_store_session(db.session, session_id, shopper_id),
+    front = storefront.build_storefront(db.session, storefront.get_store_session(db.session, session_id, shopper_id),
                                    utcnow())
     return {
         "courier": front.store_session.courier,

@@ -5,7 +5,12 @@ from flask import Flask
 
 from app.extensions import socketio
 from app.realtime import lean_websocket
-from app.realtime.namespaces import ConsoleNamespace, CourierNamespace, ShopperNamespace, start_background_tasks
+from app.realtime.namespaces import (
+    ConsoleNamespace,
+    CourierNamespace,
+    ShopperNamespace,
+    start_background_tasks,
+)
 from app.realtime.round_sweeper import RoundSweeper
 from app.services.redis_shakes import RedisShakePath
 from app.services.shake_log import ShakeLogWriter

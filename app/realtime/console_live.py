@@ -15,7 +15,7 @@ from flask import Flask
 from app.extensions import db, socketio
 from app.models import utcnow
 from app.realtime.rooms import campaign_room
-from app.services import dashboard
+from app.services.campaigns import dashboard
 
 log = logging.getLogger(__name__)
 

@@ -11,14 +11,15 @@ from flask import current_app, session
 from flask_socketio import ConnectionRefusedError, Namespace, join_room, leave_room
 
 from app.api import actions
-from app.api.schemas.shake import ArrivalIn, EnterStoreIn, SocketShakeIn, WatchCampaignIn
 from app.extensions import db
 from app.models import utcnow
 from app.realtime import broadcast
 from app.realtime.rooms import campaign_room, compound_room, courier_room
-from app.services import live, residence, store
+from app.schemas.shake import ArrivalIn, EnterStoreIn, SocketShakeIn, WatchCampaignIn
 from app.services.errors import Forbidden, ServiceError
 from app.services.idempotency import error_body
+from app.services.places import live, residence
+from app.services.store import storefront
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +72,7 @@ class ShopperNamespace(Namespace):
         """Sent by a shopper opening a store; joins its compound's room; the room hears `live`."""
         def run():
             body = actions.load(EnterStoreIn, data)
-            store_session = store.get_store_session(db.session, body["store_session_id"], session["shopper_id"])
+            store_session = storefront.get_store_session(db.session, body["store_session_id"], session["shopper_id"])
             previous = session.get("store_compound_id")
             if previous is not None and previous != store_session.compound_id:
                 leave_room(compound_room(previous))

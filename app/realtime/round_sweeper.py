@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from app.api.schemas.shake import CampaignStatsOut
 from app.background import BackgroundLoop
 from app.extensions import db
 from app.models import ShakeRound, utcnow
 from app.realtime import broadcast
-from app.services import campaigns, rounds
+from app.schemas.shake import CampaignStatsOut
+from app.services import campaigns
+from app.services.campaigns import rounds
 
 MAX_SLEEP_SECONDS = 1.0
 MIN_SLEEP_SECONDS = 0.05

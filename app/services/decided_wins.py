@@ -20,7 +20,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, lazyload
 
 from app.models import CampaignPrize, Coupon, RoundPrize, RoundShopper, Shake, ShakeRound
-from app.services.shakes import ShakeOutcome, count_win, give_prize, raised_shakes, record_shake, sync_shake_count
+from app.services.shakes import (
+    ShakeOutcome,
+    count_win,
+    give_prize,
+    raised_shakes,
+    record_shake,
+    sync_shake_count,
+)
 
 log = logging.getLogger(__name__)
 

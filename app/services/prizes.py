@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from app.models import Arrival, CampaignPrize, Coupon, Order, OrderItem, ShakeRound
-from app.services.orders import new_pickup_code
+from app.services.store.orders import new_pickup_code
 
 
 class CouponPrize:

@@ -33,8 +33,8 @@ from app.database import quick_writes
 from app.models import CampaignPrize, RoundPrize, ShakeRound, utcnow
 from app.services import decided_wins, idempotency, shakes
 from app.services.errors import NotFound, NotInCompound, ServiceError, ShakeLimitReached, Unavailable
+from app.services.places.residence import shopper_compound_ids
 from app.services.redis_pipeline import Pipeline
-from app.services.residence import shopper_compound_ids
 from app.services.shake_answers import coupon_win_body, shake_body
 
 log = logging.getLogger(__name__)

@@ -26,8 +26,8 @@ from sqlalchemy.orm import Session
 from app.database import dialect_of
 from app.models import RoundPrize, RoundShopper, Shake, ShakeRound
 from app.services.errors import NotFound, NotInCompound, RoundClosed, RoundNotOpen, ShakeLimitReached
+from app.services.places.residence import shopper_compound_ids
 from app.services.prizes import PRIZE_KINDS
-from app.services.residence import shopper_compound_ids
 
 if TYPE_CHECKING:
     from app.services.redis_shakes import RoundView

@@ -14,9 +14,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Courier
-from app.services.badges import placeholder_colour
-from app.services.courier_codes import MAX_CODE_LENGTH
-from app.services.couriers import store_url
+from app.services.couriers.badges import placeholder_colour, store_url
+from app.services.couriers.codes import MAX_CODE_LENGTH
 from app.web.demo_login import demo_login
 
 bp = Blueprint(

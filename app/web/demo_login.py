@@ -13,14 +13,14 @@ import requests
 from flask import abort, current_app, jsonify
 
 from app.api.auth import token_service
-from app.api.schemas.shopper import ShopperSignedIn
 from app.extensions import db
 from app.models import utcnow
-from app.services import shoppers
-from app.services.courier_codes import MAX_CODE_LENGTH
-from app.services.couriers import courier_by_code
+from app.schemas.shopper import ShopperSignedIn
+from app.services.accounts import shoppers
+from app.services.couriers.codes import MAX_CODE_LENGTH
+from app.services.couriers.registry import courier_by_code
 from app.services.errors import UnknownCourier
-from app.services.wiring import wechat
+from app.wiring import wechat
 from wechat.errors import WeChatUnavailable
 
 

@@ -4,15 +4,15 @@ from __future__ import annotations
 from flask import flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from app.api.schemas.console import StaffIn
 from app.console.auth import requires
 from app.console.blueprint import bp
 from app.console.display import ROLE_LABELS
 from app.console.forms import Field, Form, load, run
 from app.extensions import db
 from app.models import STAFF_ROLES, AuditEntry, Staff
-from app.services import audit, audited
-from app.services.audit import TARGET_TYPES
+from app.schemas.console import StaffIn
+from app.services.audit import changes, trail
+from app.services.audit.trail import TARGET_TYPES
 
 STAFF_FIELDS = (
     Field("username", "用户名", "Username", help="字母、数字、. _ - · Letters, digits, . _ -",
@@ -35,13 +35,13 @@ def audit_log():
     """Who changed what, newest first; filter by target or action, page back with `before`."""
     target_type = request.args.get("target_type") or None
     action = request.args.get("action") or None
-    entries = audit.entries(db.session, target_type=target_type, target_id=read_id("target_id"),
+    entries = trail.entries(db.session, target_type=target_type, target_id=read_id("target_id"),
                             action=action, before_id=read_id("before"))
     actions = sorted(db.session.scalars(select(AuditEntry.action).distinct()))
     filters = {key: value for key, value in request.args.items() if key != "before" and value}
     return render_template("console/audit.html", active="audit", entries=entries, actions=actions,
                            target_types=sorted(set(TARGET_TYPES.values())), filters=filters,
-                           older=entries[-1].id if len(entries) == audit.PAGE_SIZE else None)
+                           older=entries[-1].id if len(entries) == trail.PAGE_SIZE else None)
 
 
 def staff_form() -> Form:
@@ -67,7 +67,7 @@ def create_staff():
     form = staff_form()
     body = load(form, StaffIn, request.form)
     created = None if body is None else run(
-        form, lambda: audited.create_staff(db.session, g.staff.id, body), conflict_field="username")
+        form, lambda: changes.create_staff(db.session, g.staff.id, body), conflict_field="username")
     if not created:
         form.raw.pop("password", None)
         return staff_page(form, 422)

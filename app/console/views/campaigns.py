@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from app.api.schemas.shake import CampaignIn
 from app.console.auth import may, requires
 from app.console.blueprint import bp
 from app.console.campaign_form import campaign_form, form_for, read_campaign_form
@@ -13,9 +12,10 @@ from app.console.forms import load_data, run
 from app.console.odds import pool_summary
 from app.extensions import db
 from app.models import Campaign, utcnow
-from app.services import audit, audited, campaign_edits
+from app.schemas.shake import CampaignIn
 from app.services import campaigns as campaign_service
-from app.services.campaigns import display_status
+from app.services.audit import changes, trail
+from app.services.campaigns import display_status, edits
 
 
 @bp.get("/campaigns")
@@ -37,7 +37,7 @@ def new_campaign():
     form, data = read_campaign_form(request.form)
     body = load_data(form, CampaignIn, data)
     created = None if body is None else run(
-        form, lambda: audited.create_campaign(db.session, g.staff.id, body))
+        form, lambda: changes.create_campaign(db.session, g.staff.id, body))
     if not created:
         return form_page(form, None, 422)
     flash(f"已创建活动 Campaign created: {created.title}")
@@ -49,14 +49,14 @@ def new_campaign():
 def edit_campaign(campaign_id: int):
     """Change a campaign before it starts (PATCH /api/v1/console/campaigns/<id>); 409 after."""
     campaign = campaign_service.get_campaign(db.session, campaign_id)
-    if not campaign_edits.is_editable(db.session, campaign, utcnow()):
-        raise campaign_edits.CampaignStarted()
+    if not edits.is_editable(db.session, campaign, utcnow()):
+        raise edits.CampaignStarted()
     if request.method == "GET":
         return form_page(form_for(campaign), campaign)
     form, data = read_campaign_form(request.form)
     body = load_data(form, CampaignIn, data)  # the form always sends every field
     saved = None if body is None else run(
-        form, lambda: audited.update_campaign(db.session, g.staff.id, campaign, body))
+        form, lambda: changes.update_campaign(db.session, g.staff.id, campaign, body))
     if not saved:
         return form_page(form, campaign, 422)
     flash(f"已保存 Saved: {saved.title}")
@@ -76,10 +76,10 @@ def campaign(campaign_id: int):
     now = utcnow()
     history = None
     if may(g.staff.role, "audit"):
-        history = audit.entries(db.session, target_type="campaign", target_id=campaign.id)
+        history = trail.entries(db.session, target_type="campaign", target_id=campaign.id)
     return render_template(
         "console/campaign.html", active="campaigns", campaign=campaign, status=display_status(campaign, now),
-        editable=campaign_edits.is_editable(db.session, campaign, now),
+        editable=edits.is_editable(db.session, campaign, now),
         pool=pool_summary(campaign.prizes, campaign.window_seconds),
         stats=campaign_service.campaign_stats(db.session, campaign), history=history)
 
@@ -101,7 +101,7 @@ def set_paused(campaign_id: int, paused: bool):
     campaign = campaign_service.get_campaign(db.session, campaign_id)
     if (campaign.status == "paused") == paused:
         abort(409)
-    audited.set_paused(db.session, g.staff.id, campaign, paused)
+    changes.set_paused(db.session, g.staff.id, campaign, paused)
     db.session.commit()
     flash("已暂停 Paused" if paused else "已恢复 Resumed")
     if request.form.get("back") == "list":

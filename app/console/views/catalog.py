@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask import flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from app.api.schemas.console import DealIn, ProductIn
 from app.console.auth import requires
 from app.console.blueprint import bp
 from app.console.choices import compound_choices
@@ -12,7 +11,8 @@ from app.console.display import DEAL_KIND_LABELS, yuan
 from app.console.forms import Field, Form, load, run
 from app.extensions import db
 from app.models import DEAL_KINDS, Deal, Product
-from app.services import audited
+from app.schemas.console import DealIn, ProductIn
+from app.services.audit import changes
 
 PRODUCT_FIELDS = (
     Field("name", "商品名称", "Name", attrs={"maxlength": 120}),
@@ -46,7 +46,7 @@ def create_product():
     form = Form(PRODUCT_FIELDS)
     body = load(form, ProductIn, request.form)
     created = None if body is None else run(
-        form, lambda: audited.create_product(db.session, g.staff.id, body))
+        form, lambda: changes.create_product(db.session, g.staff.id, body))
     if not created:
         return products_page(form, 422)
     flash(f"已添加商品 Product added: {created.name}")
@@ -80,7 +80,7 @@ def create_deal():
     form = deal_form()
     body = load(form, DealIn, request.form)
     created = None if body is None else run(
-        form, lambda: audited.create_deal(db.session, g.staff.id, body))
+        form, lambda: changes.create_deal(db.session, g.staff.id, body))
     if not created:
         return deals_page(form, 422)
     flash(f"已添加特价 Deal added: {created.product.name} {yuan(created.deal_price_fen)}")

@@ -4,14 +4,14 @@ from __future__ import annotations
 from flask import flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from app.api.schemas.console import CompoundIn
 from app.console.auth import requires
 from app.console.blueprint import bp
 from app.console.forms import Field, Form, load, run
 from app.console.geo import compound_map
 from app.extensions import db
 from app.models import Compound
-from app.services import audited
+from app.schemas.console import CompoundIn
+from app.services.audit import changes
 
 COMPOUND_FIELDS = (
     Field("name", "小区名称", "Name", attrs={"maxlength": 120}),
@@ -49,7 +49,7 @@ def create_compound():
     form = compound_form()
     body = load(form, CompoundIn, request.form)
     created = None if body is None else run(
-        form, lambda: audited.create_compound(db.session, g.staff.id, body))
+        form, lambda: changes.create_compound(db.session, g.staff.id, body))
     if not created:
         return page(form, 422)
     flash(f"已添加小区 Compound added: {created.name}")

@@ -4,14 +4,14 @@ from __future__ import annotations
 from flask import flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from app.api.schemas.console import CouponTemplateIn
 from app.console.auth import requires
 from app.console.blueprint import bp
 from app.console.choices import compound_choices
 from app.console.forms import Field, Form, load, run
 from app.extensions import db
 from app.models import CouponTemplate
-from app.services import audited
+from app.schemas.console import CouponTemplateIn
+from app.services.audit import changes
 
 COUPON_FIELDS = (
     Field("title", "券名", "Title", help="如 满30减5 · e.g. 30 off 5", attrs={"maxlength": 120}),
@@ -48,7 +48,7 @@ def create_coupon_template():
     form = coupon_form()
     body = load(form, CouponTemplateIn, request.form)
     created = None if body is None else run(
-        form, lambda: audited.create_coupon_template(db.session, g.staff.id, body))
+        form, lambda: changes.create_coupon_template(db.session, g.staff.id, body))
     if not created:
         return page(form, 422)
     flash(f"已添加优惠券 Coupon added: {created.title}")

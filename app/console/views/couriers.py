@@ -6,15 +6,16 @@ from io import BytesIO
 from flask import current_app, flash, g, redirect, render_template, request, send_file, url_for
 from sqlalchemy import select
 
-from app.api.schemas.console import CourierIn
 from app.console.auth import requires
 from app.console.blueprint import bp
 from app.console.choices import compound_choices
 from app.console.forms import Field, Form, load, run
 from app.extensions import db
 from app.models import Courier
-from app.services import audited
-from app.services import couriers as courier_service
+from app.schemas.console import CourierIn
+from app.services.audit import changes
+from app.services.couriers import badges
+from app.services.couriers import registry as courier_service
 
 COURIER_FIELDS = (
     Field("employee_no", "工号", "Employee no.", help="字母、数字、-、_ · Letters, digits, - and _",
@@ -52,7 +53,7 @@ def create_courier():
     form = courier_form()
     body = load(form, CourierIn, request.form)
     created = None if body is None else run(
-        form, lambda: audited.create_courier(db.session, g.staff.id, body), conflict_field="employee_no")
+        form, lambda: changes.create_courier(db.session, g.staff.id, body), conflict_field="employee_no")
     if not created:
         form.raw.pop("password", None)
         return page(form, 422)
@@ -65,7 +66,7 @@ def create_courier():
 def courier(courier_id: int):
     """One courier: route, store link, badge preview, download and code rotation."""
     member = courier_service.get_courier(db.session, courier_id)
-    link = courier_service.store_url(current_app.config["PUBLIC_URL"], member)
+    link = badges.store_url(current_app.config["PUBLIC_URL"], member)
     return render_template("console/courier.html", active="couriers", courier=member, store_link=link)
 
 
@@ -74,7 +75,7 @@ def courier(courier_id: int):
 def courier_badge(courier_id: int):
     """The printable badge; `?download=1` saves it as a file."""
     member = courier_service.get_courier(db.session, courier_id)
-    png = courier_service.badge_png(member, current_app.config["PUBLIC_URL"])
+    png = badges.badge_png(member, current_app.config["PUBLIC_URL"])
     return send_file(BytesIO(png), mimetype="image/png", as_attachment=request.args.get("download") == "1",
                      download_name=f"badge-{member.employee_no}.png")
 
@@ -84,7 +85,7 @@ def courier_badge(courier_id: int):
 def rotate_courier_code(courier_id: int):
     """A new store code: the old badge stops working (a lost or copied badge)."""
     member = courier_service.get_courier(db.session, courier_id)
-    audited.rotate_courier_code(db.session, g.staff.id, member)
+    changes.rotate_courier_code(db.session, g.staff.id, member)
     db.session.commit()
     flash("已更换二维码，请打印新工牌 · "
           "New QR code issued: print the new badge; the old one no longer works.")

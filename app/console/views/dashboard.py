@@ -5,14 +5,14 @@ from __future__ import annotations
 from flask import current_app, g, jsonify, render_template
 
 from app.api.auth import token_service
-from app.api.schemas.shake import CampaignStatsOut
 from app.console.auth import requires
 from app.console.blueprint import bp
 from app.extensions import db
 from app.models import Campaign, utcnow
 from app.realtime.console_live import ensure_live_feed
+from app.schemas.shake import CampaignStatsOut
 from app.services import campaigns
-from app.services import dashboard as dashboard_service
+from app.services.campaigns import dashboard as dashboard_service
 from app.services.campaigns import display_status
 
 

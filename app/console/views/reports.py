@@ -11,8 +11,8 @@ from app.console.auth import requires
 from app.console.blueprint import bp
 from app.console.display import SHANGHAI
 from app.extensions import db
-from app.services import reports as report_service
-from app.services.reports import CAMPAIGN_COLUMNS, COMPOUND_COLUMNS, Period
+from app.services.campaigns import reports as report_service
+from app.services.campaigns.reports import CAMPAIGN_COLUMNS, COMPOUND_COLUMNS, Period
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 

@@ -5,12 +5,12 @@ from flask import g, redirect, render_template, request, url_for
 from flask_limiter.util import get_remote_address
 
 from app.api.rate_limits import SIGN_IN_LIMIT
-from app.api.schemas.console import StaffSignIn
 from app.console import auth
 from app.console.blueprint import bp
 from app.console.forms import Field, Form, load
 from app.extensions import db, limiter
-from app.services import staff
+from app.schemas.console import StaffSignIn
+from app.services.accounts import staff
 from app.services.errors import BadCredentials
 
 SIGN_IN_FIELDS = (

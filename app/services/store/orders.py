@@ -8,8 +8,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.models import Compound, Coupon, Order, OrderItem, Product, StoreSession
-from app.services import catalog
 from app.services.errors import CouponUnusable, InvalidRequest, NotFound
+from app.services.store import catalog
 
 BEST_SELLER_WINDOW = timedelta(days=30)
 

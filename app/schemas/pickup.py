@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
-from app.api.schemas.common import OrderItemOut
+from app.schemas.common import OrderItemOut
 
 
 class PickupShopper(Schema):

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from app.api.schemas.base import Count, Fen, Id, Ids, In, Latitude, Longitude, Secret, Text, When, web_url
-from app.api.schemas.common import CompoundOut, CourierEnvelope, ProductOut  # noqa: F401
 from app.models import DEAL_KINDS, STAFF_ROLES
+from app.schemas.base import Count, Fen, Id, Ids, In, Latitude, Longitude, Secret, Text, When, web_url
+from app.schemas.common import CompoundOut, CourierEnvelope, ProductOut  # noqa: F401
 
 
 class StaffSignIn(In):

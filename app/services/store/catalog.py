@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from app.models import Deal, Product
 from app.models.catalog import deal_compounds
-from app.services.compounds import get_compounds
 from app.services.errors import InvalidRequest
+from app.services.places.compounds import get_compounds
 
 
 def create_product(session: Session, *, name, category, price_fen, image_url=None) -> Product:

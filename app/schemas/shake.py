@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from app.api.schemas.base import Count, Id, Ids, In, Latitude, Longitude, StrictFloat, Text, When
 from app.models import utcnow
 from app.models.campaign import PRIZE_KINDS
+from app.schemas.base import Count, Id, Ids, In, Latitude, Longitude, StrictFloat, Text, When
 from app.services.campaigns import display_status
 
 

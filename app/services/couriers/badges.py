@@ -19,19 +19,17 @@ import os
 import shutil
 import subprocess
 import zlib
+from pathlib import Path
 
 import qrcode
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 from qrcode.constants import ERROR_CORRECT_M, ERROR_CORRECT_Q
 
-from app.services.courier_codes import new_courier_code  # noqa: F401  (re-exported)
+from app.models import Courier
 
 log = logging.getLogger(__name__)
 
-__all__ = [
-    "find_cjk_font", "new_courier_code", "placeholder_avatar", "placeholder_colour", "qr_image",
-    "render_badge",
-]
+STATIC_ROOT = Path(__file__).resolve().parents[2] / "web" / "static"  # the app's own files, for avatars
 
 # --- card geometry (px) -----------------------------------------------------------------
 WIDTH, HEIGHT = 600, 900
@@ -271,3 +269,28 @@ def render_badge(*, store_url: str, name: str, employee_no: str, avatar: bytes |
     out = io.BytesIO()
     card.save(out, "PNG", dpi=(DPI, DPI), optimize=True)
     return out.getvalue()
+
+
+def store_url(public_url: str, courier: Courier) -> str:
+    return f"{public_url}/s/{courier.courier_code}"
+
+
+def badge_png(courier: Courier, public_url: str) -> bytes:
+    return render_badge(store_url=store_url(public_url, courier), name=courier.name,
+                        employee_no=courier.employee_no, avatar=local_avatar(courier.avatar_url))
+
+
+def local_avatar(avatar_url: str | None) -> bytes | None:
+    """Avatar bytes when the URL points at the app's own static files; else None.
+
+    The badge is rendered on request, so it never waits on a remote image host; a remote
+    avatar prints as the placeholder.
+    """
+    prefix = "/web-static/"
+    if not avatar_url or prefix not in avatar_url:
+        return None
+    relative = avatar_url.split(prefix, 1)[1]
+    path = (STATIC_ROOT / relative).resolve()
+    if STATIC_ROOT not in path.parents or not path.is_file():
+        return None
+    return path.read_bytes()

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, pre_load, validate
 
-from app.api.schemas.base import Count, Id, In, Text
-from app.api.schemas.common import CompoundRef, CouponOut, CourierPublic, OrderOut
+from app.schemas.base import Count, Id, In, Text
+from app.schemas.common import CompoundRef, CouponOut, CourierPublic, OrderOut
 
 
 class WeChatLogin(In):

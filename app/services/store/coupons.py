@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 
 from app.models import Coupon, CouponTemplate
 from app.models.coupon import coupon_template_compounds
-from app.services.compounds import get_compounds
 from app.services.errors import InvalidRequest, LimitReached, NotAvailable, NotFound, NotInCompound, SoldOut
-from app.services.residence import shopper_compound_ids
+from app.services.places.compounds import get_compounds
+from app.services.places.residence import shopper_compound_ids
 
 CLAIM_ATTEMPTS = 3
 

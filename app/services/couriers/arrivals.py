@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from app.models import Arrival, Compound, Courier, ShakeRound
-from app.services.compounds import distance_m
+from app.services.campaigns.rounds import close_due_rounds, open_rounds_for_arrival
 from app.services.errors import NotOnRoute
-from app.services.rounds import close_due_rounds, open_rounds_for_arrival
+from app.services.places.compounds import distance_m
 
 STALE_AFTER = timedelta(minutes=30)
 # Device clocks drift; a tap "from the future" is believed up to this much, then clamped.

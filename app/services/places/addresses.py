@@ -5,8 +5,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.models import Address, Compound
-from app.services.compounds import match_compound
 from app.services.errors import InvalidRequest
+from app.services.places.compounds import match_compound
 
 
 def add_address(session: Session, shopper_id: int, *, recipient: str, phone: str, detail: str,

@@ -11,7 +11,7 @@ from sqlalchemy import BigInteger, Integer, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.models import Arrival, Campaign, Compound, Courier, Shake, ShakeRound, StoreSession
-from app.services.live import WATCHING_WINDOW
+from app.services.places.live import WATCHING_WINDOW
 
 TIMELINE_WINDOW = timedelta(minutes=15)
 TIMELINE_BUCKET_SECONDS = 5

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from app.models import Campaign, CampaignPrize, ShakeRound
 from app.services.campaigns import prize_line
-from app.services.compounds import get_compounds
 from app.services.errors import Conflict, InvalidRequest
+from app.services.places.compounds import get_compounds
 
 SETTINGS = ("title", "starts_at", "ends_at", "window_seconds", "shakes_per_shopper", "wins_per_shopper")
 

@@ -8,7 +8,13 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from app.models import Campaign, CouponTemplate, Courier, utcnow
-from app.services import audit, campaign_edits, campaigns, catalog, compounds, coupons, couriers, staff
+from app.services import campaigns
+from app.services.accounts import staff
+from app.services.audit import trail
+from app.services.campaigns import edits
+from app.services.couriers import registry
+from app.services.places import compounds
+from app.services.store import catalog, coupons
 
 
 def campaign_settings(campaign: Campaign) -> dict:
@@ -20,19 +26,19 @@ def campaign_settings(campaign: Campaign) -> dict:
 
 def create_campaign(session: Session, staff_id: int, body: dict) -> Campaign:
     campaign = campaigns.create_campaign(session, **body)
-    audit.record(session, staff_id, "campaign.create", campaign, campaign_settings(campaign))
-    audit.record(session, staff_id, "prize_pool.set", campaign,
-                 {"prizes": campaign_edits.prize_pool(campaign)})
+    trail.record(session, staff_id, "campaign.create", campaign, campaign_settings(campaign))
+    trail.record(session, staff_id, "prize_pool.set", campaign,
+                 {"prizes": edits.prize_pool(campaign)})
     return campaign
 
 
 def update_campaign(session: Session, staff_id: int, campaign: Campaign, body: dict) -> Campaign:
-    changed = campaign_edits.update_campaign(session, campaign, utcnow(), **body)
+    changed = edits.update_campaign(session, campaign, utcnow(), **body)
     prizes = changed.pop("prizes", None)
     if changed:
-        audit.record(session, staff_id, "campaign.update", campaign, {"changes": changed})
+        trail.record(session, staff_id, "campaign.update", campaign, {"changes": changed})
     if prizes is not None:
-        audit.record(session, staff_id, "prize_pool.set", campaign,
+        trail.record(session, staff_id, "prize_pool.set", campaign,
                      {"before": prizes[0], "prizes": prizes[1]})
     return campaign
 
@@ -40,51 +46,51 @@ def update_campaign(session: Session, staff_id: int, campaign: Campaign, body: d
 def set_paused(session: Session, staff_id: int, campaign: Campaign, paused: bool) -> Campaign:
     before = campaign.status
     campaigns.set_paused(campaign, paused)
-    audit.record(session, staff_id, "campaign.pause" if paused else "campaign.resume", campaign,
+    trail.record(session, staff_id, "campaign.pause" if paused else "campaign.resume", campaign,
                  {"status": [before, campaign.status]})
     return campaign
 
 
 def create_coupon_template(session: Session, staff_id: int, body: dict) -> CouponTemplate:
     template = coupons.create_coupon_template(session, **body)
-    audit.record(session, staff_id, "coupon_template.create", template, body)
+    trail.record(session, staff_id, "coupon_template.create", template, body)
     return template
 
 
 def create_courier(session: Session, staff_id: int, body: dict) -> Courier:
-    courier = couriers.create_courier(session, **body)
+    courier = registry.create_courier(session, **body)
     details = {key: value for key, value in body.items() if key != "password"}
-    audit.record(session, staff_id, "courier.create", courier, details)
+    trail.record(session, staff_id, "courier.create", courier, details)
     return courier
 
 
 def rotate_courier_code(session: Session, staff_id: int, courier: Courier) -> Courier:
-    couriers.rotate_courier_code(courier)
+    registry.rotate_courier_code(courier)
     # The codes themselves are keys to the store: the log says that it changed, not to what.
-    audit.record(session, staff_id, "courier.rotate_code", courier, {"employee_no": courier.employee_no})
+    trail.record(session, staff_id, "courier.rotate_code", courier, {"employee_no": courier.employee_no})
     return courier
 
 
 def create_compound(session: Session, staff_id: int, body: dict):
     compound = compounds.create_compound(session, **body)
-    audit.record(session, staff_id, "compound.create", compound, body)
+    trail.record(session, staff_id, "compound.create", compound, body)
     return compound
 
 
 def create_product(session: Session, staff_id: int, body: dict):
     product = catalog.create_product(session, **body)
-    audit.record(session, staff_id, "product.create", product, body)
+    trail.record(session, staff_id, "product.create", product, body)
     return product
 
 
 def create_deal(session: Session, staff_id: int, body: dict):
     deal = catalog.create_deal(session, **body)
-    audit.record(session, staff_id, "deal.create", deal, body)
+    trail.record(session, staff_id, "deal.create", deal, body)
     return deal
 
 
 def create_staff(session: Session, staff_id: int, body: dict):
     member = staff.create_staff(session, body["username"], body["password"], body["role"])
-    audit.record(session, staff_id, "staff.create", member,
+    trail.record(session, staff_id, "staff.create", member,
                  {"username": member.username, "role": member.role})
     return member

@@ -1,18 +1,14 @@
-"""Couriers: registration, sign-in, their store code and their printable badge."""
+"""Couriers: registered by ops with their route, signed in, their store code rotated."""
 from __future__ import annotations
-
-from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import Courier
-from app.services.badges import new_courier_code, render_badge
-from app.services.compounds import get_compounds
+from app.services.accounts.passwords import hash_password, verify_password
+from app.services.couriers.codes import new_courier_code
 from app.services.errors import BadCredentials, Conflict, InvalidRequest, NotFound, UnknownCourier
-from app.services.passwords import hash_password, verify_password
-
-STATIC_ROOT = Path(__file__).resolve().parent.parent / "web" / "static"
+from app.services.places.compounds import get_compounds
 
 
 def create_courier(session: Session, *, employee_no: str, name: str, password: str,
@@ -54,28 +50,3 @@ def rotate_courier_code(courier: Courier) -> str:
     """Give the courier a new store code; badges printed with the old one stop working."""
     courier.courier_code = new_courier_code()
     return courier.courier_code
-
-
-def store_url(public_url: str, courier: Courier) -> str:
-    return f"{public_url}/s/{courier.courier_code}"
-
-
-def badge_png(courier: Courier, public_url: str) -> bytes:
-    return render_badge(store_url=store_url(public_url, courier), name=courier.name,
-                        employee_no=courier.employee_no, avatar=local_avatar(courier.avatar_url))
-
-
-def local_avatar(avatar_url: str | None) -> bytes | None:
-    """Avatar bytes when the URL points at the app's own static files; else None.
-
-    The badge is rendered on request, so it never waits on a remote image host; a remote
-    avatar prints as the placeholder.
-    """
-    prefix = "/web-static/"
-    if not avatar_url or prefix not in avatar_url:
-        return None
-    relative = avatar_url.split(prefix, 1)[1]
-    path = (STATIC_ROOT / relative).resolve()
-    if STATIC_ROOT not in path.parents or not path.is_file():
-        return None
-    return path.read_bytes()

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from app.models import Campaign, CampaignPrize, CouponTemplate, Product, RoundPrize, Shake, ShakeRound
 from app.models.campaign import campaign_compounds
-from app.services.compounds import get_compounds
 from app.services.errors import InvalidRequest, NotFound
+from app.services.places.compounds import get_compounds
 
 
 def create_campaign(session: Session, *, title, compound_ids, starts_at, ends_at, window_seconds,

@@ -5,8 +5,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import STAFF_ROLES, Staff
+from app.services.accounts.passwords import hash_password, verify_password
 from app.services.errors import BadCredentials, Conflict, InvalidRequest
-from app.services.passwords import hash_password, verify_password
 
 
 def create_staff(session: Session, username: str, password: str, role: str) -> Staff:

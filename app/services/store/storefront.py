@@ -7,11 +7,13 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from app.models import Compound, Courier, StoreSession
-from app.services import catalog, live, orders, rounds
-from app.services.coupons import compound_coupons
-from app.services.couriers import courier_by_code
+from app.services.campaigns import rounds
+from app.services.couriers.registry import courier_by_code
 from app.services.errors import CompoundRequired, InvalidRequest, NotFound
-from app.services.residence import home_compound_id
+from app.services.places import live
+from app.services.places.residence import home_compound_id
+from app.services.store import catalog, orders
+from app.services.store.coupons import compound_coupons
 
 SECTION_SIZE = 10
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from app.api.schemas.base import Count, Ids, In, Text, When
-from app.api.schemas.shake import PrizeIn
+from app.schemas.base import Count, Ids, In, Text, When
+from app.schemas.shake import PrizeIn
 
 
 class CampaignPatchIn(In):

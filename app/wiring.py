@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from flask import Flask, current_app
 
-from app.services import passwords
+from app.services.accounts import passwords
+from app.services.accounts.tokens import TokenService
 from app.services.admission import Admission
 from app.services.shake_paths import build_shake_path
-from app.services.tokens import TokenService
 from wechat.gateway import WeChatGateway
 
 
