@@ -7,6 +7,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import config as settings
+from app.actions import admission
 from app.api import IdConverter, register_api
 from app.api.errors import XiaogeApi, register_error_handlers
 from app.cli import register_commands
@@ -32,6 +33,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     register_extensions(app)
     wire_services(app)
+    admission.init_app(app)
     register_blueprints(app)
     register_namespaces()
     start_background_tasks_on_first_request(app)

@@ -67,7 +67,7 @@ def from_environment() -> dict:
         "SHAKE_DRAWS": env("SHAKE_DRAWS"),
         # Shakes one worker works on at once; more are refused with a quick 503 to retry.
         "SHAKE_MAX_IN_FLIGHT": env("SHAKE_MAX_IN_FLIGHT", 64, int),
-        # Copy the Redis path's logged shakes into the database from a background task.
+        # Copy the Redis engine's logged shakes into the database from a background task.
         "SHAKE_LOG_WRITER": env("SHAKE_LOG_WRITER", True, bool),
         # Prefix of the keys the app keeps in Redis; deployments sharing a Redis differ here.
         "REDIS_KEY_PREFIX": env("REDIS_KEY_PREFIX", "xiaoge:"),

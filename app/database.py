@@ -5,6 +5,7 @@ from contextlib import contextmanager
 from typing import Iterator
 
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
@@ -71,3 +72,11 @@ def quick_writes(session: Session) -> Iterator[Connection]:
         yield session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
     finally:
         session.commit()  # no round trip: nothing is open; the connection goes back to the pool as it was
+
+
+DIALECT_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+def dialect_insert(session: Session):
+    """INSERT with ON CONFLICT for the database in use (PostgreSQL, or SQLite for the embedded default)."""
+    return DIALECT_INSERTS[dialect_of(session)]

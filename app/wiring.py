@@ -1,12 +1,11 @@
-"""Build the app's service objects from its config, once, in create_app()."""
+"""The app's service objects: built once from its config in create_app(), found here by everyone else."""
 from __future__ import annotations
 
 from flask import Flask, current_app
 
 from app.services.accounts import passwords
 from app.services.accounts.tokens import TokenService
-from app.services.admission import Admission
-from app.services.shake_paths import build_shake_path
+from app.services.shaking import DrawEngine, build_engine
 from wechat.gateway import WeChatGateway
 
 
@@ -27,8 +26,7 @@ def wire_services(app: Flask) -> None:
         timeout=cfg["WECHAT_TIMEOUT_SECONDS"],
         token_storage=wechat_token_storage(cfg.get("REDIS_URL")),
     )
-    app.extensions["xiaoge.shake_path"] = build_shake_path(app)
-    app.extensions["xiaoge.shake_admission"] = Admission(cfg.get("SHAKE_MAX_IN_FLIGHT", 64))
+    app.extensions["xiaoge.draw_engine"] = build_engine(cfg)
     if cfg.get("PASSWORD_HASH_COST") == "fast":
         passwords.configure(time_cost=1, memory_cost=1024)
 
@@ -47,5 +45,13 @@ def wechat_token_storage(redis_url: str | None):
     return RedisStorage(redis.Redis.from_url(redis_url), prefix="xiaoge:wechat")
 
 
+def tokens() -> TokenService:
+    return current_app.extensions["xiaoge.tokens"]
+
+
 def wechat() -> WeChatGateway:
     return current_app.extensions["xiaoge.wechat"]
+
+
+def draw_engine() -> DrawEngine:
+    return current_app.extensions["xiaoge.draw_engine"]

@@ -66,7 +66,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shakes", type=int, default=1000)
     parser.add_argument("--database-url", default=None)
-    parser.add_argument("--draws", choices=["sql", "redis"], default="sql", help="the shake path (SHAKE_DRAWS)")
+    parser.add_argument("--draws", choices=["sql", "redis"], default="sql", help="the draw engine (SHAKE_DRAWS)")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/8")
     args = parser.parse_args()
     url = args.database_url or fresh_postgres("xiaoge_shake_path")
@@ -92,7 +92,7 @@ def main() -> None:
         assert answer.status_code == 200, answer.get_json()
         per_result.setdefault(answer.get_json()["result"], len(statements))
     elapsed = time.perf_counter() - started
-    print(f"{args.shakes} shakes on the {args.draws} path, {url.split('://')[0]}: {args.shakes / elapsed:.0f} shakes/s, "
+    print(f"{args.shakes} shakes on the {args.draws} engine, {url.split('://')[0]}: {args.shakes / elapsed:.0f} shakes/s, "
           f"{1000 * elapsed / args.shakes:.2f} ms each (one process, sequential)")
     for result, count in sorted(per_result.items()):
         print(f"SQL statements for a {result}: {count}")

@@ -99,7 +99,7 @@ def app(database_url, sandbox, shake_draws):
         empty_all_tables()
         db.engine.dispose()
     if shake_draws == "redis":
-        forget_redis_keys(app.extensions["xiaoge.shake_path"])
+        forget_redis_keys(app.extensions["xiaoge.draw_engine"])
 
 
 def redis_shake_config() -> dict:

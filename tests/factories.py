@@ -10,6 +10,8 @@ from app.services.accounts import staff
 from app.services.couriers import registry
 from app.services.places import compounds
 from app.services.places.addresses import add_address
+from app.services.shaking.redis.engine import RedisDrawEngine
+from app.services.shaking.redis.log_writer import ShakeLogWriter
 from app.services.store import catalog, coupons
 
 _seq = itertools.count(1)
@@ -86,8 +88,8 @@ class Factories:
                                 json={"shake_id": shake_id or f"shake-{next(_seq)}"}, headers=headers)
 
     def settle(self):
-        """Let the database catch up with shakes the Redis path has answered (a no-op on the
-        SQL path, which writes each shake before answering it)."""
+        """Let the database catch up with shakes the Redis engine has answered (a no-op on the
+        SQL engine, which writes each shake before answering it)."""
         settle(self.app)
 
     def staff_token(self, role="admin"):
@@ -190,17 +192,13 @@ class Factories:
         return body
 
 
-
 def settle(app) -> int:
-    """Copy the Redis path's logged shakes into the database now; how many were copied."""
-    from app.services.redis_shakes import RedisShakePath
-    from app.services.shake_log import ShakeLogWriter
-
-    path = app.extensions["xiaoge.shake_path"]
-    if not isinstance(path, RedisShakePath):
+    """Copy the Redis engine's logged shakes into the database now; how many were copied."""
+    engine = app.extensions["xiaoge.draw_engine"]
+    if not isinstance(engine, RedisDrawEngine):
         return 0
     db.session.commit()  # the writer has a session of its own: on SQLite ours must not hold the lock
-    writer = ShakeLogWriter(app, path)
+    writer = ShakeLogWriter(app, engine)
     try:
         return writer.drain()
     finally:

@@ -15,7 +15,7 @@ import pytest
 
 from app.extensions import db
 from app.models import utcnow
-from app.realtime import broadcast
+from app import broadcasts
 from app.services.campaigns import rounds
 from tests.browser import PHONE, screenshot, watched_page
 
@@ -141,7 +141,7 @@ def test_shopper_opens_the_store_claims_a_coupon_and_shakes(app, live_server, ma
     closed = rounds.close_due_rounds(db.session, utcnow() + timedelta(days=1), world.home_id)
     assert [r.id for r in closed] == [opened["id"]]
     settle()
-    broadcast.shake_closed(closed[0])
+    broadcasts.shake_closed(closed[0])
     settle()
     expect(result).to_contain_text("本轮已结束 This round is over")
     expect(phone.locator("#shake-button")).to_be_disabled()

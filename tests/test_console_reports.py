@@ -10,7 +10,7 @@ import pytest
 
 from app.extensions import db
 from app.models import ShakeRound
-from app.services import shakes
+from app.services.shaking import sql_engine
 from app.services.campaigns.reports import Period, campaign_report, compound_report
 from tests.console_web import console_fixture, text  # noqa: F401  (the fixture `console`)
 from tests.factories import now
@@ -20,7 +20,7 @@ def shake_late_in_round(round_id: int, shopper_id: int, shake_id: str):
     """Shake near the end of the round, when pacing has released the whole stock."""
     shake_round = db.session.get(ShakeRound, round_id)
     moment = shake_round.opens_at + (shake_round.closes_at - shake_round.opens_at) * 0.95
-    outcome = shakes.shake(db.session, shopper_id, round_id, shake_id, moment, rng=random.Random(1))
+    outcome = sql_engine.decide_shake(db.session, shopper_id, round_id, shake_id, moment, rng=random.Random(1))
     db.session.commit()
     return outcome
 

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from app.services.admission import Admission
+from app.actions.admission import Admission
 from app.services.errors import Unavailable
 from tests.test_shakes import open_round
 
@@ -29,16 +29,16 @@ def test_a_shake_past_the_workers_limit_is_a_503_to_retry_that_did_nothing(app, 
     _, round_id = open_round(make, home)
     _, first = make.shopper(home=home)
     _, second = make.shopper(home=home)
-    path = app.extensions["xiaoge.shake_path"]
+    engine = app.extensions["xiaoge.draw_engine"]
     inside, release = threading.Event(), threading.Event()
-    real_shake = path.shake
+    real_shake = engine.shake
 
     def slow_shake(*args, **kwargs):
         inside.set()
         assert release.wait(10)
         return real_shake(*args, **kwargs)
 
-    monkeypatch.setattr(path, "shake", slow_shake)
+    monkeypatch.setattr(engine, "shake", slow_shake)
     with ThreadPoolExecutor(1) as pool:
         def shake_first():
             with app.test_client() as client:
@@ -65,7 +65,7 @@ def test_a_database_that_is_down_is_the_same_503_to_retry(app, make, monkeypatch
     def database_down(*args, **kwargs):
         raise OperationalError("SELECT 1", {}, Exception("connection refused"))
 
-    monkeypatch.setattr(app.extensions["xiaoge.shake_path"], "shake", database_down)
+    monkeypatch.setattr(app.extensions["xiaoge.draw_engine"], "shake", database_down)
     answer = make.shake(round_id, headers)
 
     assert answer.status_code == 503 and answer.headers["Retry-After"] == "1"

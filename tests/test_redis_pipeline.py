@@ -1,5 +1,5 @@
 """Commands that come while one is on the wire go to Redis together, each caller gets its own
-reply, and no failure leaves a caller waiting (app/services/redis_pipeline.py)."""
+reply, and no failure leaves a caller waiting (app/services/shaking/redis/pipeline.py)."""
 from __future__ import annotations
 
 import threading
@@ -9,8 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import redis
 
-from app.services import redis_pipeline
-from app.services.redis_pipeline import Pipeline
+from app.services.shaking.redis import pipeline as redis_pipeline
+from app.services.shaking.redis.pipeline import Pipeline
 from tests.conftest import TEST_REDIS_URL
 
 

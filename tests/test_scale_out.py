@@ -165,7 +165,7 @@ def test_two_workers_broadcast_to_all_and_never_over_award(production, tmp_path,
         jobs = [(token, n) for token in shopper_tokens for n in range(2)]
         with ThreadPoolExecutor(max_workers=40) as pool:
             answers = list(pool.map(shake, jobs))
-        recorded = shakes_recorded_within(app, len(jobs), seconds=10)  # the Redis path writes loses behind
+        recorded = shakes_recorded_within(app, len(jobs), seconds=10)  # the Redis engine writes loses behind
 
     assert [status for status, _ in answers] == [200] * len(jobs)
     assert sum(body["result"] == "win" for _, body in answers) == STOCK

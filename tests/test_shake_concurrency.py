@@ -15,7 +15,7 @@ from tests.test_shakes import open_round, release_all_stock
 
 @pytest.fixture(params=["sql", "redis"])
 def shake_draws(request):
-    """Every test here runs on both shake paths (app/services/shake_paths.py)."""
+    """Every test here runs on both draw engines (app/services/shaking/)."""
     return request.param
 
 def fire_at_once(app, requests):

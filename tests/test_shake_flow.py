@@ -13,7 +13,7 @@ from tests.factories import now
 
 @pytest.fixture(params=["sql", "redis"])
 def shake_draws(request):
-    """Every test here runs on both shake paths (app/services/shake_paths.py)."""
+    """Every test here runs on both draw engines (app/services/shaking/)."""
     return request.param
 
 def events(socket_client, namespace, name):

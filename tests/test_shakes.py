@@ -7,13 +7,13 @@ import pytest
 
 from app.extensions import db
 from app.models import Coupon, Order, ShakeRound
-from app.services.shakes import released
+from app.services.shaking.rules import released
 from tests.factories import now
 
 
 @pytest.fixture(params=["sql", "redis"])
 def shake_draws(request):
-    """Every test here runs on both shake paths (app/services/shake_paths.py)."""
+    """Every test here runs on both draw engines (app/services/shaking/)."""
     return request.param
 
 def open_round(make, compound, **campaign_fields):

@@ -4,14 +4,11 @@ from __future__ import annotations
 from copy import deepcopy
 from functools import wraps
 
-from flask import current_app, g, request
+from flask import g, request
 
-from app.services.accounts.tokens import Principal, TokenService
+from app.services.accounts.tokens import Principal
 from app.services.errors import Forbidden, Unauthorized
-
-
-def token_service() -> TokenService:
-    return current_app.extensions["xiaoge.tokens"]
+from app.wiring import tokens
 
 
 def bearer_token() -> str:
@@ -24,7 +21,7 @@ def bearer_token() -> str:
 
 def authenticate(audience: str, roles: tuple[str, ...] = ()) -> Principal:
     """The caller's principal for this audience; admins pass every role check."""
-    principal = token_service().verify(bearer_token(), audience)
+    principal = tokens().verify(bearer_token(), audience)
     if roles and principal.role != "admin" and principal.role not in roles:
         raise Forbidden()
     return principal

@@ -11,7 +11,7 @@ from flask import request
 from flask_smorest import Blueprint
 from werkzeug.exceptions import BadRequest
 
-from app.api.actions import load
+from app.schemas.loading import load
 from app.services.errors import InvalidJson
 
 

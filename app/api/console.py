@@ -10,9 +10,10 @@ from io import BytesIO
 from flask import current_app, send_file
 from flask_smorest import Blueprint
 
-from app.api.auth import auth_required, principal, token_service
+from app.api.auth import auth_required, principal
 from app.api.rate_limits import limit_sign_in
 from app.extensions import db
+from app.wiring import tokens
 from app.schemas import console as s
 from app.schemas.common import PNG_FILE
 from app.services.accounts import staff
@@ -30,9 +31,9 @@ blp = Blueprint("console", __name__, url_prefix="/api/v1/console", description="
 def sign_in(body):
     """Sign in with username and password."""
     member = staff.authenticate_staff(db.session, body["username"], body["password"])
-    tokens = token_service()
-    return {"token": tokens.issue("staff", member.id, member.role),
-            "expires_in": tokens.ttl("staff"), "staff": member}
+    issuer = tokens()
+    return {"token": issuer.issue("staff", member.id, member.role),
+            "expires_in": issuer.ttl("staff"), "staff": member}
 
 
 @blp.post("/staff")

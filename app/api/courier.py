@@ -7,9 +7,10 @@ from flask import current_app, send_file
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from app.api.auth import auth_required, principal, token_service
+from app.api.auth import auth_required, principal
 from app.api.rate_limits import limit_sign_in
 from app.extensions import db
+from app.wiring import tokens
 from app.schemas.base import In, Secret, Text
 from app.schemas.common import PNG_FILE, CourierEnvelope, CourierOut
 from app.services.couriers import badges, registry
@@ -35,8 +36,8 @@ class CourierSignedIn(Schema):
 def sign_in(body):
     """Sign in with employee number and password."""
     courier = registry.authenticate_courier(db.session, body["employee_no"], body["password"])
-    tokens = token_service()
-    return {"token": tokens.issue("courier", courier.id), "expires_in": tokens.ttl("courier"),
+    issuer = tokens()
+    return {"token": issuer.issue("courier", courier.id), "expires_in": issuer.ttl("courier"),
             "courier": courier}
 
 

@@ -5,7 +5,7 @@ from flask import jsonify
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from app.api import actions
+from app.actions import arrivals
 from app.api.auth import auth_required, principal
 from app.extensions import db
 from app.schemas.base import In, QueryId
@@ -31,7 +31,7 @@ class PickupList(Schema):
 @blp.response(201, ArrivalAnswer)
 def arrive(body):
     """The van is in the compound: record once per event_id and open its shake rounds."""
-    answer = actions.arrive(principal().subject_id, body)
+    answer = arrivals.arrive(principal().subject_id, body)
     return jsonify(answer.body), answer.status
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
+from app.schemas.loading import flatten_messages
 from app.services.errors import InvalidJson, ServiceError, Unavailable
 from wechat.errors import WeChatError
 
@@ -41,25 +42,6 @@ class ErrorBody(ma.Schema):
 
 def error_response(status: int, code: str, message: str, **extra):
     return jsonify({"error": {"code": code, "message": message, **extra}}), status
-
-
-def flatten_messages(messages, prefix: str = "") -> dict[str, str]:
-    """Turn marshmallow's nested messages into {"items.0.quantity": "why"}."""
-    flat: dict[str, str] = {}
-    if isinstance(messages, dict):
-        for key, value in messages.items():
-            if key == "_schema":  # the value as a whole: the field itself, or the body
-                flat.update(flatten_messages(value, prefix or "body"))
-                continue
-            flat.update(flatten_messages(value, f"{prefix}.{key}" if prefix else str(key)))
-    elif isinstance(messages, list) and messages and all(isinstance(m, str) for m in messages):
-        flat[prefix or "body"] = " ".join(messages)
-    elif isinstance(messages, list):
-        for item in messages:
-            flat.update(flatten_messages(item, prefix))
-    else:
-        flat[prefix or "body"] = str(messages)
-    return flat
 
 
 def validation_error(messages) -> tuple:

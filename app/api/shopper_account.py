@@ -4,12 +4,12 @@ from __future__ import annotations
 from flask import current_app
 from flask_smorest import Blueprint
 
-from app.api.auth import auth_required, principal, token_service
+from app.api.auth import auth_required, principal
 from app.extensions import db
 from app.models import utcnow
 from app.schemas import shopper as s
 from app.services.accounts import shoppers
-from app.wiring import wechat
+from app.wiring import tokens, wechat
 
 blp = Blueprint("shopper_account", __name__, url_prefix="/api/v1", description="Shopper sign-in")
 
@@ -21,8 +21,8 @@ def wechat_login(body):
     """Exchange a wx.login code for a shopper token (the session_key stays here)."""
     shopper = shoppers.login_with_wechat(db.session, wechat(), body["code"], utcnow())
     db.session.commit()
-    tokens = token_service()
-    return {"token": tokens.issue("shopper", shopper.id), "expires_in": tokens.ttl("shopper"),
+    issuer = tokens()
+    return {"token": issuer.issue("shopper", shopper.id), "expires_in": issuer.ttl("shopper"),
             "shopper": shopper}
 
 

@@ -4,18 +4,18 @@ from __future__ import annotations
 from flask import jsonify
 from flask_smorest import Blueprint
 
-from app.api import actions
+from app.actions import shakes
 from app.api.auth import auth_required, principal
 from app.api.bodies import documented_body, json_body
 from app.api.errors import ErrorBody
 from app.extensions import db
 from app.models import Compound, utcnow
 from app.schemas import shake as s
-from app.services import shakes
 from app.services.campaigns import rounds
 from app.services.errors import NotFound
-from app.services.shake_answers import prize_body
-from app.services.shake_paths import shake_path
+from app.services.shaking.answers import prize_won
+from app.services.shaking.recording import shopper_wins
+from app.wiring import draw_engine
 
 blp = Blueprint("shopper_shakes", __name__, url_prefix="/api/v1", description="Shake")
 
@@ -32,7 +32,7 @@ def current_round(compound_id):
         return {"round": None}
     return {"round": {"id": shake_round.id, "campaign": shake_round.campaign,
                       "opens_at": shake_round.opens_at, "closes_at": shake_round.closes_at,
-                      "shakes_left": shake_path().shakes_left(db.session, shake_round, principal().subject_id)}}
+                      "shakes_left": draw_engine().shakes_left(db.session, shake_round, principal().subject_id)}}
 
 
 @blp.post("/shake-rounds/<int:round_id>/shakes")
@@ -44,7 +44,7 @@ def current_round(compound_id):
 def shake(round_id):
     """Shake once; the same shake_id again returns the first answer."""
     body = json_body(s.ShakeIn)
-    answer = actions.shake(principal().subject_id, round_id, body["shake_id"])
+    answer = shakes.shake(principal().subject_id, round_id, body["shake_id"]).answer
     return jsonify(answer.body), answer.status
 
 
@@ -54,5 +54,5 @@ def shake(round_id):
 def my_wins():
     """What the shopper has won, newest first."""
     return {"wins": [{"shake_id": w.shake_id, "round_id": w.round_id, "won_at": w.created_at,
-                      "prize": prize_body(w)}
-                     for w in shakes.shopper_wins(db.session, principal().subject_id)]}
+                      "prize": prize_won(w).body()}
+                     for w in shopper_wins(db.session, principal().subject_id)]}

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from app.api import actions
+from app.actions.residence import residence_changed
 from app.api.auth import auth_required, principal
 from app.extensions import db
 from app.models import utcnow
@@ -33,7 +33,7 @@ def add_address(body):
     """Save an address; its compound is the given one or matched from the text."""
     address = addresses.add_address(db.session, principal().subject_id, **body)
     db.session.commit()
-    actions.residence_changed(principal().subject_id)
+    residence_changed(principal().subject_id)
     return {"address": address}
 
 
@@ -54,7 +54,7 @@ def open_store_session(body):
     store_session = storefront.open_store_session(db.session, principal().subject_id,
                                              body["courier_code"], body["compound_id"])
     db.session.commit()
-    actions.residence_changed(principal().subject_id)
+    residence_changed(principal().subject_id)
     return {"session": store_session}
 
 

@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 
 from marshmallow import ValidationError
 
-from app.api.errors import flatten_messages
+from app.schemas.loading import flatten_messages
 from app.console.display import SHANGHAI
 from app.extensions import db
 from app.services.errors import InvalidRequest, ServiceError

@@ -1,6 +1,6 @@
 """A prize pool made plain: per round, how many of each prize, the odds, and how fast stock goes.
 
-The draw (app/services/shakes.py) tries each prize line in order at its odds; a hit takes
+The draw (app/services/shaking/) tries each prize line in order at its odds; a hit takes
 one of the round's stock if released (stock is released linearly over the window: one at
 once, then one every window/stock seconds). console.js computes the same for the form.
 """

@@ -12,8 +12,7 @@ from app.realtime.namespaces import (
     start_background_tasks,
 )
 from app.realtime.round_sweeper import RoundSweeper
-from app.services.redis_shakes import RedisShakePath
-from app.services.shake_log import ShakeLogWriter
+from app.wiring import draw_engine
 
 # The mini-program's socket is cut after ~60 s of silence, so ping well inside that.
 # Defaults for the SOCKETIO_PING_INTERVAL / SOCKETIO_PING_TIMEOUT settings (tests shorten them).
@@ -57,14 +56,13 @@ def _seconds(app: Flask, key: str, default: float) -> float:
 
 
 def start_background_tasks_on_first_request(app: Flask) -> None:
-    """Start closing rounds (and copying the Redis path's shakes into the database) once the app
-    serves: never in `flask db upgrade` and the like."""
+    """Start closing rounds (and the draw engine's own loops) once the app serves: never in
+    `flask db upgrade` and the like."""
     tasks = []
     if app.config.get("ROUND_SWEEPER"):
         tasks.append(app.extensions.setdefault("xiaoge.round_sweeper", RoundSweeper(app)))
-    if isinstance(app.extensions["xiaoge.shake_path"], RedisShakePath) and app.config.get("SHAKE_LOG_WRITER"):
-        tasks.append(app.extensions.setdefault(
-            "xiaoge.shake_log_writer", ShakeLogWriter(app, app.extensions["xiaoge.shake_path"])))
+    with app.app_context():
+        tasks += draw_engine().background_tasks(app)  # the Redis engine's log writer
     app.extensions["xiaoge.background_tasks"] = tasks  # also started on a socket's connect
     if tasks:
         app.before_request(start_background_tasks)

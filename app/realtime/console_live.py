@@ -12,9 +12,9 @@ import logging
 
 from flask import Flask
 
+from app import broadcasts
 from app.extensions import db, socketio
 from app.models import utcnow
-from app.realtime.rooms import campaign_room
 from app.services.campaigns import dashboard
 
 log = logging.getLogger(__name__)
@@ -50,8 +50,7 @@ class ConsoleLiveFeed:
                 now = utcnow()
                 for campaign in dashboard.campaigns_worth_watching(db.session, now):
                     payload = dashboard.live_counts(db.session, campaign, now)
-                    socketio.emit("campaign_live", payload, to=campaign_room(campaign.id),
-                                  namespace="/console")
+                    broadcasts.campaign_live(campaign.id, payload)
                 db.session.commit()
             finally:
                 db.session.remove()

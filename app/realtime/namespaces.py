@@ -1,7 +1,8 @@
 """Socket.IO namespaces. Each authenticates in connect(auth) and refuses a bad token.
 
-Handlers call the same actions and services as the REST API; errors come back in the ack
-as `{"error": {...}}`, API.md's shape.
+Handlers call the same actions and services as the REST API. Every event is acked with one
+shape: the body the REST call would answer (the shake's body, the arrival's body), or API.md's
+error shape `{"error": {...}}` for a refusal; socket-only events ack a small body of their own.
 """
 from __future__ import annotations
 
@@ -10,16 +11,18 @@ import logging
 from flask import current_app, session
 from flask_socketio import ConnectionRefusedError, Namespace, join_room, leave_room
 
-from app.api import actions
+from app.actions import arrivals, shakes
+from app.actions.residence import remember_resident
+from app.actions.store import announce_live
+from app.broadcasts import campaign_room, compound_room, courier_room
 from app.extensions import db
-from app.models import utcnow
-from app.realtime import broadcast
-from app.realtime.rooms import campaign_room, compound_room, courier_room
+from app.schemas.loading import load
 from app.schemas.shake import ArrivalIn, EnterStoreIn, SocketShakeIn, WatchCampaignIn
 from app.services.errors import Forbidden, ServiceError
 from app.services.idempotency import error_body
-from app.services.places import live, residence
+from app.services.places import residence
 from app.services.store import storefront
+from app.wiring import tokens
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +34,7 @@ def principal_from_auth(auth, audience: str):
         raise ConnectionRefusedError("unauthorized")
     start_background_tasks()
     try:
-        return current_app.extensions["xiaoge.tokens"].verify(token, audience)
+        return tokens().verify(token, audience)
     except ServiceError:
         raise ConnectionRefusedError("unauthorized") from None
 
@@ -43,9 +46,9 @@ def start_background_tasks() -> None:
         task.start()
 
 
-def acked(run):
-    """Run a handler body; a refusal, or a failure of ours, becomes the ack's error body,
-    so a client waiting for its ack is never left waiting."""
+def acked(run) -> dict:
+    """The ack of a handler: what `run` answers, or, for a refusal or a failure of ours, the
+    error body, so a client waiting for its ack is never left waiting."""
     try:
         return run()
     except ServiceError as refusal:
@@ -63,29 +66,30 @@ class ShopperNamespace(Namespace):
         principal = principal_from_auth(auth, "shopper")
         session["shopper_id"] = principal.subject_id
         compound_id = residence.home_compound_id(db.session, principal.subject_id)
-        session["home_compound_id"] = compound_id  # trusted by this socket's shakes (actions.shake)
+        session["home_compound_id"] = compound_id  # trusted by this socket's shakes (DrawEngine.shake)
         if compound_id is not None:
             join_room(compound_room(compound_id))
-            actions.remember_resident(principal.subject_id, compound_id)
+            remember_resident(principal.subject_id, compound_id)
 
     def on_enter_store(self, data=None, *_ignored):
-        """Sent by a shopper opening a store; joins its compound's room; the room hears `live`."""
+        """Sent by a shopper opening a store; joins its compound's room; the room hears `live`.
+        Acked with `{"compound_id", "watching", "buying"}`."""
         def run():
-            body = actions.load(EnterStoreIn, data)
+            body = load(EnterStoreIn, data)
             store_session = storefront.get_store_session(db.session, body["store_session_id"], session["shopper_id"])
             previous = session.get("store_compound_id")
             if previous is not None and previous != store_session.compound_id:
                 leave_room(compound_room(previous))
             session["store_compound_id"] = store_session.compound_id
             join_room(compound_room(store_session.compound_id))
-            counts = live.live_counts(db.session, store_session.compound_id, utcnow())
-            broadcast.live(store_session.compound_id, counts.watching, counts.buying)
+            counts = announce_live(store_session.compound_id)
             return {"compound_id": store_session.compound_id, "watching": counts.watching,
                     "buying": counts.buying}
         return acked(run)
 
     def on_leave_store(self, data=None, *_ignored):
-        """Sent by a shopper leaving the store; they stop hearing that compound (unless it is home)."""
+        """Sent by a shopper leaving the store; they stop hearing that compound (unless it is home).
+        Acked with `{"ok": true}`."""
         compound_id = session.pop("store_compound_id", None)
         home = residence.home_compound_id(db.session, session["shopper_id"])
         if compound_id is not None and compound_id != home:
@@ -93,11 +97,11 @@ class ShopperNamespace(Namespace):
         return {"ok": True}
 
     def on_shake(self, data=None, *_ignored):
-        """Sent by a shaking shopper; acked with the same body as the REST shake."""
+        """Sent by a shaking shopper; acked with the REST shake's body."""
         def run():
-            body = actions.load(SocketShakeIn, data)
-            return actions.shake(session["shopper_id"], body["round_id"], body["shake_id"],
-                                 known_home=session.get("home_compound_id")).body
+            body = load(SocketShakeIn, data)
+            return shakes.shake(session["shopper_id"], body["round_id"], body["shake_id"],
+                                known_home=session.get("home_compound_id")).answer.body
         return acked(run)
 
 
@@ -109,10 +113,9 @@ class CourierNamespace(Namespace):
         join_room(courier_room(principal.subject_id))
 
     def on_arrived(self, data=None, *_ignored):
-        """Sent by the handheld on "arrived"; acked with the REST answer's body and status."""
+        """Sent by the handheld on "arrived"; acked with the REST answer's body (a replay's too)."""
         def run():
-            answer = actions.arrive(session["courier_id"], actions.load(ArrivalIn, data))
-            return {**answer.body, "status": answer.status}
+            return arrivals.arrive(session["courier_id"], load(ArrivalIn, data)).body
         return acked(run)
 
 
@@ -123,12 +126,12 @@ class ConsoleNamespace(Namespace):
         session["staff_id"], session["staff_role"] = principal.subject_id, principal.role
 
     def on_watch_campaign(self, data=None, *_ignored):
-        """Sent by a console dashboard; it then hears that campaign's rounds and `campaign_stats`."""
+        """Sent by a console dashboard; it then hears that campaign's rounds and `campaign_stats`.
+        Acked with `{"ok": true, "campaign_id"}`."""
         def run():
             if session["staff_role"] not in ("admin", "marketing"):
                 raise Forbidden()
-            campaign_id = actions.load(WatchCampaignIn, data)["campaign_id"]
+            campaign_id = load(WatchCampaignIn, data)["campaign_id"]
             join_room(campaign_room(campaign_id))
             return {"ok": True, "campaign_id": campaign_id}
         return acked(run)
-

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from app import broadcasts
 from app.background import BackgroundLoop
 from app.extensions import db
 from app.models import ShakeRound, utcnow
-from app.realtime import broadcast
-from app.schemas.shake import CampaignStatsOut
 from app.services import campaigns
 from app.services.campaigns import rounds
 
@@ -31,7 +30,7 @@ class RoundSweeper(BackgroundLoop):
                 closed = rounds.close_due_rounds(db.session, now)
                 db.session.commit()
                 for shake_round in closed:
-                    broadcast.shake_closed(shake_round)
+                    broadcasts.shake_closed(shake_round)
                 self.push_stats({r.campaign_id for r in closed} | live_campaign_ids(now))
                 upcoming = rounds.next_closing_time(db.session)
             finally:
@@ -43,8 +42,7 @@ class RoundSweeper(BackgroundLoop):
     def push_stats(self, campaign_ids: set[int]) -> None:
         for campaign_id in sorted(campaign_ids):
             campaign = campaigns.get_campaign(db.session, campaign_id)
-            payload = CampaignStatsOut().dump(campaigns.campaign_stats(db.session, campaign))
-            broadcast.campaign_stats(campaign_id, {"campaign_id": campaign_id, **payload})
+            broadcasts.campaign_stats(campaign_id, campaigns.campaign_stats(db.session, campaign))
 
 
 def live_campaign_ids(now) -> set[int]:

@@ -12,7 +12,6 @@ import secrets
 import requests
 from flask import abort, current_app, jsonify
 
-from app.api.auth import token_service
 from app.extensions import db
 from app.models import utcnow
 from app.schemas.shopper import ShopperSignedIn
@@ -20,7 +19,7 @@ from app.services.accounts import shoppers
 from app.services.couriers.codes import MAX_CODE_LENGTH
 from app.services.couriers.registry import courier_by_code
 from app.services.errors import UnknownCourier
-from app.wiring import wechat
+from app.wiring import tokens, wechat
 from wechat.errors import WeChatUnavailable
 
 
@@ -34,9 +33,9 @@ def demo_login(courier_code: str):
     code = mint_sandbox_login_code(f"demo-web-{secrets.token_urlsafe(12)}")
     shopper = shoppers.login_with_wechat(db.session, wechat(), code, utcnow())
     db.session.commit()
-    tokens = token_service()
+    issuer = tokens()
     return jsonify(ShopperSignedIn().dump({
-        "token": tokens.issue("shopper", shopper.id), "expires_in": tokens.ttl("shopper"),
+        "token": issuer.issue("shopper", shopper.id), "expires_in": issuer.ttl("shopper"),
         "shopper": shopper,
     }))
 

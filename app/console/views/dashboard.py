@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import current_app, g, jsonify, render_template
 
-from app.api.auth import token_service
 from app.console.auth import requires
 from app.console.blueprint import bp
 from app.extensions import db
+from app.wiring import tokens
 from app.models import Campaign, utcnow
 from app.realtime.console_live import ensure_live_feed
 from app.schemas.shake import CampaignStatsOut
@@ -43,7 +43,7 @@ def dashboard(campaign_id: int):
     """The page, with a staff token for the socket (the page is never cached)."""
     campaign = campaigns.get_campaign(db.session, campaign_id)
     boot = snapshot(campaign)
-    boot["token"] = token_service().issue("staff", g.staff.id, g.staff.role)
+    boot["token"] = tokens().issue("staff", g.staff.id, g.staff.role)
     ensure_live_feed(current_app._get_current_object())
     return render_template("console/dashboard.html", active="campaigns", campaign=campaign, boot=boot)
 

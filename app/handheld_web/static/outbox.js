@@ -166,9 +166,8 @@
       socket.timeout(ACK_TIMEOUT_MS).emit("arrived", body, function (error, ack) { resolve(error ? null : ack); });
     }).then(function (ack) {
       if (!ack) return rest();  // no ack in time: the same event_id over REST is safe
-      if (ack.status) return {status: ack.status, body: ack};
-      var code = ack.error && ack.error.code;
-      return FINAL_ACK_CODES.indexOf(code) >= 0 ? {status: 422, body: ack} : rest();
+      if (!ack.error) return {status: 201, body: ack};  // acked with the REST body
+      return FINAL_ACK_CODES.indexOf(ack.error.code) >= 0 ? {status: 422, body: ack} : rest();
     });
   }
 

@@ -1,4 +1,4 @@
-"""Copies the shakes the Redis path answered (its loses) from the Redis stream into the database.
+"""Copies the shakes the Redis engine answered (its loses) from the Redis stream into the database.
 
 Each worker runs one writer in a consumer group: an entry is read by one writer, written in a
 batch (its shake row, and the shopper's shake count raised to what Redis counted), and only
@@ -6,7 +6,7 @@ then acknowledged and deleted. Entries a dead worker had read but not written ar
 another writer after CLAIM_IDLE_MS. Writing twice is harmless: (shopper, shake_id) is unique.
 
 Every FINISH_EVERY_SECONDS the writer also finishes the wins a dead worker had claimed but
-not made the prize of (RedisShakePath.finish_unmade_prizes); two writers finishing the same
+not made the prize of (RedisDrawEngine.finish_unmade_prizes); two writers finishing the same
 one is harmless too: its answer is stored once, and the other's work undone.
 """
 from __future__ import annotations
@@ -15,6 +15,7 @@ import os
 import socket
 import time
 from datetime import datetime, timezone
+from typing import Protocol
 
 import redis
 from flask import Flask
@@ -24,8 +25,8 @@ from sqlalchemy.orm import Session
 from app.background import BackgroundLoop
 from app.extensions import db
 from app.models import Shake, utcnow
-from app.services.redis_shakes import RedisShakePath
-from app.services.shakes import dialect_insert, shake_count_upsert
+from app.database import dialect_insert
+from app.services.shaking.counters import shake_count_upsert
 
 GROUP = "writers"
 BATCH = 1000
@@ -35,13 +36,22 @@ CLAIM_IDLE_MS = 30_000
 FINISH_EVERY_SECONDS = 10.0
 
 
+class LoggingEngine(Protocol):
+    """What the writer needs of the Redis engine that logs the shakes."""
+
+    redis_url: str
+    log_key: str
+
+    def finish_unmade_prizes(self, session: Session, now: datetime) -> int: ...
+
+
 class ShakeLogWriter(BackgroundLoop):
-    def __init__(self, app: Flask, path: RedisShakePath):
+    def __init__(self, app: Flask, engine: LoggingEngine):
         super().__init__(app)
-        self.redis = redis.Redis.from_url(path.redis_url)  # its own: it blocks reading the stream
-        self.path = path
+        self.redis = redis.Redis.from_url(engine.redis_url)  # its own: it blocks reading the stream
+        self.engine = engine
         self.next_finish = time.monotonic() + FINISH_EVERY_SECONDS
-        self.stream = path.log_key
+        self.stream = engine.log_key
         self.consumer = f"{socket.gethostname()}:{os.getpid()}"
         self.group_ready = False
 
@@ -52,7 +62,7 @@ class ShakeLogWriter(BackgroundLoop):
             self.next_finish = began + FINISH_EVERY_SECONDS
             with self.app.app_context():
                 try:
-                    self.path.finish_unmade_prizes(db.session, utcnow())
+                    self.engine.finish_unmade_prizes(db.session, utcnow())
                 finally:
                     db.session.remove()
         # Under a burst, entries are there at once: wait out the period so they come in

@@ -1,4 +1,4 @@
-"""The wins a Redis draw decided, recorded in the database (app/services/redis_shakes.py).
+"""The wins the Redis engine decided, recorded in the database (engine.py calls these).
 
 A win takes its stock with a claim (the winning shake's row, written once per shake_id), then
 its prize is made: for a coupon in the same statement (claim_coupon), for an item after it.
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -20,14 +21,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, lazyload
 
 from app.models import CampaignPrize, Coupon, RoundPrize, RoundShopper, Shake, ShakeRound
-from app.services.shakes import (
-    ShakeOutcome,
-    count_win,
-    give_prize,
-    raised_shakes,
-    record_shake,
-    sync_shake_count,
-)
+from app.services.shaking.counters import count_win, raised_shakes, sync_shake_count
+from app.services.shaking.recording import ShakeOutcome, give_prize, record_shake
 
 log = logging.getLogger(__name__)
 
@@ -91,8 +86,13 @@ def claim_prize(connection: Connection, round_id: int, round_prize_id: int, shop
                               .returning(shakes.c.id)).scalar_one()
 
 
+class ClaimedCoupon(NamedTuple):
+    shake_row_id: int  # the winning shake's row
+    coupon_id: int | None  # None: the database's win count refused the win (record_decided_win decides)
+
+
 def claim_coupon(connection: Connection, round_id: int, round_prize_id: int, shopper_id: int, shake_id: str,
-                 template_id: int, used: int, wins_per_shopper: int, now: datetime) -> tuple[int, int | None] | None:
+                 template_id: int, used: int, wins_per_shopper: int, now: datetime) -> ClaimedCoupon | None:
     """claim_prize for a coupon prize, and in the same go the common rest of the win: count it
     against the shopper's win limit, make the coupon, link it. The shake's winning row and its
     coupon; the coupon is None when the database's count refuses the win (record_decided_win
@@ -105,14 +105,14 @@ def claim_coupon(connection: Connection, round_id: int, round_prize_id: int, sho
                 CLAIM_COUPON, {**claim_parameters(round_id, round_prize_id, shopper_id, shake_id, now), **win}).first()
         except IntegrityError:
             return None  # the shake has its row already (a retry): the statement undid itself, stock included
-        return (made.id, made.coupon_id) if made is not None else None
+        return ClaimedCoupon(made.id, made.coupon_id) if made is not None else None
     # SQLite, one writer at a time: the same in several statements, in one transaction
     claimed = claim_prize(connection, round_id, round_prize_id, shopper_id, shake_id, now)
     if claimed is None or connection.execute(WIN_COUNTED, win).first() is None:
-        return (claimed, None) if claimed is not None else None
+        return ClaimedCoupon(claimed, None) if claimed is not None else None
     coupon_id = connection.execute(NEW_COUPON, win).scalar_one()
     connection.execute(LINK_COUPON, {"shake_row_id": claimed, "new_coupon_id": coupon_id})
-    return claimed, coupon_id
+    return ClaimedCoupon(claimed, coupon_id)
 
 
 # The winning shake's values, as claim_<column> parameters: named apart from the columns,
@@ -212,7 +212,6 @@ def counting_a_win(row):
         set_={"shakes": raised_shakes(row), "wins": RoundShopper.wins + 1},
         where=RoundShopper.wins < bindparam("win_limit", type_=RoundShopper.__table__.c.wins.type),
     ).returning(RoundShopper.id)
-
 
 
 CLAIM_COUPON = _claim_coupon_statement()

@@ -1,4 +1,4 @@
--- One shake, decided atomically inside Redis (app/services/redis_shakes.py calls it).
+-- One shake, decided atomically inside Redis (engine.py runs it; decision.py reads its reply).
 --
 -- KEYS: 1 answer (this shopper's shake_id), 2 shakes per shopper (hash), 3 wins per shopper
 --       (hash), 4 prizes awarded per round prize (hash), 5 the shake log (stream), 6 the
@@ -12,8 +12,8 @@
 --
 -- Returns {"replay", stored} | {"answer", stored} | {"win", round_prize_id, shakes used} |
 -- {"residence"} (nothing done: key 6 does not hold the compound, ask the database).
--- A stored answer is JSON {"status": n, "body": {...}} or, for a win being recorded in the
--- database, {"pending": round_prize_id, "used": n}.
+-- A stored answer is JSON {"status": n, "body": {...}}, {"lose": shakes_left}, or, for a win
+-- being recorded in the database, {"pending": round_prize_id, "used": n} (decision.py).
 local answer_key, shakes_key, wins_key, awarded_key, log_key, resident_key =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local shopper, shake_id, round_id, refusal, limit_refusal = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
@@ -64,8 +64,7 @@ for i = 11, #ARGV, 5 do
   end
 end
 
-local body = {shake_id = shake_id, result = "lose", prize = cjson.null, shakes_left = math.max(shakes_limit - used, 0)}
-local answer = cjson.encode({status = 200, body = body})
+local answer = cjson.encode({lose = math.max(shakes_limit - used, 0)})
 redis.call("SET", answer_key, answer, "EX", answer_ttl)
 redis.call("XADD", log_key, "*", "round", round_id, "shopper", shopper, "shake_id", shake_id, "used", used)
 return {"answer", answer}

@@ -1,6 +1,7 @@
 """What winning a prize gives the shopper, one class per prize kind (a registry, CTFd-style)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -9,18 +10,26 @@ from app.models import Arrival, CampaignPrize, Coupon, Order, OrderItem, ShakeRo
 from app.services.store.orders import new_pickup_code
 
 
+@dataclass(frozen=True)
+class Awarded:
+    """What a prize became in the shopper's hands: a coupon, or an order to pick up."""
+
+    coupon: Coupon | None = None
+    order: Order | None = None
+
+
 class CouponPrize:
     """A coupon straight into the wallet (the round's pool, not the template's claim stock)."""
 
     kind = "coupon"
 
     def award(self, session: Session, prize: CampaignPrize, shopper_id: int, shake_round: ShakeRound,
-              now: datetime) -> dict:
+              now: datetime) -> Awarded:
         coupon = Coupon(template=prize.coupon_template, shopper_id=shopper_id, claim_no=None,
                         source="shake", status="unused")
         session.add(coupon)
         session.flush()
-        return {"coupon": coupon}
+        return Awarded(coupon=coupon)
 
 
 class ItemPrize:
@@ -29,7 +38,7 @@ class ItemPrize:
     kind = "item"
 
     def award(self, session: Session, prize: CampaignPrize, shopper_id: int, shake_round: ShakeRound,
-              now: datetime) -> dict:
+              now: datetime) -> Awarded:
         courier_id = session.get(Arrival, shake_round.arrival_id).courier_id
         price = prize.product.price_fen
         order = Order(shopper_id=shopper_id, courier_id=courier_id, compound_id=shake_round.compound_id,
@@ -38,7 +47,7 @@ class ItemPrize:
                       items=[OrderItem(product_id=prize.product_id, quantity=1, unit_price_fen=price)])
         session.add(order)
         session.flush()
-        return {"order": order}
+        return Awarded(order=order)
 
 
 PRIZE_KINDS = {kind.kind: kind for kind in (CouponPrize(), ItemPrize())}

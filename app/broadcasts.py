@@ -1,13 +1,30 @@
-"""Server -> client events, in one place. Call after the commit that made them true.
+"""Server -> client events and the rooms they go to, in one place. Call after the commit that made them true.
 
-With REDIS_URL set, python-socketio's message queue carries each emit to every worker,
-so a shopper connected to one worker hears an arrival announced through another.
+One room per compound (its shoppers), per courier (their handheld) and per campaign (the
+consoles watching it). With REDIS_URL set, python-socketio's message queue carries each emit
+to every worker, so a shopper connected to one worker hears an arrival announced through another.
 """
 from __future__ import annotations
 
 from app.extensions import socketio
 from app.models import Arrival, Courier, Order, ShakeRound
-from app.realtime.rooms import campaign_room, compound_room, courier_room
+from app.schemas.pickup import PickupOut
+from app.schemas.shake import CampaignStatsOut
+from app.services.campaigns import CampaignStats
+
+PICKUP, STATS = PickupOut(), CampaignStatsOut()  # built once: building a schema costs more than a dump
+
+
+def compound_room(compound_id: int) -> str:
+    return f"compound:{compound_id}"
+
+
+def courier_room(courier_id: int) -> str:
+    return f"courier:{courier_id}"
+
+
+def campaign_room(campaign_id: int) -> str:
+    return f"campaign:{campaign_id}"
 
 
 def rfc3339(moment) -> str:
@@ -58,11 +75,18 @@ def live(compound_id: int, watching: int, buying: int) -> None:
                   to=compound_room(compound_id), namespace="/shopper")
 
 
-def pickup_added(order: Order, payload: dict) -> None:
+def pickup_added(order: Order) -> None:
     """The courier's handheld: a new order to hand over."""
-    socketio.emit("pickup_added", {"order": payload}, to=courier_room(order.courier_id), namespace="/courier")
+    socketio.emit("pickup_added", {"order": PICKUP.dump(order)}, to=courier_room(order.courier_id),
+                  namespace="/courier")
 
 
-def campaign_stats(campaign_id: int, payload: dict) -> None:
+def campaign_stats(campaign_id: int, stats: CampaignStats) -> None:
     """Consoles watching the campaign: fresh figures."""
-    socketio.emit("campaign_stats", payload, to=campaign_room(campaign_id), namespace="/console")
+    socketio.emit("campaign_stats", {"campaign_id": campaign_id, **STATS.dump(stats)},
+                  to=campaign_room(campaign_id), namespace="/console")
+
+
+def campaign_live(campaign_id: int, payload: dict) -> None:
+    """Consoles watching the campaign: shoppers watching per compound (console_live's feed)."""
+    socketio.emit("campaign_live", payload, to=campaign_room(campaign_id), namespace="/console")

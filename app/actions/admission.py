@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from contextlib import contextmanager
 
-from flask import current_app
+from flask import Flask, current_app
 
 from app.services.errors import Unavailable
 
@@ -32,6 +32,11 @@ class Admission:
         finally:
             with self._lock:
                 self.in_flight -= 1
+
+
+def init_app(app: Flask) -> None:
+    """This worker's admission of shakes, SHAKE_MAX_IN_FLIGHT at once."""
+    app.extensions["xiaoge.shake_admission"] = Admission(app.config.get("SHAKE_MAX_IN_FLIGHT", 64))
 
 
 def shake_admission() -> Admission:

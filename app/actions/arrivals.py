@@ -1,0 +1,46 @@
+"""The courier's "arrived" tap, over REST or the socket: recorded once per event_id, announced once."""
+from __future__ import annotations
+
+from app import broadcasts
+from app.extensions import db
+from app.models import Courier, utcnow
+from app.schemas.shake import ArrivalAnswer
+from app.services import idempotency
+from app.services.couriers import arrivals, registry
+from app.services.errors import StaleEvent
+
+ANSWER = ArrivalAnswer()
+
+
+def arrive(courier_id: int, body: dict) -> idempotency.Answer:
+    """Record a courier's arrival once per event_id; broadcast what it opened, the first time only."""
+    courier = registry.get_courier(db.session, courier_id)
+    outcomes = []
+
+    def produce():
+        outcome = arrivals.record_arrival(db.session, courier, event_id=body["event_id"],
+                                          compound_id=body["compound_id"], occurred_at=body["occurred_at"],
+                                          lat=body["lat"], lng=body["lng"], now=utcnow())
+        outcomes.append(outcome)
+        answer = ANSWER.dump({"arrival": outcome.arrival, "rounds": outcome.opened})
+        if outcome.stale:
+            refusal = StaleEvent()
+            return refusal.status, {**idempotency.error_body(refusal), **answer}
+        return 201, answer
+
+    answer = idempotency.answer_once(db.session, "arrival", courier_id, body["event_id"], produce)
+    if not answer.replayed and outcomes:
+        announce(courier, outcomes[-1])
+    return answer
+
+
+def announce(courier: Courier, outcome: arrivals.ArrivalOutcome) -> None:
+    """Rounds the arrival closed, the van to the compound's shoppers, each round it opened."""
+    for closed in outcome.closed:
+        broadcasts.shake_closed(closed)
+    if outcome.stale:
+        return
+    broadcasts.van_arrived(outcome.arrival, courier)
+    for opened in outcome.opened:
+        broadcasts.console_arrival(opened, outcome.arrival, courier)
+        broadcasts.shake_open(opened)

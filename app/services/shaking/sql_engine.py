@@ -1,0 +1,101 @@
+"""The SQL draw engine (the embedded default): every shake one database transaction.
+
+The stock is taken by a conditional UPDATE whose row count decides:
+`round_prizes.awarded < stock AND awarded < released` (released: rules.released, pacing);
+the shopper's shakes and wins are counted the same way (counters.py).
+"""
+from __future__ import annotations
+
+import random
+from datetime import datetime
+
+from flask import Flask
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from app.models import Order, RoundPrize, ShakeRound, utcnow
+from app.services import idempotency
+from app.services.errors import NotFound, NotInCompound, ShakeLimitReached
+from app.services.places.residence import shopper_compound_ids
+from app.services.shaking.answers import ShakeAnswer, ShakeResult
+from app.services.shaking.counters import count_shake, count_win, shakes_used
+from app.services.shaking.recording import ShakeOutcome, record_shake
+from app.services.shaking.rules import check_round_open, released
+
+
+class SqlDrawEngine:
+    def shake(self, session: Session, shopper_id: int, round_id: int, shake_id: str,
+              known_home: int | None = None) -> ShakeResult:  # residence is read in the shake's transaction
+        won: list[Order] = []
+
+        def produce():
+            outcome = decide_shake(session, shopper_id, round_id, shake_id, utcnow())
+            if outcome.shake.order is not None:
+                won.append(outcome.shake.order)
+            return 200, ShakeAnswer.of_record(outcome.shake, outcome.shakes_left).body()
+
+        answer = idempotency.answer_once(session, "shake", shopper_id, shake_id, produce)
+        return ShakeResult(answer, won[0] if won and not answer.replayed else None)
+
+    def shakes_left(self, session: Session, shake_round: ShakeRound, shopper_id: int) -> int:
+        used = shakes_used(session, shake_round.id, shopper_id)
+        return max(shake_round.campaign.shakes_per_shopper - used, 0)
+
+    def know_resident(self, shopper_id: int, compound_id: int) -> None:
+        pass  # every shake reads it from the database in its own transaction
+
+    def residence_changed(self, shopper_id: int) -> None:
+        pass
+
+    def background_tasks(self, app: Flask) -> list:
+        return []
+
+    def close(self) -> None:
+        pass
+
+
+def decide_shake(session: Session, shopper_id: int, round_id: int, shake_id: str, now: datetime,
+                 rng: random.Random | None = None) -> ShakeOutcome:
+    """Shake once in a round: a win takes one prize of the round's stock, or nothing."""
+    shake_round = session.get(ShakeRound, round_id)
+    if shake_round is None:
+        raise NotFound("No such shake round.")
+    check_round_open(shake_round, now)
+    if shake_round.compound_id not in shopper_compound_ids(session, shopper_id):
+        raise NotInCompound()
+    campaign = shake_round.campaign
+    counted = count_shake(session, round_id, shopper_id, campaign.shakes_per_shopper)
+    if counted is None:
+        raise ShakeLimitReached()
+    participant_id, used = counted
+    round_prize = draw(session, shake_round, participant_id, now, rng or random)
+    record = record_shake(session, shake_round, shopper_id, shake_id, round_prize, now)
+    return ShakeOutcome(record, round_prize, max(campaign.shakes_per_shopper - used, 0))
+
+
+def draw(session: Session, shake_round: ShakeRound, participant_id: int, now: datetime,
+         rng) -> RoundPrize | None:
+    """Try each prize line at its odds; the first whose stock and the shopper's wins allow is won."""
+    wins_limit = shake_round.campaign.wins_per_shopper
+    for round_prize in shake_round.prizes:
+        if rng.random() >= round_prize.prize.win_probability:
+            continue
+        attempt = session.begin_nested()
+        if not count_win(session, participant_id, wins_limit):
+            attempt.rollback()
+            return None  # this shopper has won all they may in this round
+        if take_prize(session, round_prize.id, released(round_prize.stock, shake_round, now)):
+            attempt.commit()
+            return round_prize
+        attempt.rollback()
+    return None
+
+
+def take_prize(session: Session, round_prize_id: int, cap: int | None) -> bool:
+    """Award one more of a round's prize unless its stock, or `cap` (what pacing has released), is used up."""
+    within_cap = (RoundPrize.awarded < cap,) if cap is not None else ()
+    return session.execute(
+        update(RoundPrize)
+        .where(RoundPrize.id == round_prize_id, RoundPrize.awarded < RoundPrize.stock, *within_cap)
+        .values(awarded=RoundPrize.awarded + 1).execution_options(synchronize_session=False)
+    ).rowcount == 1
