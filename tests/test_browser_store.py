@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from app import broadcasts
 from app.extensions import db
 from app.models import utcnow
-from app import broadcasts
 from app.services.campaigns import rounds
 from tests.browser import PHONE, screenshot, watched_page
 

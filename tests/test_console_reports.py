@@ -10,8 +10,8 @@ import pytest
 
 from app.extensions import db
 from app.models import ShakeRound
-from app.services.shaking import sql_engine
 from app.services.campaigns.reports import Period, campaign_report, compound_report
+from app.services.shaking import sql_engine
 from tests.console_web import console_fixture, text  # noqa: F401  (the fixture `console`)
 from tests.factories import now
 

@@ -13,13 +13,13 @@ from flask_smorest import Blueprint
 from app.api.auth import auth_required, principal
 from app.api.rate_limits import limit_sign_in
 from app.extensions import db
-from app.wiring import tokens
 from app.schemas import console as s
 from app.schemas.common import PNG_FILE
 from app.services.accounts import staff
 from app.services.audit import changes
 from app.services.couriers import badges, registry
 from app.services.places import compounds
+from app.wiring import tokens
 
 blp = Blueprint("console", __name__, url_prefix="/api/v1/console", description="Staff console")
 

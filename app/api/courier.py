@@ -10,10 +10,10 @@ from marshmallow import Schema, fields
 from app.api.auth import auth_required, principal
 from app.api.rate_limits import limit_sign_in
 from app.extensions import db
-from app.wiring import tokens
 from app.schemas.base import In, Secret, Text
 from app.schemas.common import PNG_FILE, CourierEnvelope, CourierOut
 from app.services.couriers import badges, registry
+from app.wiring import tokens
 
 blp = Blueprint("courier", __name__, url_prefix="/api/v1/courier", description="Courier handheld")
 

@@ -14,9 +14,9 @@ from decimal import Decimal, InvalidOperation
 
 from marshmallow import ValidationError
 
-from app.schemas.loading import flatten_messages
 from app.console.display import SHANGHAI
 from app.extensions import db
+from app.schemas.loading import flatten_messages
 from app.services.errors import InvalidRequest, ServiceError
 
 FORM_ERROR = "_form"

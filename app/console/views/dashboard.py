@@ -7,13 +7,13 @@ from flask import current_app, g, jsonify, render_template
 from app.console.auth import requires
 from app.console.blueprint import bp
 from app.extensions import db
-from app.wiring import tokens
 from app.models import Campaign, utcnow
 from app.realtime.console_live import ensure_live_feed
 from app.schemas.shake import CampaignStatsOut
 from app.services import campaigns
 from app.services.campaigns import dashboard as dashboard_service
 from app.services.campaigns import display_status
+from app.wiring import tokens
 
 
 def snapshot(campaign: Campaign) -> dict:

@@ -27,7 +27,13 @@ from app.services.places.residence import shopper_compound_ids
 from app.services.shaking import rules
 from app.services.shaking.answers import ShakeAnswer, ShakeResult
 from app.services.shaking.redis import decided_wins
-from app.services.shaking.redis.decision import LIMIT_REFUSAL, Decision, read_reply, stored_answer, stored_refusal
+from app.services.shaking.redis.decision import (
+    LIMIT_REFUSAL,
+    Decision,
+    read_reply,
+    stored_answer,
+    stored_refusal,
+)
 from app.services.shaking.redis.log_writer import ShakeLogWriter
 from app.services.shaking.redis.pipeline import Pipeline
 from app.services.shaking.redis.round_view import PrizeLine, RoundView

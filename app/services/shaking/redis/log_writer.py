@@ -23,9 +23,9 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.background import BackgroundLoop
+from app.database import dialect_insert
 from app.extensions import db
 from app.models import Shake, utcnow
-from app.database import dialect_insert
 from app.services.shaking.counters import shake_count_upsert
 
 GROUP = "writers"
