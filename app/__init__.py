@@ -16,7 +16,6 @@ from app.database import configure_sqlite, engine_options
 from app.extensions import db, limiter, migrate
 from app.handheld_web import bp as handheld_web_bp
 from app.realtime import init_socketio, register_namespaces, start_background_tasks_on_first_request
-from app.serving import take_turns
 from app.web import bp as web_bp
 from app.web.vendor import bp as vendor_bp
 from app.wiring import wire_services
@@ -40,7 +39,6 @@ def create_app(config: dict | None = None) -> Flask:
     register_error_handlers(app)
     register_commands(app)
     trust_proxies(app)
-    app.wsgi_app = take_turns(app.wsgi_app)  # under gevent: keep-alive connections served in turn
     return app
 
 

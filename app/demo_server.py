@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 from flask_migrate import upgrade
 from sqlalchemy import select
@@ -22,6 +23,7 @@ from app.demo import DEMO_PASSWORD, seed_demo
 from app.extensions import db
 from app.models import Courier
 
+ROOT = Path(__file__).resolve().parents[1]
 HOST = os.environ.get("DEMO_HOST", "127.0.0.1")
 PORT = int(os.environ.get("DEMO_PORT", "5000"))
 SANDBOX_PORT = int(os.environ.get("DEMO_SANDBOX_PORT", "8701"))
@@ -71,8 +73,9 @@ def main() -> None:
     try:
         wait_until_up(f"http://127.0.0.1:{SANDBOX_PORT}/sandbox/messages")
         stores = prepare_database()
-        server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-k", "gevent", "-w", "1",
-                                   "-b", f"{HOST}:{PORT}", "wsgi:app"], env=env)
+        # -c: the server policy whatever directory `python -m app.demo_server` was started in
+        server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
+                                   "-k", "gevent", "-w", "1", "-b", f"{HOST}:{PORT}", "wsgi:app"], env=env)
         wait_until_up(f"http://{HOST}:{PORT}/api/v1/openapi.json")
         print_urls(env["PUBLIC_URL"], stores)
         server.wait()

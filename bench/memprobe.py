@@ -7,6 +7,9 @@ statistics, the GC-tracked objects by type, glibc's malloc figures, pymalloc's a
 how many Engine.IO sockets the worker holds; the harness diffs two labels. tracemalloc
 itself costs memory, so RSS from a probed run is no figure to quote: measure without it.
 XIAOGE_MEMPROBE_FRAMES=0 leaves tracemalloc off (pymalloc's figures need it off).
+
+`-c` replaces the project's gunicorn.conf.py, so this file takes over its settings and hooks:
+a probed worker runs the same server policy (GC tuning, keep-alive turns) as any other.
 """
 from __future__ import annotations
 
@@ -16,18 +19,26 @@ import gc
 import json
 import os
 import re
+import runpy
 import sys
 import tempfile
 import tracemalloc
 from collections import Counter
 from pathlib import Path
 
+# Every setting and hook of gunicorn.conf.py (gunicorn ignores the names it does not know);
+# post_worker_init below runs the policy's before probing.
+SERVER_POLICY = runpy.run_path(str(Path(__file__).resolve().parents[1] / "gunicorn.conf.py"))
+globals().update({name: value for name, value in SERVER_POLICY.items() if not name.startswith("_")})
+
 FRAMES = int(os.environ.get("XIAOGE_MEMPROBE_FRAMES", "10"))
 
 
 def post_worker_init(worker) -> None:
+    """The server policy's post_worker_init, then the probe (when XIAOGE_MEMPROBE_DIR is set)."""
     import gevent
 
+    SERVER_POLICY["post_worker_init"](worker)
     probe_dir = os.environ.get("XIAOGE_MEMPROBE_DIR")
     if not probe_dir:
         return

@@ -62,8 +62,8 @@ def code_version() -> str:
         except (OSError, subprocess.SubprocessError):
             return ""
     commit = git("rev-parse", "--short", "HEAD") or "unknown"
-    changed = len([line for line in git("status", "--porcelain", "--", "app", "wsgi.py", "migrations").splitlines()
-                   if line.strip()])
+    served = ("app", "wsgi.py", "gunicorn.conf.py", "migrations")
+    changed = len([line for line in git("status", "--porcelain", "--", *served).splitlines() if line.strip()])
     return f"{commit}" + (f" + {changed} changed files in app/, migrations/" if changed else " (clean)")
 
 
@@ -125,8 +125,9 @@ def self_cpu_seconds() -> float:
 
 @dataclass
 class Gunicorn:
-    """`gunicorn -k gevent -w W --worker-connections 10000 wsgi:app` in its own process group
-    (another worker class with `worker_class`, more options such as `-c FILE` with `extra_args`)."""
+    """`gunicorn -k gevent -w W --worker-connections 10000 wsgi:app` in its own process group,
+    run from the project root so it reads gunicorn.conf.py (another worker class with
+    `worker_class`, more options with `extra_args`: a `-c FILE` there replaces gunicorn.conf.py)."""
 
     env: dict
     workers: int

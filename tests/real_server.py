@@ -55,7 +55,8 @@ def server_env(database_url: str, wechat_base: str) -> dict:
 
 
 class Server:
-    """`gunicorn -k gevent -w N` serving wsgi:app on a fixed port."""
+    """`gunicorn -k gevent -w N` serving wsgi:app on a fixed port, from the project root (so with
+    gunicorn.conf.py's server policy, as in production)."""
 
     def __init__(self, env: dict, port: int, log_path: Path, workers: int = 1):
         self.env, self.port, self.log_path, self.workers = env, port, log_path, workers
