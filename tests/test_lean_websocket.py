@@ -107,3 +107,11 @@ def test_an_upgrade_without_a_key_is_refused(server):
         sock.sendall(f"GET {PATH} HTTP/1.1\r\nHost: {HOST}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                      "Sec-WebSocket-Version: 13\r\n\r\n".encode())
         assert sock.recv(4096).startswith(b"HTTP/1.1 400")
+
+
+def test_the_server_runs_the_lean_transport_not_the_stock_one(server):
+    """install() found the python-engineio it was written for: no fallback warning in the log."""
+    ws = websocket.create_connection(ws_url(server), timeout=5, suppress_origin=True)
+    ws.close()
+
+    assert "Stock Engine.IO WebSocket transport" not in server.log_path.read_text(errors="replace")

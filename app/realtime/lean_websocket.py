@@ -11,14 +11,18 @@ next ping is a libev timer, not a sleeping greenlet. The wire protocol is the sa
 frames it, permessage-deflate is accepted as before, Engine.IO packets are unchanged.
 
 Only the first WebSocket request of a session under gunicorn takes this path (this app is
-WebSocket-only); anything else goes to the stock driver. Relies on python-engineio 4.15's
-Socket internals (queue, last_ping, receive): pinned in requirements.txt.
+WebSocket-only); anything else goes to the stock driver. Relies on python-engineio's internals
+(the server's _async and _bad_request, the Socket's queue, last_ping and ping scheduling), so it
+is installed only on the version it was written for (WRITTEN_FOR, pinned in requirements.txt)
+and when those are there; otherwise the stock transport serves, and one warning says why.
 """
 from __future__ import annotations
 
 import functools
+import logging
 import socket as stdlib_socket
 import time
+from importlib import metadata
 
 import gevent
 from engineio import exceptions, packet
@@ -31,17 +35,46 @@ from wsproto.handshake import server_extensions_handshake
 from wsproto.utilities import LocalProtocolError, generate_accept_token, split_comma_header
 
 RECEIVE_BYTES = 4096
+WRITTEN_FOR = "4.15.1"  # the python-engineio whose internals this was written against
+# What of them install() and LeanWebSocket use, checked before installing (see unsupported()).
+SERVER_INTERNALS = ("_bad_request",)
+SOCKET_METHODS = ("_websocket_handler", "receive", "send", "close", "schedule_ping")
+SOCKET_STATE = ("queue", "last_ping", "connected", "upgraded", "closing", "closed")
+
+logger = logging.getLogger(__name__)
 
 
 def install(eio_server) -> None:
-    """Use the lean transport for this Engine.IO server when it runs on gevent."""
+    """Use the lean transport for this Engine.IO server when it runs on gevent (and can)."""
     if eio_server.async_mode != "gevent":
+        return
+    problem = unsupported(eio_server)
+    if problem:
+        logger.warning("Stock Engine.IO WebSocket transport (~4 greenlets per idle WebSocket): %s", problem)
         return
     # The spawning stack gevent records for every greenlet (a debugging aid) is ~5 KiB per
     # connection of frame summaries that nothing here reads.
     gevent.config.track_greenlet_tree = False
     stock = eio_server._async["websocket"]
     eio_server._async = {**eio_server._async, "websocket": functools.partial(LeanWebSocket, fallback=stock)}
+
+
+def unsupported(eio_server) -> str | None:
+    """Why the lean transport cannot stand in for this python-engineio's, or None if it can."""
+    try:
+        version = metadata.version("python-engineio")
+    except metadata.PackageNotFoundError:
+        version = None
+    if version != WRITTEN_FOR:
+        return f"python-engineio is {version}, this was written for {WRITTEN_FOR}"
+    drivers = getattr(eio_server, "_async", None)
+    missing = [] if isinstance(drivers, dict) and "websocket" in drivers else ["server._async['websocket']"]
+    missing += [f"server.{name}" for name in SERVER_INTERNALS if not hasattr(eio_server, name)]
+    missing += [f"Socket.{name}" for name in SOCKET_METHODS if not hasattr(Socket, name)]
+    # the Socket's state is set in its __init__: the names it assigns are in its code
+    assigned = getattr(getattr(Socket.__init__, "__code__", None), "co_names", ())
+    missing += [f"Socket().{name}" for name in SOCKET_STATE if name not in assigned]
+    return f"python-engineio {version} lacks {', '.join(missing)}" if missing else None
 
 
 def handshake(environ) -> tuple[bytes, list] | None:
