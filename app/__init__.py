@@ -7,13 +7,14 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import config as settings
+from app import rate_limits
 from app.actions import admission
 from app.api import IdConverter, register_api
 from app.api.errors import XiaogeApi, register_error_handlers
 from app.cli import register_commands
 from app.console import register_console
 from app.database import configure_sqlite, engine_options
-from app.extensions import db, limiter, migrate
+from app.extensions import db, migrate
 from app.handheld_web import bp as handheld_web_bp
 from app.realtime import init_socketio, register_namespaces, start_background_tasks_on_first_request
 from app.web import bp as web_bp
@@ -80,13 +81,7 @@ def register_extensions(app: Flask) -> None:
         settings.INSTANCE_DIR.mkdir(exist_ok=True)
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config))
     db.init_app(app)
-    limiter.init_app(app)
-    # Every limit here decorates a view, and the decorator checks it (flask-limiter 4); the
-    # per-request hook would look for default or blueprint limits there are none of, at ~8% of
-    # a shake's CPU in a burst (issue 6). tests/test_rate_limits.py proves the limits still hold.
-    hooks = app.before_request_funcs.get(None, [])
-    if limiter._check_request_limit in hooks:  # absent when RATELIMIT_ENABLED is off
-        hooks.remove(limiter._check_request_limit)
+    rate_limits.init_app(app)  # checked by the sign-in views alone: no per-request hook
     with app.app_context():
         configure_sqlite(db.engine)
     migrate.init_app(app, db, directory=str(settings.INSTANCE_DIR.parent / "migrations"),

@@ -49,7 +49,6 @@ def from_environment() -> dict:
         # Request bodies are small JSON; anything bigger is refused before it is read.
         "MAX_CONTENT_LENGTH": env("MAX_CONTENT_LENGTH", 1024 * 1024, int),
         "RATELIMIT_STORAGE_URI": env("RATELIMIT_STORAGE_URI") or env("REDIS_URL") or "memory://",
-        "RATELIMIT_HEADERS_ENABLED": True,
         # Proxies in front (nginx: 1) whose X-Forwarded-For / -Proto headers are trusted.
         "PROXY_HOPS": env("PROXY_HOPS", 0, int),
         # None lets Flask-SocketIO pick (gevent under gunicorn -k gevent); tests use threading.

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from app import create_app
+from app import create_app, rate_limits
 from app.extensions import db
 from tests.conftest import app_config
 
@@ -52,3 +52,73 @@ def test_behind_a_proxy_the_limit_keys_on_the_forwarded_client_address(app, data
     assert sign_in("198.51.100.9") == 401  # another shopper behind the same nginx is not blocked
     with proxied.app_context():
         proxied.extensions["sqlalchemy"].engine.dispose()
+
+
+def test_a_limited_answer_says_when_to_try_again(limited_client):
+    for n in range(10):
+        limited_client.post("/api/v1/courier/auth", json={"employee_no": "E-guess", "password": f"x{n}"})
+
+    answer = limited_client.post("/api/v1/courier/auth", json={"employee_no": "E-guess", "password": "x"})
+
+    assert answer.status_code == 429
+    wait = answer.get_json()["error"]["retry_after_seconds"]
+    assert 1 <= wait <= 60 and answer.headers["Retry-After"] == str(wait)
+
+
+class CountingStorage:
+    """A limits storage that notes every call made to it."""
+
+    def __init__(self, inner):
+        self.inner, self.calls = inner, []
+
+    def __getattr__(self, name):
+        found = getattr(self.inner, name)
+        if not callable(found):
+            return found
+
+        def call(*args, **kwargs):
+            self.calls.append(name)
+            return found(*args, **kwargs)
+        return call
+
+
+def test_no_per_request_hook_only_the_sign_in_views_count(limited_client):
+    """Nothing rate-limit related runs before a request; only a sign-in POST touches the counts."""
+    app = limited_client.application
+    hooks = [f for funcs in app.before_request_funcs.values() for f in funcs]
+    assert not [f for f in hooks if "limit" in f"{f.__module__}.{f.__qualname__}".lower()]
+    limiter = app.extensions[rate_limits.EXTENSION]
+    limiter.storage = storage = CountingStorage(limiter.storage)
+
+    assert limited_client.get("/api/v1/healthz").status_code == 200
+    limited_client.post("/api/v1/shake-rounds/1/shakes", json={"shake_id": "0" * 32})
+    assert limited_client.get("/console/login").status_code == 200  # the form, not a sign-in
+    assert storage.calls == []
+
+    limited_client.post("/api/v1/console/auth", json={"username": "admin", "password": "guess"})
+    assert storage.calls  # the spy is wired: a sign-in is counted
+
+
+def test_each_app_counts_in_its_own_storage(limited_client, database_url, sandbox):
+    for n in range(11):
+        limited_client.post("/api/v1/console/auth", json={"username": "admin", "password": f"guess{n}"})
+    other = create_app({**app_config(database_url, sandbox.url), "RATELIMIT_ENABLED": True})
+
+    answer = other.test_client().post("/api/v1/console/auth", json={"username": "admin", "password": "guess"})
+
+    assert answer.status_code == 401
+    assert other.extensions[rate_limits.EXTENSION] is not limited_client.application.extensions[rate_limits.EXTENSION]
+    with other.app_context():
+        other.extensions["sqlalchemy"].engine.dispose()
+
+
+def test_counts_out_of_reach_are_a_retryable_503(app, database_url, sandbox):
+    unreachable = create_app({**app_config(database_url, sandbox.url), "RATELIMIT_ENABLED": True,
+                              "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:9/0"})
+
+    answer = unreachable.test_client().post("/api/v1/console/auth", json={"username": "admin", "password": "x"})
+
+    assert answer.status_code == 503 and answer.get_json()["error"]["code"] == "unavailable"
+    assert answer.headers["Retry-After"] == "1"
+    with unreachable.app_context():
+        unreachable.extensions["sqlalchemy"].engine.dispose()

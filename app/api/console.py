@@ -11,8 +11,8 @@ from flask import current_app, send_file
 from flask_smorest import Blueprint
 
 from app.api.auth import auth_required, principal
-from app.api.rate_limits import limit_sign_in
 from app.extensions import db
+from app.rate_limits import limit_sign_in
 from app.schemas import console as s
 from app.schemas.common import PNG_FILE
 from app.services.accounts import staff

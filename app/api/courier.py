@@ -8,8 +8,8 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from app.api.auth import auth_required, principal
-from app.api.rate_limits import limit_sign_in
 from app.extensions import db
+from app.rate_limits import limit_sign_in
 from app.schemas.base import In, Secret, Text
 from app.schemas.common import PNG_FILE, CourierEnvelope, CourierOut
 from app.services.couriers import badges, registry

@@ -4,13 +4,12 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, g, render_template, request
-from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from app.console import auth, display
 from app.extensions import db
-from app.services.errors import ServiceError
+from app.services.errors import RateLimited, ServiceError
 
 log = logging.getLogger(__name__)
 
@@ -67,9 +66,10 @@ def csrf_refused(error: CSRFError):
                            f"console; go back, reload and try again. ({error.description})")
 
 
-@bp.errorhandler(RateLimitExceeded)
-def rate_limited(error: RateLimitExceeded):
-    return error_page(429)
+@bp.errorhandler(RateLimited)
+def rate_limited(error: RateLimited):
+    page, status = error_page(429)
+    return page, status, {"Retry-After": str(error.retry_after_seconds)}
 
 
 @bp.errorhandler(ServiceError)

@@ -108,3 +108,14 @@ class Unavailable(ServiceError):
 
     def __init__(self, message: str | None = None):
         super().__init__(message, retry_after_seconds=self.retry_after_seconds)
+
+
+class RateLimited(ServiceError):
+    """Too many attempts (password sign-ins, app/rate_limits.py): nothing was done. The body says
+    when to try again (`retry_after_seconds`), as does a REST answer's Retry-After header."""
+
+    status, code, message = 429, "rate_limited", "Too many attempts; try again later."
+
+    def __init__(self, retry_after_seconds: int, message: str | None = None):
+        super().__init__(message, retry_after_seconds=retry_after_seconds)
+        self.retry_after_seconds = retry_after_seconds

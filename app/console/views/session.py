@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 from flask import g, redirect, render_template, request, url_for
-from flask_limiter.util import get_remote_address
 
-from app.api.rate_limits import SIGN_IN_LIMIT
 from app.console import auth
 from app.console.blueprint import bp
 from app.console.forms import Field, Form, load
-from app.extensions import db, limiter
+from app.extensions import db
+from app.rate_limits import limit_sign_in
 from app.schemas.console import StaffSignIn
 from app.services.accounts import staff
 from app.services.errors import BadCredentials
@@ -19,13 +18,8 @@ SIGN_IN_FIELDS = (
 )
 
 
-def sign_in_key() -> str:
-    """Limit guesses per client address and account, as the JSON sign-in does."""
-    return f"console:{get_remote_address()}:{request.form.get('username', '')}"
-
-
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(SIGN_IN_LIMIT, key_func=sign_in_key, methods=["POST"])
+@limit_sign_in("username", body="form")  # guesses per client address and account, as the JSON sign-in
 def login():
     """The sign-in form; a good username and password start an 8-hour session."""
     form = Form(SIGN_IN_FIELDS)
