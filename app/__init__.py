@@ -1,4 +1,7 @@
-"""The application factory: create_app(config) wires extensions, APIs, sockets and CLI."""
+"""The application factory: create_app(config) builds an app (extensions, services, APIs, sockets, CLI).
+
+Server policy (keep-alive turns, garbage collector, worker settings) is gunicorn.conf.py's.
+"""
 from __future__ import annotations
 
 import secrets
@@ -32,11 +35,9 @@ def create_app(config: dict | None = None) -> Flask:
     ensure_secret_key(app)
 
     register_extensions(app)
-    wire_services(app)
-    admission.init_app(app)
+    register_services(app)
     register_blueprints(app)
-    register_namespaces()
-    start_background_tasks_on_first_request(app)
+    register_socket_handlers(app)
     register_error_handlers(app)
     register_commands(app)
     trust_proxies(app)
@@ -89,6 +90,18 @@ def register_extensions(app: Flask) -> None:
     # One Api per app (not a module singleton): each app gets its own OpenAPI document.
     app.extensions["xiaoge.api"] = XiaogeApi(app)
     init_socketio(app)
+
+
+def register_services(app: Flask) -> None:
+    """The service objects (tokens, WeChat, the draw engine) and this worker's shake admission."""
+    wire_services(app)
+    admission.init_app(app)
+
+
+def register_socket_handlers(app: Flask) -> None:
+    """The Socket.IO namespaces, and the background loops that start once the app serves."""
+    register_namespaces()
+    start_background_tasks_on_first_request(app)
 
 
 def register_blueprints(app: Flask) -> None:
