@@ -195,8 +195,9 @@ def settle(app) -> int:
     """Copy the Redis path's logged shakes into the database now; how many were copied."""
     from app.services.redis_shakes import RedisShakePath
     from app.services.shake_log import ShakeLogWriter
+    from tests.conftest import draw_engine
 
-    path = app.extensions["xiaoge.shake_path"]
+    path = draw_engine(app)
     if not isinstance(path, RedisShakePath):
         return 0
     db.session.commit()  # the writer has a session of its own: on SQLite ours must not hold the lock
