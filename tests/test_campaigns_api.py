@@ -8,17 +8,10 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Campaign, Coupon, Order, ShakeRound
+from tests.assertions import assert_error
 from tests.factories import now
 
 CAMPAIGNS = "/api/v1/console/campaigns"
-
-
-def assert_error(answer, status: int, code: str) -> dict:
-    assert answer.status_code == status, answer.get_data(as_text=True)
-    error = answer.get_json()["error"]
-    assert error["code"] == code
-    assert isinstance(error["message"], str) and error["message"]
-    return error
 
 
 def count(model) -> int:

@@ -8,18 +8,10 @@ import pytest
 
 from app.extensions import db
 from app.models import Compound
+from tests.assertions import assert_error
 from tests.factories import bearer
 
 CONSOLE = "/api/v1/console"
-
-
-def assert_error(answer, status: int, code: str) -> dict:
-    """The answer is API.md's error shape with this status and code; returns the error."""
-    assert answer.status_code == status, answer.get_data(as_text=True)
-    error = answer.get_json()["error"]
-    assert error["code"] == code
-    assert isinstance(error["message"], str) and error["message"]
-    return error
 
 
 def create_product(client, headers):

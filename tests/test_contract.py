@@ -169,7 +169,8 @@ def test_siblings_are_read_only_right_after_their_call():
 def test_elided_paths_continue_the_call_before_them_in_a_table_row():
     assert calls_in("| `POST /api/v1/c/campaigns`, `PATCH .../campaigns/<id>` |", table_row=True) == {
         ("post", "/api/v1/c/campaigns"), ("patch", "/api/v1/c/campaigns/{id}")}
-    assert calls_in("| `GET /api/v1/c/a`, `/b` | `PATCH .../<id>` edits them; `DELETE` too |", table_row=True) == {
+    row = "| `GET /api/v1/c/a`, `/b` | `PATCH .../<id>` edits them; `DELETE` too |"
+    assert calls_in(row, table_row=True) == {
         ("get", "/api/v1/c/a"), ("get", "/api/v1/c/b"), ("patch", "/api/v1/c/a/{id}"),
         ("patch", "/api/v1/c/b/{id}"), ("delete", "/api/v1/c/a/{id}"), ("delete", "/api/v1/c/b/{id}")}
 

@@ -2,29 +2,15 @@
 from __future__ import annotations
 
 import time
-from io import BytesIO
 
 import itsdangerous
 import pytest
-import zxingcpp
-from PIL import Image
 
+from tests.assertions import assert_error, badge_texts
 from tests.factories import bearer
 
 COURIER = "/api/v1/courier"
 PUBLIC_URL = "http://shop.test"  # tests/conftest.py app_config
-
-
-def assert_error(answer, status: int, code: str) -> dict:
-    assert answer.status_code == status, answer.get_data(as_text=True)
-    error = answer.get_json()["error"]
-    assert error["code"] == code
-    assert isinstance(error["message"], str) and error["message"]
-    return error
-
-
-def badge_texts(png: bytes) -> list[str]:
-    return [found.text for found in zxingcpp.read_barcodes(Image.open(BytesIO(png)))]
 
 
 def sign_in(client, employee_no, password):

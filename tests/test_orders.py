@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Coupon, IdempotentAnswer, Order
+from tests.assertions import assert_error
 from tests.factories import now
 
 ORDERS = "/api/v1/orders"
@@ -33,11 +34,6 @@ def post_order(client, headers, session_id, items, key="key-1", coupon_id=None):
 def order_count() -> int:
     db.session.expire_all()
     return db.session.scalar(select(func.count()).select_from(Order))
-
-
-def assert_error(answer, status, code):
-    assert answer.status_code == status, answer.get_json()
-    assert answer.get_json()["error"]["code"] == code
 
 
 # --- pricing -----------------------------------------------------------------------------

@@ -9,8 +9,9 @@ import json
 
 import pytest
 
+from tests.assertions import assert_error as assert_error_shape
+from tests.assertions import assert_invalid
 from tests.test_shakes import open_round
-from tests.test_shopper_validation import assert_error_shape, assert_invalid
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import pytest
 
 from app.extensions import db
 from app.models import Shopper
+from tests.assertions import assert_error
 from tests.concurrency import at_once
 from tests.factories import bearer
 from wechat.crypto import encrypt_user_data
@@ -24,14 +25,6 @@ def login(client, code):
 def stored_session_key(shopper_id: int) -> str:
     db.session.expire_all()
     return db.session.get(Shopper, shopper_id).session_key
-
-
-def assert_error(answer, status, code):
-    assert answer.status_code == status, answer.get_json()
-    body = answer.get_json()
-    assert set(body) == {"error"}
-    assert body["error"]["code"] == code
-    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
 
 
 # --- login -------------------------------------------------------------------------------
