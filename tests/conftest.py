@@ -10,7 +10,8 @@ Markers (pyproject.toml) and what they change here:
 - `one_database`: the test runs on SQLite only. For tests of schemas, routing, roles and
   documents, whose answers come before any database could answer differently. Never for
   tests of constraints, concurrency, values at a column's limits (ids past 2**31, NUL),
-  or PostgreSQL's own SQL: those stay on both.
+  or PostgreSQL's own SQL: those stay on both. `both_databases` keeps a test of a
+  `one_database` module on both.
 - `browser`, `real_server`, `slow`: left out of `make test-fast` (Makefile).
 `--databases sqlite` runs the SQLite half only (`make test-fast`).
 """
@@ -53,8 +54,8 @@ def pytest_collection_modifyitems(config, items):
     keep, drop = [], []
     for item in items:
         backend = getattr(item, "callspec", None) and item.callspec.params.get("database_url")
-        skipped = backend and (backend not in wanted
-                               or (backend != "sqlite" and item.get_closest_marker("one_database")))
+        one = item.get_closest_marker("one_database") and not item.get_closest_marker("both_databases")
+        skipped = backend and (backend not in wanted or (backend != "sqlite" and one))
         (drop if skipped else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)

@@ -195,6 +195,7 @@ def test_arrival_far_from_the_compound_is_recorded_and_flagged(client, make, off
     assert (arrival.distance_m > 10_000) if far else (arrival.distance_m == 0)
 
 
+@pytest.mark.one_database
 def test_arrival_needs_a_courier_token(client, make):
     home = make.compound()
     courier = make.courier([home])

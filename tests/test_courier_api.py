@@ -59,12 +59,14 @@ def test_staff_credentials_do_not_sign_a_courier_in(client, make):
     ({"employee_no": "E1", "password": None}, "password"),
     ({"employee_no": "", "password": "van-key-1"}, "employee_no"),
 ])
+@pytest.mark.one_database
 def test_courier_sign_in_with_a_bad_body_names_the_field(client, body, field):
     error = assert_error(client.post(f"{COURIER}/auth", json=body), 422, "invalid_request")
     assert field in error["fields"]
 
 
 @pytest.mark.parametrize("raw", ["{not json", "[1, 2]", '"just a string"', "null", "[" * 100_000])
+@pytest.mark.one_database
 def test_courier_sign_in_with_a_malformed_body_is_a_clean_4xx(client, raw):
     answer = client.post(f"{COURIER}/auth", data=raw, content_type="application/json")
     assert 400 <= answer.status_code < 500
@@ -93,23 +95,28 @@ def test_me_reflects_a_rotated_code_without_signing_in_again(client, make):
     assert client.get(f"{COURIER}/me", headers=headers).get_json()["courier"]["courier_code"] == rotated
 
 
+@pytest.mark.one_database
 def test_me_without_a_token_is_unauthorized(client):
     assert_error(client.get(f"{COURIER}/me"), 401, "unauthorized")
 
 
+@pytest.mark.one_database
 def test_me_with_a_garbage_token_is_unauthorized(client):
     assert_error(client.get(f"{COURIER}/me", headers=bearer("garbage")), 401, "unauthorized")
 
 
+@pytest.mark.one_database
 def test_me_with_a_staff_token_is_unauthorized(client, make):
     assert_error(client.get(f"{COURIER}/me", headers=make.staff_headers("admin")), 401, "unauthorized")
 
 
+@pytest.mark.one_database
 def test_me_with_a_shopper_token_is_unauthorized(client, make):
     _, shopper_headers = make.shopper()
     assert_error(client.get(f"{COURIER}/me", headers=shopper_headers), 401, "unauthorized")
 
 
+@pytest.mark.one_database
 def test_expired_courier_token_is_unauthorized(app, client, make, monkeypatch):
     courier = make.courier()
     issued_at = int(time.time()) - app.config["COURIER_TOKEN_TTL"] - 5
@@ -119,6 +126,7 @@ def test_expired_courier_token_is_unauthorized(app, client, make, monkeypatch):
     assert_error(client.get(f"{COURIER}/me", headers=bearer(stale)), 401, "unauthorized")
 
 
+@pytest.mark.one_database
 def test_courier_token_signed_with_another_secret_is_unauthorized(client, make):
     courier = make.courier()
     forged = itsdangerous.URLSafeTimedSerializer("guessed", salt="xiaoge-token").dumps(
@@ -154,6 +162,7 @@ def test_courier_badge_follows_a_rotated_code(client, make):
     assert client.get(f"/s/{old_code}").status_code == 404
 
 
+@pytest.mark.one_database
 def test_courier_badge_needs_a_courier_token(client, make):
     assert_error(client.get(f"{COURIER}/badge.png"), 401, "unauthorized")
     assert_error(client.get(f"{COURIER}/badge.png", headers=make.staff_headers("admin")), 401, "unauthorized")

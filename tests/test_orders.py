@@ -167,6 +167,7 @@ def test_idempotency_keys_belong_to_their_shopper(client, make, shop):
     assert order_count() == 2
 
 
+@pytest.mark.one_database
 def test_missing_idempotency_key_is_invalid_request(client, make, shop):
     _, _, headers, session_id = shop
     answer = client.post(ORDERS, json={"store_session_id": session_id,
@@ -201,6 +202,7 @@ def test_unknown_product_is_invalid_request(client, make, shop):
 
 
 @pytest.mark.parametrize("quantity", [0, -1, 100])
+@pytest.mark.one_database
 def test_quantity_out_of_range_is_invalid_request(client, make, shop, quantity):
     _, _, headers, session_id = shop
     answer = client.post(ORDERS, json={"store_session_id": session_id,
@@ -211,6 +213,7 @@ def test_quantity_out_of_range_is_invalid_request(client, make, shop, quantity):
     assert order_count() == 0
 
 
+@pytest.mark.one_database
 def test_empty_items_is_invalid_request(client, shop):
     _, _, headers, session_id = shop
     answer = client.post(ORDERS, json={"store_session_id": session_id, "items": []},

@@ -108,6 +108,7 @@ def test_a_login_code_works_only_once(client, sandbox):
     assert_error(login(client, code), 401, "invalid_code")
 
 
+@pytest.mark.one_database
 def test_unknown_login_code_is_invalid_code(client):
     assert_error(login(client, "never-minted"), 401, "invalid_code")
 
@@ -119,12 +120,14 @@ def test_unknown_login_code_is_invalid_code(client):
     (40226, 403, "wechat_risky_user"),
     (-1, 503, "wechat_unavailable"),
 ])
+@pytest.mark.one_database
 def test_wechat_errcodes_map_to_api_errors(client, sandbox, errcode, status, code):
     login_code, _ = sandbox.state.mint_login_code(force_errcode=errcode)
     assert_error(login(client, login_code), status, code)
     assert db.session.query(Shopper).count() == 0
 
 
+@pytest.mark.one_database
 def test_slow_wechat_times_out_as_unavailable(app, client, sandbox):
     assert app.config["WECHAT_TIMEOUT_SECONDS"] == 2.0
     code, _ = sandbox.state.mint_login_code(delay=3.0)
