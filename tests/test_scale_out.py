@@ -30,6 +30,8 @@ from tests.raw_socketio import RawClient
 from tests.real_server import BIN, ROOT, Server, free_port, server_env
 from wechat.sandbox import start_sandbox
 
+pytestmark = pytest.mark.real_server
+
 REDIS_URL = "redis://127.0.0.1:6379/7"
 SHOPPERS = 40
 STOCK = 10

@@ -128,6 +128,7 @@ def test_wechat_errcodes_map_to_api_errors(client, sandbox, errcode, status, cod
 
 
 @pytest.mark.one_database
+@pytest.mark.slow  # the 2 s timeout, for real
 def test_slow_wechat_times_out_as_unavailable(app, client, sandbox):
     assert app.config["WECHAT_TIMEOUT_SECONDS"] == 2.0
     code, _ = sandbox.state.mint_login_code(delay=3.0)
