@@ -51,6 +51,8 @@ def pytest_addoption(parser):
 def pytest_collection_modifyitems(config, items):
     """Leave out the PostgreSQL run of `one_database` tests, and backends not asked for."""
     wanted = set(config.getoption("--databases").split(","))
+    if not wanted <= set(BACKENDS):
+        raise pytest.UsageError(f"--databases takes some of {','.join(BACKENDS)}, not {','.join(wanted)}")
     keep, drop = [], []
     for item in items:
         backend = getattr(item, "callspec", None) and item.callspec.params.get("database_url")
