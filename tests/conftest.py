@@ -30,6 +30,7 @@ from app import create_app
 from app.extensions import db, limiter, socketio
 from app.models import Base
 from app.realtime import init_socketio, register_namespaces
+from app.services.accounts import passwords
 from app.wiring import wire_services
 from tests import factories
 from tests.browser import browser  # noqa: F401  (fixture: headless chromium for the browser tests)
@@ -41,6 +42,14 @@ from wechat.sandbox import start_sandbox
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BACKENDS = ["sqlite", "postgresql"]
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+# PASSWORD_HASH_COST=fast (app_config) makes every hash cheap but one: the hash a sign-in by an
+# unknown account is checked against, made when passwords.py is imported, at production cost
+# (~90 ms a check; ~8 s a run, most in the rate-limit tests). Remade at the tests' cost it is as
+# cheap as a wrong password again, as both are in production. (Better in the app: configure()
+# could remake it.)
+passwords.configure(time_cost=1, memory_cost=1024)
+passwords._DUMMY_HASH = passwords.hash_password("not-a-real-password")
 
 
 def pytest_addoption(parser):
