@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test install clean system-packages screenshots
+.PHONY: demo test test-fast coverage install clean system-packages screenshots
 
 # Debian packages: a Chinese font for the badges and Chromium for the browser tests
 # (Playwright drives Debian's chromium; never `playwright install`). Best effort: without
@@ -33,8 +33,21 @@ install: $(VENV)/.installed node_modules/.installed system-packages
 demo: install
 	$(PY) -m app.demo_server
 
+# The whole suite: SQLite and PostgreSQL, both draw engines, chromium, real gunicorn servers.
 test: install
 	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+# The inner loop, a fraction of the time: SQLite only, no browser (`browser`), no gunicorn
+# (`real_server`), nothing that waits seconds on purpose (`slow`: heartbeats, timeouts, 200
+# requests at once). Markers in pyproject.toml; `make test` still runs them all.
+test-fast: install
+	$(PY) -m pytest -q --databases sqlite -m "not browser and not real_server and not slow" $(PYTEST_ARGS)
+
+# Line coverage of app, wechat and handheld by the whole suite, in this process only (the
+# gunicorn servers some tests start are not measured).
+coverage: install
+	$(PY) -m coverage run --source=app,wechat,handheld -m pytest -q $(PYTEST_ARGS)
+	$(PY) -m coverage report
 
 clean:
 	rm -rf $(VENV) node_modules instance

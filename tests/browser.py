@@ -23,9 +23,11 @@ def unavailable(reason: str):
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser():
-    """One headless chromium per test module."""
+    """One headless chromium for the run; each test opens a context of its own (watched_page).
+
+    Not one per module: the SQLite and PostgreSQL halves of the run would launch it twice each."""
     if not os.path.exists(CHROMIUM):
         unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
     try:

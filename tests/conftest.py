@@ -1,22 +1,38 @@
 """Fixtures: every app-level test runs on SQLite and on PostgreSQL, against the WeChat sandbox.
 
-The schema is built by the Alembic migrations (so they are tested too), once per backend;
-each test starts from empty tables.
+The schema is built by the Alembic migrations (so they are tested too), once per backend.
+One app is built per (database, draw engine) and shared by the tests of the run: building one
+costs ~80 ms, most of it the OpenAPI document. Each test starts from empty tables and from
+the app as it was built (SharedApp.begin); a test that needs another configuration (rate
+limits on, a sweeper, a short heartbeat) builds its own app, as before.
+
+Markers (pyproject.toml) and what they change here:
+- `one_database`: the test runs on SQLite only. For tests of schemas, routing, roles and
+  documents, whose answers come before any database could answer differently. Never for
+  tests of constraints, concurrency, values at a column's limits (ids past 2**31, NUL),
+  or PostgreSQL's own SQL: those stay on both. `both_databases` keeps a test of a
+  `one_database` module on both.
+- `browser`, `real_server`, `slow`: left out of `make test-fast` (Makefile).
+`--databases sqlite` runs the SQLite half only (`make test-fast`).
 """
 from __future__ import annotations
 
+import copy
 import os
 import uuid
 
 import pytest
+from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 
-from app import create_app
-from app.extensions import db
+from app import create_app, register_services
+from app.extensions import db, socketio
 from app.models import Base
+from app.realtime import init_socketio, register_namespaces
 from tests import factories
 from tests.browser import browser  # noqa: F401  (fixture: headless chromium for the browser tests)
+from tests.factories import draw_engine
 from tests.live_server import (
     live_server_fixture,  # noqa: F401  (fixture `live_server`: the app served for real)
 )
@@ -26,6 +42,26 @@ PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql+psycopg://postgre
 BACKENDS = ["sqlite", "postgresql"]
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
+def pytest_addoption(parser):
+    parser.addoption("--databases", default=",".join(BACKENDS),
+                     help="comma-separated backends to run the app-level tests on (default: both)")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Leave out the PostgreSQL run of `one_database` tests, and backends not asked for."""
+    wanted = set(config.getoption("--databases").split(","))
+    if not wanted <= set(BACKENDS):
+        raise pytest.UsageError(f"--databases takes some of {','.join(BACKENDS)}, not {','.join(wanted)}")
+    keep, drop = [], []
+    for item in items:
+        backend = getattr(item, "callspec", None) and item.callspec.params.get("database_url")
+        one = item.get_closest_marker("one_database") and not item.get_closest_marker("both_databases")
+        skipped = backend and (backend not in wanted or (backend != "sqlite" and one))
+        (drop if skipped else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
 
 @pytest.fixture(scope="session")
 def sandbox():
@@ -33,8 +69,17 @@ def sandbox():
         yield running
 
 
+@pytest.fixture(scope="session")
+def shared_apps():
+    """The apps the tests share, by (database URL, draw engine); built when first asked for."""
+    apps: dict[tuple[str, str], SharedApp] = {}
+    yield apps
+    for shared in apps.values():
+        shared.close()
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
-def database_url(request, tmp_path_factory):
+def database_url(request, tmp_path_factory, shared_apps):
     """A migrated, empty database of each backend, for the whole session."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'xiaoge.sqlite3'}"
@@ -50,6 +95,8 @@ def database_url(request, tmp_path_factory):
         migrate_to_head(url)
         yield url
     finally:
+        for key in [key for key in shared_apps if key[0] == url]:
+            shared_apps.pop(key).close()
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
@@ -83,38 +130,86 @@ def app_config(url: str, wechat_base: str) -> dict:
 
 @pytest.fixture
 def shake_draws() -> str:
-    """The shake path the app uses; shake test modules override this to run on both."""
+    """The draw engine the app uses; shake test modules override this to run on both."""
     return "sql"
 
 
-@pytest.fixture
-def app(database_url, sandbox, shake_draws):
-    config = app_config(database_url, sandbox.url)
-    if shake_draws == "redis":
-        config.update(redis_shake_config())
-    app = create_app(config)
-    with app.app_context():
-        yield app
+class SharedApp:
+    """One app shared by many tests, put back as it was built before each of them."""
+
+    def __init__(self, config: dict):
+        self.app = create_app(config)
+        self.config = copy.deepcopy(dict(self.app.config))
+        self.extensions = dict(self.app.extensions)
+
+    def begin(self) -> Flask:
+        """The app as built: its config, extensions and services, fresh sockets, limits off."""
+        app = self.app
+        app.config.clear()
+        app.config.update(copy.deepcopy(self.config))
+        app.extensions.clear()
+        app.extensions.update(self.extensions)
+        # Tokens' verified cache, WeChat's access token, the draw engine's round cache, the
+        # shake admission's count: all built afresh, as create_app built them.
+        register_services(app)
+        # Flask-SocketIO is one object per process that follows the last app made (a test's own
+        # app with rate limits on, say): bind it to this one again.
+        fresh_socketio_server(app)
+        return app
+
+    def end(self) -> None:
+        """Empty every table, and forget the Redis keys the test made."""
         db.session.remove()
         empty_all_tables()
-        db.engine.dispose()
-    if shake_draws == "redis":
-        forget_redis_keys(app.extensions["xiaoge.draw_engine"])
+        if self.app.config.get("SHAKE_DRAWS") == "redis":
+            forget_redis_keys(draw_engine(self.app))
+
+    def close(self) -> None:
+        if self.app.config.get("SHAKE_DRAWS") == "redis":
+            draw_engine(self.app).close()
+        with self.app.app_context():
+            db.engine.dispose()
+
+
+def fresh_socketio_server(app: Flask) -> None:
+    """A new Socket.IO server behind the app's middleware: nothing a test's socket clients or
+    live server left (mocked senders, rooms, a stopped Engine.IO) reaches the next test."""
+    middleware = app.wsgi_app
+    init_socketio(app)  # a new server, and a middleware around ours that we do not keep
+    register_namespaces()
+    app.wsgi_app = middleware
+    middleware.engineio_app = socketio.server
+    socketio.sockio_mw = middleware
+
+
+@pytest.fixture
+def app(database_url, sandbox, shake_draws, shared_apps):
+    key = (database_url, shake_draws)
+    if key not in shared_apps:
+        config = app_config(database_url, sandbox.url)
+        if shake_draws == "redis":
+            config.update(redis_shake_config())
+        shared_apps[key] = SharedApp(config)
+    shared = shared_apps[key]
+    app = shared.begin()
+    with app.app_context():
+        yield app
+        shared.end()
 
 
 def redis_shake_config() -> dict:
-    """The Redis draw path on its own key prefix; the test drains the shake log itself
+    """The Redis draw engine on its own key prefix; the test drains the shake log itself
     (tests.factories.settle) and sees database changes to rounds at once (no caching)."""
     return {"SHAKE_DRAWS": "redis", "REDIS_URL": TEST_REDIS_URL, "REDIS_KEY_PREFIX": f"test:{uuid.uuid4().hex}:",
             "SOCKETIO_MESSAGE_QUEUE": "",  # one process; Flask-SocketIO's test client refuses a queue
             "SHAKE_LOG_WRITER": False, "SHAKE_ROUND_CACHE_SECONDS": 0, "SHAKE_RESIDENCE_CACHE_SECONDS": 0}
 
 
-def forget_redis_keys(path) -> None:
-    keys = list(path.redis.scan_iter(match=f"{path.prefix}*", count=1000))
+def forget_redis_keys(engine) -> None:
+    keys = list(engine.redis.scan_iter(match=f"{engine.prefix}*", count=1000))
     if keys:
-        path.redis.delete(*keys)
-    path.close()
+        engine.redis.delete(*keys)
+    engine.close()
 
 
 def empty_all_tables() -> None:

@@ -192,9 +192,14 @@ class Factories:
         return body
 
 
+def draw_engine(app):
+    """The app's draw engine: the one place tests look up its extension key."""
+    return app.extensions["xiaoge.draw_engine"]
+
+
 def settle(app) -> int:
     """Copy the Redis engine's logged shakes into the database now; how many were copied."""
-    engine = app.extensions["xiaoge.draw_engine"]
+    engine = draw_engine(app)
     if not isinstance(engine, RedisDrawEngine):
         return 0
     db.session.commit()  # the writer has a session of its own: on SQLite ours must not hold the lock

@@ -1,7 +1,6 @@
 """The courier's "arrived" tap over REST: recorded once, opening rounds; and the pick list."""
 from __future__ import annotations
 
-import threading
 from datetime import datetime, timedelta
 
 import pytest
@@ -9,18 +8,12 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Arrival, ShakeRound, Shopper
+from tests.assertions import assert_error
+from tests.concurrency import at_once
 from tests.factories import now
 
 ARRIVALS = "/api/v1/courier/arrivals"
 PICKUPS = "/api/v1/courier/pickups"
-
-
-def assert_error(answer, status: int, code: str) -> dict:
-    assert answer.status_code == status, answer.get_data(as_text=True)
-    error = answer.get_json()["error"]
-    assert error["code"] == code
-    assert isinstance(error["message"], str) and error["message"]
-    return error
 
 
 def count(model, *where) -> int:
@@ -171,7 +164,7 @@ def test_stale_event_is_recorded_opens_nothing_and_replays_the_same_422(client, 
     stale = client.post(ARRIVALS, json=body, headers=headers)
     again = client.post(ARRIVALS, json=body, headers=headers)
 
-    assert_error(stale, 422, "stale_event")
+    assert_error(stale, 422, "stale_event", beside={"arrival", "rounds"})  # it was recorded
     assert stale.get_json()["rounds"] == []
     assert (again.status_code, again.get_json()) == (422, stale.get_json())
     arrival = db.session.scalar(select(Arrival))
@@ -202,6 +195,7 @@ def test_arrival_far_from_the_compound_is_recorded_and_flagged(client, make, off
     assert (arrival.distance_m > 10_000) if far else (arrival.distance_m == 0)
 
 
+@pytest.mark.one_database
 def test_arrival_needs_a_courier_token(client, make):
     home = make.compound()
     courier = make.courier([home])
@@ -243,26 +237,8 @@ def test_invalid_arrival_is_refused_naming_the_field(client, make, change, field
 
 def post_concurrently(app, requests: list[tuple[dict, dict]]) -> list:
     """POST each (body, headers) to /arrivals at once, each thread with its own client."""
-    db.session.close()  # hold no connection or SQLite lock while the threads run
-    barrier = threading.Barrier(len(requests))
-    results: list = [None] * len(requests)
-
-    def run(index, body, headers):
-        client = app.test_client()
-        try:
-            barrier.wait(timeout=30)
-            answer = client.post(ARRIVALS, json=body, headers=headers)
-            results[index] = (answer.status_code, answer.get_json())
-        except Exception as exc:  # reported below rather than lost in the thread
-            results[index] = ("exception", repr(exc))
-
-    threads = [threading.Thread(target=run, args=(i, *r)) for i, r in enumerate(requests)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "an arrival never finished"
-    return results
+    return at_once(app, [lambda client, b=body, h=headers: client.post(ARRIVALS, json=b, headers=h)
+                         for body, headers in requests])
 
 
 def test_same_event_from_ten_threads_records_one_arrival_and_one_round(app, make, backend):

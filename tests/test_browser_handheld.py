@@ -24,6 +24,9 @@ pytestmark = pytest.mark.browser
 # Chromium's own notes of a request the emulated network cut, and of the page's backed-off
 # retries: expected while offline, not script errors.
 OFFLINE_NOTES = ("Failed to load resource: net::ERR_INTERNET_DISCONNECTED",)
+# The page's own timers (app/handheld_web/static/outbox.js): "arrived" is disabled for 2 s after
+# a tap, and the first retry comes 1-2 s after a failure. Tests move the page's clock past them.
+TAP_PAUSE = RETRY_WITHIN = "00:02"
 
 
 @pytest.fixture
@@ -146,6 +149,7 @@ def test_pick_list_updates_live_and_handover_checks_the_pickup_code(live_server,
     water = make.product(name="农夫山泉 550ml×24")
     route = route_with_campaign(make, prizes=[{"kind": "item", "product_id": water.id, "per_round": 5,
                                                "win_probability": 1.0}])
+    handheld.clock.install()  # the page's timers run in real time until moved on below
     sign_in(handheld, live_server.url, route)
     expect(handheld.locator("#pick-note")).to_have_text("暂无待取货 Nothing to hand over here")
 
@@ -164,6 +168,7 @@ def test_pick_list_updates_live_and_handover_checks_the_pickup_code(live_server,
     expect(handheld.locator("#pick-count")).to_have_text("1")
     expect(handheld.locator("#route").get_by_role("button", name=route.home_name)).to_contain_text("1 待取")
     expect(card.locator("input.code")).to_have_attribute("inputmode", "numeric")
+    handheld.clock.fast_forward(TAP_PAUSE)
     expect(handheld.get_by_role("button", name="到了 Arrived")).to_be_enabled()  # after its anti-double-tap pause
     assert handheld.evaluate("document.documentElement.scrollWidth") <= 360  # nothing sticks out sideways
     handheld.evaluate("window.scrollTo(0, 0)")
@@ -247,6 +252,7 @@ def test_a_busy_server_keeps_the_tap_queued_and_the_backoff_retry_delivers_it(li
 
     handheld.route_web_socket(re.compile(r"/socket\.io/"), socket_down)
     handheld.route("**/api/v1/courier/arrivals", busy_once)
+    handheld.clock.install()  # the page's timers run in real time until moved on below
     handheld.goto(f"{live_server.url}/handheld/")
     handheld.locator("#employee-no").fill(route.employee_no)
     handheld.locator("#password").fill("courier-pass")
@@ -257,6 +263,7 @@ def test_a_busy_server_keeps_the_tap_queued_and_the_backoff_retry_delivers_it(li
     tap = latest_tap(handheld)
     expect(tap).to_contain_text("试了 1 tries: 服务器忙 Server busy (503)")
     expect(tap).to_have_attribute("data-status", "queued")
+    handheld.clock.fast_forward(RETRY_WITHIN)
     expect(tap).to_have_attribute("data-status", "sent")  # the backoff timer's retry, 1-2 s later
     expect(tap).to_contain_text("摇一摇已开 1 shake round open until")
     assert len(answers) == 2 and answers[0] == answers[1]  # the same event_id both times

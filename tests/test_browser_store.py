@@ -22,6 +22,7 @@ from tests.browser import PHONE, screenshot, watched_page
 pytestmark = pytest.mark.browser
 
 COUNTDOWN = re.compile(r"^[12]:[0-5]\d$")  # a two-minute window reads 2:00 or 1:5x
+CLOSED_PANEL_STAYS = "00:06"  # app/web/static/shake.js, CLOSED_PANEL_STAYS_MS
 
 
 @pytest.fixture
@@ -108,6 +109,7 @@ def test_shopper_opens_the_store_claims_a_coupon_and_shakes(app, live_server, ma
     from playwright.sync_api import expect
 
     app.config["XIAOGE_DEMO"] = True
+    phone.clock.install()  # the page's own timers run in real time until moved on below
     sign_in_and_choose(phone, live_server.url, world, shots=tmp_path)
 
     expect(phone.locator("#items-hot")).to_contain_text("农夫山泉 550ml×24")
@@ -145,6 +147,8 @@ def test_shopper_opens_the_store_claims_a_coupon_and_shakes(app, live_server, ma
     settle()
     expect(result).to_contain_text("本轮已结束 This round is over")
     expect(phone.locator("#shake-button")).to_be_disabled()
+    expect(phone.locator("#shake-panel")).to_be_visible()  # saying so, for a while
+    phone.clock.fast_forward(CLOSED_PANEL_STAYS)
     expect(phone.locator("#shake-panel")).to_be_hidden()
 
 

@@ -8,17 +8,10 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Campaign, Coupon, Order, ShakeRound
+from tests.assertions import assert_error
 from tests.factories import now
 
 CAMPAIGNS = "/api/v1/console/campaigns"
-
-
-def assert_error(answer, status: int, code: str) -> dict:
-    assert answer.status_code == status, answer.get_data(as_text=True)
-    error = answer.get_json()["error"]
-    assert error["code"] == code
-    assert isinstance(error["message"], str) and error["message"]
-    return error
 
 
 def count(model) -> int:
@@ -134,12 +127,14 @@ def test_invalid_campaign_is_refused_naming_the_field(client, make, marketing, c
 
 
 @pytest.mark.parametrize("body", [[], "campaign", 42, None, {"prizes": [None]}, {"prizes": "x"}])
+@pytest.mark.one_database
 def test_malformed_campaign_bodies_are_clean_4xx(client, marketing, body):
     answer = client.post(CAMPAIGNS, json=body, headers=marketing)
     assert 400 <= answer.status_code < 500, answer.get_data(as_text=True)
     assert "error" in answer.get_json()
 
 
+@pytest.mark.one_database
 def test_ops_may_not_touch_campaigns(client, make):
     campaign = make.campaign([make.compound()])
     ops = make.staff_headers("ops")
@@ -151,6 +146,7 @@ def test_ops_may_not_touch_campaigns(client, make):
     assert count(Campaign) == 1
 
 
+@pytest.mark.one_database
 def test_shopper_and_courier_tokens_and_no_token_are_unauthorized(client, make):
     home = make.compound()
     campaign = make.campaign([home])

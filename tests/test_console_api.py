@@ -8,18 +8,10 @@ import pytest
 
 from app.extensions import db
 from app.models import Compound
+from tests.assertions import assert_error
 from tests.factories import bearer
 
 CONSOLE = "/api/v1/console"
-
-
-def assert_error(answer, status: int, code: str) -> dict:
-    """The answer is API.md's error shape with this status and code; returns the error."""
-    assert answer.status_code == status, answer.get_data(as_text=True)
-    error = answer.get_json()["error"]
-    assert error["code"] == code
-    assert isinstance(error["message"], str) and error["message"]
-    return error
 
 
 def create_product(client, headers):
@@ -60,6 +52,7 @@ def test_unknown_username_gets_the_same_answer_as_a_wrong_password(client, make)
     assert unknown.get_json() == wrong.get_json()
 
 
+@pytest.mark.one_database
 def test_staff_sign_in_without_a_password_is_a_validation_error(client, make):
     member = make.staff_member()
     error = assert_error(client.post(f"{CONSOLE}/auth", json={"username": member.username}),
@@ -69,6 +62,7 @@ def test_staff_sign_in_without_a_password_is_a_validation_error(client, make):
 
 # --- tokens --------------------------------------------------------------------------------
 
+@pytest.mark.one_database
 def test_console_call_without_authorization_header_is_unauthorized(client):
     assert_error(create_product(client, {}), 401, "unauthorized")
 
@@ -77,51 +71,59 @@ def test_console_call_without_authorization_header_is_unauthorized(client):
     "Bearer", "Bearer ", "Basic YWRtaW46YWRtaW4=", "Token abc", "bearer-less", "Bearer garbage.token.here",
     "Bearer \u4e2d\u6587",
 ])
+@pytest.mark.one_database
 def test_console_call_with_a_malformed_or_garbage_token_is_unauthorized(client, header):
     assert_error(create_product(client, {"Authorization": header}), 401, "unauthorized")
 
 
+@pytest.mark.one_database
 def test_token_signed_with_another_secret_is_unauthorized(client, make):
     forged = itsdangerous.URLSafeTimedSerializer("not-our-secret", salt="xiaoge-token").dumps(
         {"aud": "staff", "sub": 1, "role": "admin"})
     assert_error(create_product(client, bearer(forged)), 401, "unauthorized")
 
 
+@pytest.mark.one_database
 def test_expired_staff_token_is_unauthorized(app, client, make, monkeypatch):
     member = make.staff_member("admin")
     ttl = app.config["STAFF_TOKEN_TTL"]
     issued_at = int(time.time()) - ttl - 5
-    monkeypatch.setattr(itsdangerous.TimestampSigner, "get_timestamp", lambda self: issued_at)
+    monkeypatch.setattr(app.extensions["xiaoge.tokens"], "clock", lambda: issued_at)
     stale = app.extensions["xiaoge.tokens"].issue("staff", member.id, member.role)
     monkeypatch.undo()
     assert_error(create_product(client, bearer(stale)), 401, "unauthorized")
 
 
+@pytest.mark.one_database
 def test_staff_token_just_inside_its_lifetime_still_works(app, client, make, monkeypatch):
     member = make.staff_member("admin")
     issued_at = int(time.time()) - app.config["STAFF_TOKEN_TTL"] + 60
-    monkeypatch.setattr(itsdangerous.TimestampSigner, "get_timestamp", lambda self: issued_at)
+    monkeypatch.setattr(app.extensions["xiaoge.tokens"], "clock", lambda: issued_at)
     token = app.extensions["xiaoge.tokens"].issue("staff", member.id, member.role)
     monkeypatch.undo()
     assert create_product(client, bearer(token)).status_code == 201
 
 
+@pytest.mark.one_database
 def test_shopper_token_on_a_console_call_is_unauthorized(client, make):
     _, shopper_headers = make.shopper()
     assert_error(create_product(client, shopper_headers), 401, "unauthorized")
 
 
+@pytest.mark.one_database
 def test_courier_token_on_a_console_call_is_unauthorized(client, make):
     courier_headers = make.courier_headers(make.courier())
     assert_error(create_product(client, courier_headers), 401, "unauthorized")
 
 
+@pytest.mark.one_database
 def test_courier_token_cannot_fetch_a_badge_through_the_console(client, make):
     courier = make.courier()
     answer = client.get(f"{CONSOLE}/couriers/{courier.id}/badge.png", headers=make.courier_headers(courier))
     assert_error(answer, 401, "unauthorized")
 
 
+@pytest.mark.one_database
 def test_unauthorized_caller_learns_nothing_about_the_body(client):
     # Auth comes before validation: no field names leak to a caller without a token.
     error = assert_error(client.post(f"{CONSOLE}/products", json={"price_fen": "x"}), 401, "unauthorized")
@@ -130,6 +132,7 @@ def test_unauthorized_caller_learns_nothing_about_the_body(client):
 
 # --- roles ---------------------------------------------------------------------------------
 
+@pytest.mark.one_database
 def test_ops_cannot_create_a_deal(client, make):
     product, compound = make.product(), make.compound()
     answer = client.post(f"{CONSOLE}/deals", headers=make.staff_headers("ops"),
@@ -137,28 +140,33 @@ def test_ops_cannot_create_a_deal(client, make):
     assert_error(answer, 403, "forbidden")
 
 
+@pytest.mark.one_database
 def test_ops_cannot_create_a_coupon_template(client, make):
     answer = client.post(f"{CONSOLE}/coupon-templates", headers=make.staff_headers("ops"),
                          json=make.coupon_template_body([make.compound()]))
     assert_error(answer, 403, "forbidden")
 
 
+@pytest.mark.one_database
 def test_marketing_cannot_create_a_compound(client, make):
     answer = client.post(f"{CONSOLE}/compounds", headers=make.staff_headers("marketing"),
                          json=make.compound_body())
     assert_error(answer, 403, "forbidden")
 
 
+@pytest.mark.one_database
 def test_marketing_cannot_create_a_courier(client, make):
     answer = client.post(f"{CONSOLE}/couriers", headers=make.staff_headers("marketing"),
                          json=make.courier_body([make.compound()]))
     assert_error(answer, 403, "forbidden")
 
 
+@pytest.mark.one_database
 def test_marketing_cannot_create_a_product(client, make):
     assert_error(create_product(client, make.staff_headers("marketing")), 403, "forbidden")
 
 
+@pytest.mark.one_database
 def test_marketing_cannot_rotate_a_courier_code_or_print_a_badge(client, make):
     courier, headers = make.courier(), make.staff_headers("marketing")
     assert_error(client.post(f"{CONSOLE}/couriers/{courier.id}/rotate-code", headers=headers),
@@ -167,6 +175,7 @@ def test_marketing_cannot_rotate_a_courier_code_or_print_a_badge(client, make):
                  403, "forbidden")
 
 
+@pytest.mark.one_database
 def test_forbidden_role_changes_nothing(client, make):
     client.post(f"{CONSOLE}/compounds", headers=make.staff_headers("marketing"), json=make.compound_body())
     assert db.session.query(Compound).count() == 0
@@ -209,6 +218,7 @@ def test_ops_and_marketing_can_both_list_compounds(client, make):
 # --- staff accounts ------------------------------------------------------------------------
 
 @pytest.mark.parametrize("role", ["ops", "marketing"])
+@pytest.mark.one_database
 def test_only_admin_creates_staff(client, make, role):
     answer = client.post(f"{CONSOLE}/staff", headers=make.staff_headers(role),
                          json={"username": "sneaky", "password": "long-enough", "role": "admin"})
@@ -242,6 +252,7 @@ def test_duplicate_staff_username_is_a_conflict(client, make):
     ({"username": "x", "password": "long-enough"}, "role"),
     ({"password": "long-enough", "role": "ops"}, "username"),
 ])
+@pytest.mark.one_database
 def test_invalid_staff_account_is_refused_naming_the_field(client, make, body, field):
     error = assert_error(client.post(f"{CONSOLE}/staff", headers=make.staff_headers("admin"), json=body),
                          422, "invalid_request")

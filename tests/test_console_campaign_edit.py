@@ -96,6 +96,7 @@ def test_patch_checks_fields_like_creation(client, make, upcoming):
     assert missing.status_code == 404
 
 
+@pytest.mark.one_database
 def test_patch_is_in_the_openapi_document(client):
     spec = client.get("/api/v1/openapi.json").get_json()
     assert "patch" in spec["paths"]["/api/v1/console/campaigns/{campaign_id}"]

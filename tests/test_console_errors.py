@@ -5,33 +5,20 @@ import threading
 
 from sqlalchemy.exc import DataError
 
-from app.extensions import db
 from app.services.accounts import staff as staff_service
 from app.services.couriers import registry as courier_service
+from tests.concurrency import at_once
 
 CONSOLE = "/api/v1/console"
 
 
 def post_concurrently(app, path, body, headers, count=2) -> list:
     """POST the same body from `count` threads at once; returns the answers."""
-    # The test's own session ends its transaction first: on SQLite even a read holds the
-    # write lock (BEGIN IMMEDIATE), and the requests would wait on the test itself.
-    db.session.rollback()
-    answers, failures = [], []
+    def post(client):
+        return client.post(f"{CONSOLE}/{path}", json=body, headers=headers)
 
-    def post():
-        try:
-            answer = app.test_client().post(f"{CONSOLE}/{path}", json=body, headers=headers)
-            answers.append((answer.status_code, answer.get_json()))
-        except Exception as exc:  # noqa: BLE001 - reported below, not swallowed
-            failures.append(exc)
-
-    threads = [threading.Thread(target=post) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    assert not failures, failures
+    answers = at_once(app, [post] * count)
+    assert not [answer for answer in answers if answer[0] == "exception"], answers
     return answers
 
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import pytest
 
+pytestmark = pytest.mark.one_database  # roles and documents, not data
+
 PROTECTED = [
     ("post", "/api/v1/console/staff"),
     ("post", "/api/v1/console/compounds"),

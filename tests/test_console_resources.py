@@ -3,20 +3,13 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone
-from io import BytesIO
-
-import zxingcpp
-from PIL import Image
 
 from app.services.couriers import badges
+from tests.assertions import badge_texts
 
 CONSOLE = "/api/v1/console"
 PUBLIC_URL = "http://shop.test"  # tests/conftest.py app_config
 URL_SAFE = re.compile(r"^[A-Za-z0-9_-]+$")
-
-
-def badge_texts(png: bytes) -> list[str]:
-    return [found.text for found in zxingcpp.read_barcodes(Image.open(BytesIO(png)))]
 
 
 def parsed(stamp: str) -> datetime:

@@ -4,6 +4,8 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
+import pytest
+
 from app import create_app
 from app.extensions import db
 from app.models import Compound
@@ -12,6 +14,7 @@ from tests.console_web import StaffBrowser, console_fixture, text  # noqa: F401 
 from tests.factories import bearer
 
 
+@pytest.mark.one_database
 def test_the_sign_in_page_has_bilingual_labels_and_a_csrf_token(client):
     page = text(client.get("/console/login"))
     assert "用户名" in page and "Username" in page and "密码" in page and "Password" in page
@@ -40,12 +43,14 @@ def test_a_wrong_password_is_refused_next_to_the_field_and_never_echoed(app, mak
     assert browser.get("/console/").status_code == 302  # still signed out
 
 
+@pytest.mark.one_database
 def test_blank_sign_in_fields_are_each_marked_required(client):
     browser = StaffBrowser(client)
     page = text(browser.post("/console/login", {"username": "", "password": ""}))
     assert page.count("必填 · Required") == 2
 
 
+@pytest.mark.one_database
 def test_sign_in_without_a_csrf_token_is_refused(app, make):
     member = make.staff_member()
     browser = StaffBrowser(app.test_client())
@@ -55,6 +60,7 @@ def test_sign_in_without_a_csrf_token_is_refused(app, make):
     assert "表单已失效" in text(answer)
 
 
+@pytest.mark.one_database
 def test_a_form_without_its_csrf_token_changes_nothing(console, make):
     ops = console("ops")
     body = {"name": "无令牌小区", "city": "上海", "lat": "31.2", "lng": "121.5", "radius_m": "300"}
@@ -64,6 +70,7 @@ def test_a_form_without_its_csrf_token_changes_nothing(console, make):
     assert db.session.scalar(db.select(Compound).where(Compound.name == "无令牌小区")) is None
 
 
+@pytest.mark.one_database
 def test_a_csrf_token_of_another_session_is_refused(console):
     ops, other = console("ops"), console("ops")
     answer = ops.post("/console/compounds", {"name": "x", "csrf_token": other.token()})
@@ -142,11 +149,13 @@ def test_pages_are_never_cached_nor_framed(console):
     assert "frame-ancestors 'none'" in answer.headers["Content-Security-Policy"]
 
 
+@pytest.mark.one_database
 def test_an_unknown_console_address_is_the_consoles_own_404(client):
     answer = client.get("/console/no-such-page")
     assert answer.status_code == 404 and "找不到页面" in text(answer)
 
 
+@pytest.mark.one_database
 def test_a_staff_token_is_not_a_console_session(client, make):
     assert client.get("/console/", headers=bearer(make.staff_token("admin"))).status_code == 302
 

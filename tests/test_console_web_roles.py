@@ -14,6 +14,8 @@ from app.models import STAFF_ROLES
 from tests.console_web import StaffBrowser, console_fixture, text  # noqa: F401  (the fixture `console`)
 from tests.factories import now
 
+pytestmark = pytest.mark.one_database  # roles and documents, not data
+
 ALLOWED = {
     "campaigns": {"admin", "marketing"}, "coupons": {"admin", "marketing"}, "deals": {"admin", "marketing"},
     "compounds": {"admin", "ops"}, "couriers": {"admin", "ops"}, "products": {"admin", "ops"},

@@ -7,18 +7,13 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Coupon, CouponTemplate
+from tests.assertions import assert_error
 from tests.concurrency import at_once, error_code
 from tests.factories import now
 
 
 def claim(client, headers, template_id):
     return client.post(f"/api/v1/coupons/{template_id}/claims", headers=headers)
-
-
-def assert_error(answer, status, code):
-    assert answer.status_code == status, answer.get_json()
-    assert answer.get_json()["error"]["code"] == code
-    assert isinstance(answer.get_json()["error"]["message"], str)
 
 
 def issued_and_held(template_id):

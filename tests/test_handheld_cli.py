@@ -25,6 +25,8 @@ from app.services.places import compounds
 from app.services.store import catalog
 from tests.real_server import ROOT, Seeded, World, start_world
 
+pytestmark = pytest.mark.real_server
+
 PASSWORD = "van-key-1"
 
 

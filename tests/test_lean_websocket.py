@@ -20,6 +20,8 @@ from wsproto.extensions import PerMessageDeflate
 from tests.real_server import BIN, HOST, ROOT, Server, free_port, server_env
 from wechat.sandbox import start_sandbox
 
+pytestmark = pytest.mark.real_server
+
 PATH = "/socket.io/?EIO=4&transport=websocket"
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Coupon, IdempotentAnswer, Order
+from tests.assertions import assert_error
 from tests.factories import now
 
 ORDERS = "/api/v1/orders"
@@ -33,11 +34,6 @@ def post_order(client, headers, session_id, items, key="key-1", coupon_id=None):
 def order_count() -> int:
     db.session.expire_all()
     return db.session.scalar(select(func.count()).select_from(Order))
-
-
-def assert_error(answer, status, code):
-    assert answer.status_code == status, answer.get_json()
-    assert answer.get_json()["error"]["code"] == code
 
 
 # --- pricing -----------------------------------------------------------------------------
@@ -171,6 +167,7 @@ def test_idempotency_keys_belong_to_their_shopper(client, make, shop):
     assert order_count() == 2
 
 
+@pytest.mark.one_database
 def test_missing_idempotency_key_is_invalid_request(client, make, shop):
     _, _, headers, session_id = shop
     answer = client.post(ORDERS, json={"store_session_id": session_id,
@@ -205,6 +202,7 @@ def test_unknown_product_is_invalid_request(client, make, shop):
 
 
 @pytest.mark.parametrize("quantity", [0, -1, 100])
+@pytest.mark.one_database
 def test_quantity_out_of_range_is_invalid_request(client, make, shop, quantity):
     _, _, headers, session_id = shop
     answer = client.post(ORDERS, json={"store_session_id": session_id,
@@ -215,6 +213,7 @@ def test_quantity_out_of_range_is_invalid_request(client, make, shop, quantity):
     assert order_count() == 0
 
 
+@pytest.mark.one_database
 def test_empty_items_is_invalid_request(client, shop):
     _, _, headers, session_id = shop
     answer = client.post(ORDERS, json={"store_session_id": session_id, "items": []},

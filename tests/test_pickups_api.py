@@ -131,6 +131,7 @@ def test_unknown_order_is_not_found(client, make, order_id):
     ({}, "pickup_code"), ({"pickup_code": 123456}, "pickup_code"), ({"pickup_code": ""}, "pickup_code"),
     ({"pickup_code": "123456", "event_id": "x" * 101}, "event_id"),
 ])
+@pytest.mark.one_database
 def test_bad_handover_body_names_the_field(client, make, body, field):
     _, headers, order = won_item(make)
     answer = client.post(f"{COURIER}/pickups/{order['id']}/handover", json=body, headers=headers)
@@ -138,6 +139,7 @@ def test_bad_handover_body_names_the_field(client, make, body, field):
     assert field in answer.get_json()["error"]["fields"]
 
 
+@pytest.mark.one_database
 def test_handover_needs_a_courier_token(client, make):
     _, _, order = won_item(make)
     _, shopper_headers = make.shopper()
@@ -200,6 +202,7 @@ def test_concurrent_wrong_codes_never_count_past_the_limit(app, make):
     assert db.session.get(Order, order["id"]).wrong_code_attempts == pickups.MAX_WRONG_CODES
 
 
+@pytest.mark.one_database
 def test_handover_is_in_the_openapi_document(client):
     spec = client.get("/api/v1/openapi.json").get_json()
     operation = spec["paths"]["/api/v1/courier/pickups/{order_id}/handover"]["post"]

@@ -209,6 +209,7 @@ def test_heartbeat_settings_reach_the_open_packet(fast_server):
         assert client.open["pingTimeout"] == int(FAST_PING_TIMEOUT * 1000)
 
 
+@pytest.mark.slow  # eight heartbeats
 def test_idle_client_answering_pings_stays_connected_and_still_hears_broadcasts(fast_app, fast_make,
                                                                                 fast_server):
     home = fast_make.compound()
@@ -237,6 +238,7 @@ def test_idle_client_answering_pings_stays_connected_and_still_hears_broadcasts(
     assert fast_server.errors == []
 
 
+@pytest.mark.slow  # a heartbeat and its timeout
 def test_client_that_never_answers_pings_is_dropped_after_interval_and_timeout(fast_app, fast_make,
                                                                                 fast_server):
     home = fast_make.compound()

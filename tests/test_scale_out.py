@@ -30,6 +30,8 @@ from tests.raw_socketio import RawClient
 from tests.real_server import BIN, ROOT, Server, free_port, server_env
 from wechat.sandbox import start_sandbox
 
+pytestmark = pytest.mark.real_server
+
 REDIS_URL = "redis://127.0.0.1:6379/7"
 SHOPPERS = 40
 STOCK = 10
@@ -42,21 +44,38 @@ def own_sandbox():
         yield running
 
 
-@pytest.fixture
-def production(own_sandbox):
-    """A fresh PostgreSQL database migrated by `flask db upgrade`, a Redis, and the env for gunicorn."""
-    sandbox = own_sandbox
-    name = f"xiaoge_scale_{uuid.uuid4().hex[:10]}"
+@pytest.fixture(scope="module")
+def migrated():
+    """A PostgreSQL database migrated by `flask db upgrade`, once: each test gets a copy of it."""
+    name = f"xiaoge_scale_migrated_{uuid.uuid4().hex[:10]}"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        migrated = subprocess.run([str(BIN / "flask"), "--app", "wsgi", "db", "upgrade"], cwd=ROOT,
+                                  env=server_env(url, "http://127.0.0.1:9"), capture_output=True, text=True,
+                                  timeout=120)
+        assert migrated.returncode == 0, migrated.stderr
+        yield name
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def production(migrated, own_sandbox):
+    """A fresh PostgreSQL database (a copy of the migrated one), a Redis, and the env for gunicorn."""
+    sandbox = own_sandbox
+    name = f"xiaoge_scale_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{migrated}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     redis.Redis.from_url(REDIS_URL).flushdb()
     env = {**server_env(url, sandbox.url), "REDIS_URL": REDIS_URL,
            "SOCKETIO_CHANNEL": f"xiaoge-test-{uuid.uuid4().hex[:8]}"}
-    migrated = subprocess.run([str(BIN / "flask"), "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env,
-                              capture_output=True, text=True, timeout=120)
-    assert migrated.returncode == 0, migrated.stderr
     app = create_app({**app_config(url, sandbox.url), "SECRET_KEY": env["SECRET_KEY"]})
     try:
         yield app, env

@@ -33,6 +33,7 @@ def fire_at_once(app, requests):
         return list(pool.map(send, requests))
 
 
+@pytest.mark.slow  # 200 requests at once
 def test_200_concurrent_shakes_from_100_shoppers_award_exactly_the_stock(app, make):
     home = make.compound()
     _, round_id = open_round(make, home, shakes_per_shopper=2, wins_per_shopper=1, window_seconds=60)

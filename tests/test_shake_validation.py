@@ -9,8 +9,12 @@ import json
 
 import pytest
 
+from tests.assertions import assert_error as assert_error_shape
+from tests.assertions import assert_invalid
 from tests.test_shakes import open_round
-from tests.test_shopper_validation import assert_error_shape, assert_invalid
+
+# Refused before the database answers: SQLite is enough, except for NUL and a lone surrogate.
+pytestmark = pytest.mark.one_database
 
 
 @pytest.fixture
@@ -43,6 +47,7 @@ def test_a_body_that_is_not_an_object_is_invalid_request(client, shake_url, raw)
 
 @pytest.mark.parametrize("body", [{}, {"shake_id": None}, {"shake_id": ""}, {"shake_id": 7}, {"shake_id": ["s1"]},
                                   {"shake_id": "x" * 101}, {"shake_id": "s\u0000"}, {"shake_id": "\ud800"}])
+@pytest.mark.both_databases
 def test_a_bad_shake_id_is_invalid_request_naming_it(client, shake_url, body):
     assert_invalid(post_raw(client, shake_url, json.dumps(body)), "shake_id")
 

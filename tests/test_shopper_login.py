@@ -9,6 +9,7 @@ import pytest
 
 from app.extensions import db
 from app.models import Shopper
+from tests.assertions import assert_error
 from tests.concurrency import at_once
 from tests.factories import bearer
 from wechat.crypto import encrypt_user_data
@@ -24,14 +25,6 @@ def login(client, code):
 def stored_session_key(shopper_id: int) -> str:
     db.session.expire_all()
     return db.session.get(Shopper, shopper_id).session_key
-
-
-def assert_error(answer, status, code):
-    assert answer.status_code == status, answer.get_json()
-    body = answer.get_json()
-    assert set(body) == {"error"}
-    assert body["error"]["code"] == code
-    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
 
 
 # --- login -------------------------------------------------------------------------------
@@ -115,6 +108,7 @@ def test_a_login_code_works_only_once(client, sandbox):
     assert_error(login(client, code), 401, "invalid_code")
 
 
+@pytest.mark.one_database
 def test_unknown_login_code_is_invalid_code(client):
     assert_error(login(client, "never-minted"), 401, "invalid_code")
 
@@ -126,12 +120,15 @@ def test_unknown_login_code_is_invalid_code(client):
     (40226, 403, "wechat_risky_user"),
     (-1, 503, "wechat_unavailable"),
 ])
+@pytest.mark.one_database
 def test_wechat_errcodes_map_to_api_errors(client, sandbox, errcode, status, code):
     login_code, _ = sandbox.state.mint_login_code(force_errcode=errcode)
     assert_error(login(client, login_code), status, code)
     assert db.session.query(Shopper).count() == 0
 
 
+@pytest.mark.one_database
+@pytest.mark.slow  # the 2 s timeout, for real
 def test_slow_wechat_times_out_as_unavailable(app, client, sandbox):
     assert app.config["WECHAT_TIMEOUT_SECONDS"] == 2.0
     code, _ = sandbox.state.mint_login_code(delay=3.0)

@@ -1,3 +1,7 @@
+import pytest
+
+
+@pytest.mark.one_database
 def test_openapi_document_is_served(client):
     answer = client.get("/api/v1/openapi.json")
     assert answer.status_code == 200

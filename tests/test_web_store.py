@@ -108,6 +108,7 @@ def served_script(client, name: str) -> str:
 
 
 @pytest.mark.parametrize("name", STORE_SCRIPTS)
+@pytest.mark.one_database
 def test_store_scripts_are_served_and_self_contained(client, name):
     source = served_script(client, name)
     assert "innerHTML" not in source and "insertAdjacentHTML" not in source  # API data as text only
@@ -116,6 +117,7 @@ def test_store_scripts_are_served_and_self_contained(client, name):
     assert source.rstrip().endswith("})(window.Xiaoge = window.Xiaoge || {});")
 
 
+@pytest.mark.one_database
 def test_store_script_speaks_the_shopper_namespace(client):
     page, shake = served_script(client, "store.js"), served_script(client, "shake.js")
     assert 'io("/shopper", {transports: ["websocket"], auth: {token: X.client.token}})' in page
@@ -125,6 +127,7 @@ def test_store_script_speaks_the_shopper_namespace(client):
     assert "/api/v1/shake-rounds/" in shake  # the REST fallback, same shake_id
 
 
+@pytest.mark.one_database
 def test_vendored_socket_client_is_served(client):
     answer = client.get("/vendor/socket.io.min.js")
     assert answer.status_code == 200

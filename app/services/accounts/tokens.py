@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from cachetools import TLRUCache
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
 from app.services.errors import Unauthorized
 
@@ -28,10 +29,15 @@ VERIFIED_CACHE_SECONDS = 60.0
 
 
 class TokenService:
-    def __init__(self, secret_key: str, ttl_by_audience: dict[str, int]):
-        self._serializer = URLSafeTimedSerializer(secret_key, salt="xiaoge-token")
+    def __init__(self, secret_key: str, ttl_by_audience: dict[str, int],
+                 clock: Callable[[], float] = time.time):
+        # Seconds since the epoch, for signing, expiry and the verified cache alike; read through
+        # the attribute on each use, so a test can move it instead of sleeping.
+        self.clock = clock
+        self._serializer = URLSafeTimedSerializer(secret_key, salt="xiaoge-token", signer=_ClockedSigner,
+                                                  signer_kwargs={"clock": lambda: self.clock()})
         self._ttl = ttl_by_audience
-        self._verified = TLRUCache(maxsize=100_000, ttu=_trusted_until)
+        self._verified = TLRUCache(maxsize=100_000, ttu=_trusted_until, timer=lambda: self.clock())
         self._lock = threading.Lock()  # cachetools caches are not thread-safe
 
     def ttl(self, audience: str) -> int:
@@ -69,4 +75,15 @@ class TokenService:
 def _trusted_until(_key, value, now: float) -> float:
     """TLRUCache's expiry for a verified token: soon, and never after the token itself expires."""
     expires_at = value[1]
-    return now + min(VERIFIED_CACHE_SECONDS, expires_at - time.time())
+    return min(now + VERIFIED_CACHE_SECONDS, expires_at)
+
+
+class _ClockedSigner(TimestampSigner):
+    """itsdangerous' timestamp signer, telling the time by the token service's clock."""
+
+    def __init__(self, *args, clock: Callable[[], float], **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clock = clock
+
+    def get_timestamp(self) -> int:
+        return int(self._clock())
