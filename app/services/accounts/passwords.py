@@ -11,8 +11,9 @@ _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
 def configure(time_cost: int, memory_cost: int) -> None:
     """Swap the hasher's cost (tests use a cheap one; production keeps the defaults)."""
-    global _hasher
+    global _hasher, _DUMMY_HASH
     _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost)
+    _DUMMY_HASH = _hasher.hash("not-a-real-password")  # as dear to check as a real one, at this cost
 
 
 def hash_password(password: str) -> str:
