@@ -17,6 +17,7 @@ Markers (pyproject.toml) and what they change here:
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 import os
 import uuid
@@ -86,17 +87,25 @@ def database_url(request, tmp_path_factory, shared_apps):
         migrate_to_head(url)
         yield url
         return
-    name = f"xiaoge_test_{uuid.uuid4().hex[:10]}"
+    with postgres_database("xiaoge_test") as (_, url):
+        try:
+            migrate_to_head(url)
+            yield url
+        finally:
+            for key in [key for key in shared_apps if key[0] == url]:
+                shared_apps.pop(key).close()
+
+
+@contextlib.contextmanager
+def postgres_database(prefix: str, template: str | None = None):
+    """A PostgreSQL database of its own, a copy of `template` if given, dropped at the end: (name, url)."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+        conn.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
     try:
-        migrate_to_head(url)
-        yield url
+        yield name, PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     finally:
-        for key in [key for key in shared_apps if key[0] == url]:
-            shared_apps.pop(key).close()
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()

@@ -15,7 +15,7 @@ from datetime import timedelta
 import pytest
 import redis
 import requests
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
 from app import create_app
 from app.extensions import db
@@ -24,7 +24,7 @@ from app.services import campaigns
 from app.services.couriers import registry
 from app.services.places import compounds
 from app.services.store import coupons
-from tests.conftest import PG_ADMIN_URL, app_config
+from tests.conftest import app_config, postgres_database
 from tests.factories import now
 from tests.raw_socketio import RawClient
 from tests.real_server import BIN, ROOT, Server, free_port, server_env
@@ -47,44 +47,28 @@ def own_sandbox():
 @pytest.fixture(scope="module")
 def migrated():
     """A PostgreSQL database migrated by `flask db upgrade`, once: each test gets a copy of it."""
-    name = f"xiaoge_scale_migrated_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    try:
+    with postgres_database("xiaoge_scale_migrated") as (name, url):
         migrated = subprocess.run([str(BIN / "flask"), "--app", "wsgi", "db", "upgrade"], cwd=ROOT,
                                   env=server_env(url, "http://127.0.0.1:9"), capture_output=True, text=True,
                                   timeout=120)
         assert migrated.returncode == 0, migrated.stderr
         yield name
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture
 def production(migrated, own_sandbox):
     """A fresh PostgreSQL database (a copy of the migrated one), a Redis, and the env for gunicorn."""
     sandbox = own_sandbox
-    name = f"xiaoge_scale_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{migrated}"'))
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    redis.Redis.from_url(REDIS_URL).flushdb()
-    env = {**server_env(url, sandbox.url), "REDIS_URL": REDIS_URL,
-           "SOCKETIO_CHANNEL": f"xiaoge-test-{uuid.uuid4().hex[:8]}"}
-    app = create_app({**app_config(url, sandbox.url), "SECRET_KEY": env["SECRET_KEY"]})
-    try:
-        yield app, env
-    finally:
-        with app.app_context():
-            db.engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with postgres_database("xiaoge_scale", template=migrated) as (_, url):
+        redis.Redis.from_url(REDIS_URL).flushdb()
+        env = {**server_env(url, sandbox.url), "REDIS_URL": REDIS_URL,
+               "SOCKETIO_CHANNEL": f"xiaoge-test-{uuid.uuid4().hex[:8]}"}
+        app = create_app({**app_config(url, sandbox.url), "SECRET_KEY": env["SECRET_KEY"]})
+        try:
+            yield app, env
+        finally:
+            with app.app_context():
+                db.engine.dispose()
 
 
 @contextlib.contextmanager
