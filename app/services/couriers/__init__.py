@@ -1,0 +1,1 @@
+"""Couriers: the registry ops keeps, their store codes and QR badges, and the van's "arrived" taps."""
