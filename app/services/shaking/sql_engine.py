@@ -30,7 +30,7 @@ class SqlDrawEngine:
 
         def produce():
             outcome = decide_shake(session, shopper_id, round_id, shake_id, utcnow())
-            if outcome.shake.order is not None:
+            if outcome.shake.order_id is not None:  # an item won: its pickup order, to announce
                 won.append(outcome.shake.order)
             return 200, ShakeAnswer.of_record(outcome.shake, outcome.shakes_left).body()
 

@@ -141,7 +141,7 @@ class RedisDrawEngine:
         if answer is None:
             def produce():
                 outcome = decided_wins.record_decided_win(session, round_id, shopper_id, shake_id, used, utcnow())
-                if outcome.shake.order is not None:
+                if outcome.shake.order_id is not None:  # an item won: its pickup order, to announce
                     won.append(outcome.shake.order)
                 return 200, ShakeAnswer.of_record(outcome.shake, outcome.shakes_left).body()
 
