@@ -82,5 +82,12 @@ def from_environment() -> dict:
         "SESSION_COOKIE_SECURE": env("SESSION_COOKIE_SECURE", False, bool),
         # A form's CSRF token lives as long as the session holding its secret, not one hour.
         "WTF_CSRF_TIME_LIMIT": None,
+        # The bearer token Prometheus scrapes /metrics with; unset: /metrics answers 404.
+        "METRICS_TOKEN": env("METRICS_TOKEN"),
+        # text (default, for people) or json (one object a line with its request_id, for shippers).
+        "LOG_FORMAT": env("LOG_FORMAT", "text"),
+        "LOG_LEVEL": env("LOG_LEVEL", "INFO"),
+        # How long /api/v1/readyz waits for the database and for Redis, each.
+        "READINESS_TIMEOUT_SECONDS": env("READINESS_TIMEOUT_SECONDS", 2.0, float),
     }
 

@@ -19,6 +19,7 @@ from limits.errors import StorageError
 from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 
+from app import metrics
 from app.services.errors import RateLimited, Unavailable
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,7 @@ def check_sign_in(field: str, body: str = "json") -> None:
                 reset_at = limiter.get_window_stats(item, *identifiers).reset_time
                 raise RateLimited(retry_after_seconds=max(1, math.ceil(reset_at - time.time())))
     except StorageError as error:
+        metrics.redis_error("rate_limits")
         raise Unavailable() from error
 
 

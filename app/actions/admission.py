@@ -12,6 +12,7 @@ from contextlib import contextmanager
 
 from flask import Flask, current_app
 
+from app import metrics
 from app.services.errors import Unavailable
 
 
@@ -25,11 +26,14 @@ class Admission:
     def admit(self):
         with self._lock:
             if self.in_flight >= self.limit:
+                metrics.SHAKES_SHED.inc()
                 raise Unavailable("Too many shakes at once; try again in a moment.")
             self.in_flight += 1
+        metrics.SHAKES_IN_FLIGHT.inc()
         try:
             yield
         finally:
+            metrics.SHAKES_IN_FLIGHT.dec()
             with self._lock:
                 self.in_flight -= 1
 

@@ -1,7 +1,7 @@
 """The courier's "arrived" tap, over REST or the socket: recorded once per event_id, announced once."""
 from __future__ import annotations
 
-from app import broadcasts
+from app import broadcasts, metrics
 from app.extensions import db
 from app.models import Courier, utcnow
 from app.schemas.shake import ArrivalAnswer
@@ -29,9 +29,21 @@ def arrive(courier_id: int, body: dict) -> idempotency.Answer:
         return 201, answer
 
     answer = idempotency.answer_once(db.session, "arrival", courier_id, body["event_id"], produce)
+    metrics.arrival(arrival_outcome(answer, outcomes))
     if not answer.replayed and outcomes:
         announce(courier, outcomes[-1])
     return answer
+
+
+def arrival_outcome(answer: idempotency.Answer, outcomes: list) -> str:
+    """What xiaoge_arrivals_total counts an arrival as: its outcome, or the refusal's code."""
+    if answer.replayed:
+        return "replayed"
+    if not outcomes:  # refused before anything was recorded
+        return answer.body["error"]["code"]
+    outcome = outcomes[-1]
+    return "stale" if outcome.stale else "opened" if outcome.opened else "no_round"
+
 
 
 def announce(courier: Courier, outcome: arrivals.ArrivalOutcome) -> None:

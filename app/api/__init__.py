@@ -9,6 +9,7 @@ from app.api import (
     courier_arrivals,
     courier_pickups,
     health,
+    readiness,
     shopper_account,
     shopper_orders,
     shopper_shakes,
@@ -28,5 +29,6 @@ class IdConverter(IntegerConverter):
 
 def register_api(api: Api) -> None:
     for module in (shopper_account, shopper_store, shopper_orders, shopper_shakes,
-                   courier, courier_arrivals, courier_pickups, console, console_campaigns, health):
+                   courier, courier_arrivals, courier_pickups, console, console_campaigns, health,
+                   readiness):
         api.register_blueprint(module.blp)

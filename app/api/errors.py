@@ -14,6 +14,7 @@ from flask_smorest import Api
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from app import metrics
 from app.extensions import db
 from app.schemas.loading import flatten_messages
 from app.services.errors import InvalidJson, ServiceError, Unavailable
@@ -41,6 +42,7 @@ class ErrorBody(ma.Schema):
 
 
 def error_response(status: int, code: str, message: str, **extra):
+    metrics.refused(code)
     return jsonify({"error": {"code": code, "message": message, **extra}}), status
 
 

@@ -11,6 +11,7 @@ import logging
 from flask import current_app, session
 from flask_socketio import ConnectionRefusedError, Namespace, join_room, leave_room
 
+from app import metrics
 from app.actions import arrivals, shakes
 from app.actions.residence import remember_resident
 from app.actions.store import announce_live
@@ -53,10 +54,12 @@ def acked(run) -> dict:
         return run()
     except ServiceError as refusal:
         db.session.rollback()
+        metrics.refused(refusal.code)
         return error_body(refusal)
     except Exception:
         db.session.rollback()
         log.exception("socket handler failed")
+        metrics.refused("internal_error")
         return {"error": {"code": "internal_error", "message": "Something went wrong on our side."}}
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from app import broadcasts
+from app import broadcasts, metrics
 from app.background import BackgroundLoop
 from app.extensions import db
 from app.models import ShakeRound, utcnow
@@ -29,6 +29,7 @@ class RoundSweeper(BackgroundLoop):
                 now = utcnow()
                 closed = rounds.close_due_rounds(db.session, now)
                 db.session.commit()
+                metrics.rounds_closed(closed, now)
                 for shake_round in closed:
                     broadcasts.shake_closed(shake_round)
                 self.push_stats({r.campaign_id for r in closed} | live_campaign_ids(now))
