@@ -4,7 +4,7 @@ Every operation gets generated requests, valid and invalid (schemathesis' positi
 data), with the token of its audience (console: an admin,
 courier: a courier, the rest: a shopper) over seeded data (a compound, its courier, an open
 round, a signed-in resident); every answer must be no 500, a status the document declares, and
-a body matching the document's schema for it. Failures are collected over all operations and
+a body matching the document's schema for it, with no secret in it (tests/secret_scan.py). Failures are collected over all operations and
 reported together, so one run lists every mismatch.
 """
 from __future__ import annotations
@@ -22,7 +22,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.factories import bearer
+from tests.secret_scan import SCAN
 
 pytestmark = pytest.mark.slow
 
@@ -68,6 +68,7 @@ def fuzz(operation, headers: dict, ids: dict[str, int], statuses: set) -> None:
             case.path_parameters = {name: ids.get(name, value) for name, value in case.path_parameters.items()}
         response = case.call()
         statuses.add(response.status_code)
+        assert not SCAN.secrets_in(response.text), f"a secret in {case.method} {case.formatted_path}'s answer"
         case.validate_response(response, checks=CHECKS)
     run()
 
