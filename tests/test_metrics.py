@@ -1,10 +1,16 @@
 """/metrics: behind METRICS_TOKEN, and its counters move with shakes, refusals, arrivals, sweeps."""
 from __future__ import annotations
 
+import json
+import re
 from datetime import timedelta
+from pathlib import Path
 
+from prometheus_client import Counter
+from prometheus_client.metrics import MetricWrapperBase
 from prometheus_client.parser import text_string_to_metric_families
 
+from app import metrics
 from app.extensions import db
 from app.models import ShakeRound
 from app.realtime.round_sweeper import RoundSweeper
@@ -117,3 +123,12 @@ def test_the_sweeper_reports_how_late_it_closed_a_round(app, client, make):
     assert 5 <= lag < 30
     assert value(after, "xiaoge_broadcast_seconds_count", event="shake_closed") > \
         value(before, "xiaoge_broadcast_seconds_count", event="shake_closed")
+
+
+def test_the_grafana_dashboard_charts_every_metric_and_only_those():
+    dashboard = json.loads((Path(__file__).resolve().parents[1] / "docs" / "grafana-dashboard.json").read_text())
+    charted = {name.removesuffix("_bucket") for panel in dashboard["panels"] for target in panel["targets"]
+               for name in re.findall(r"xiaoge_[a-z_]+", target["expr"])}
+    exported = {metric._name + ("_total" if isinstance(metric, Counter) else "")
+                for metric in vars(metrics).values() if isinstance(metric, MetricWrapperBase)}
+    assert charted == exported
