@@ -38,14 +38,16 @@ ARRIVALS = Counter("xiaoge_arrivals_total",
                    "Courier arrivals by outcome: opened, no_round, stale, replayed, or the refusal's code",
                    ["outcome"])
 FAN_OUT = Histogram("xiaoge_broadcast_seconds", "Time to emit one broadcast to its rooms, by event", ["event"],
-                    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5))
+                    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5))
 SHAKES_IN_FLIGHT = Gauge("xiaoge_shakes_in_flight", "Shakes being worked on now (all workers)",
                          multiprocess_mode="livesum")
-SHAKES_SHED = Counter("xiaoge_shakes_shed_total", "Shakes refused at once because SHAKE_MAX_IN_FLIGHT were in hand")
+SHAKES_SHED = Counter("xiaoge_shakes_shed_total",
+                      "Shakes refused at once because SHAKE_MAX_IN_FLIGHT were in hand")
 DATABASE_ERRORS = Counter("xiaoge_database_errors_total",
                           "Database operational errors (connection lost, server down, timeouts)")
 REDIS_ERRORS = Counter("xiaoge_redis_errors_total", "Redis errors answered as 503, by where", ["where"])
-ROUND_CLOSE_LAG = Histogram("xiaoge_round_close_lag_seconds", "How late the sweeper closed a round after closes_at",
+ROUND_CLOSE_LAG = Histogram("xiaoge_round_close_lag_seconds",
+                            "How late the sweeper closed a round after closes_at",
                             buckets=(0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 300.0))
 
 

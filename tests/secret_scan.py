@@ -39,7 +39,8 @@ class SecretScan(logging.Handler):
 
     def secrets_in(self, text: str) -> list[str]:
         found = [secret for secret in FIXED_SECRETS if secret in text]
-        found += [word for word in TOKEN_SHAPED.findall(text) + KEY_SHAPED.findall(text) if word in self.issued]
+        words = TOKEN_SHAPED.findall(text) + KEY_SHAPED.findall(text)
+        found += [word for word in words if word in self.issued]
         return found
 
     def emit(self, record: logging.LogRecord) -> None:

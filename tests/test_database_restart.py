@@ -14,12 +14,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, text
 
 from app import create_app
 from app.extensions import db
-from app.models import RoundShopper, Shake
 from tests.conftest import PG_ADMIN_URL, app_config, postgres_database
+from tests.faults import recorded, shake_over_rest, wins_listed
 from tests.real_server import Server, free_port, server_env
 from tests.test_scale_out import STOCK, arrive, migrated, release_all_stock, seed  # noqa: F401  (fixture)
 
@@ -61,16 +61,15 @@ def shake_until_answered(server, round_id: int, token: str, shake_id: str, resta
     deadline = time.monotonic() + RETRY_FOR_SECONDS
     while True:
         was_down = restart.down.is_set()
-        answer = requests.post(f"{server.url}/api/v1/shake-rounds/{round_id}/shakes", json={"shake_id": shake_id},
-                               headers={"Authorization": f"Bearer {token}"}, timeout=15)
+        answer = shake_over_rest(server, round_id, token, shake_id)
         answers.append((answer.status_code, answer.json(), answer.headers.get("Retry-After"), was_down))
         if answer.status_code != 503 or time.monotonic() > deadline:
             return answers
         time.sleep(0.25)
 
 
-def test_postgresql_restarted_mid_burst_503s_then_recovers_without_over_award_or_lost_wins(migrated, tmp_path):
-    with postgres_database("xiaoge_restart", template=migrated) as (name, url):
+def test_postgresql_restarted_mid_burst_503s_then_recovers_without_over_award_or_lost_wins(request, tmp_path):
+    with postgres_database("xiaoge_restart", template=request.getfixturevalue("migrated")) as (name, url):
         env = {**server_env(url, "http://127.0.0.1:9"), "SHAKE_DRAWS": "sql"}
         app = create_app({**app_config(url, "http://127.0.0.1:9"), "SECRET_KEY": env["SECRET_KEY"]})
         restart = DatabaseRestart(name)
@@ -100,18 +99,13 @@ def test_postgresql_restarted_mid_burst_503s_then_recovers_without_over_award_or
                 results = list(running)
             ready_again = requests.get(f"{server.url}/api/v1/readyz", timeout=10)
             told = {(token, shake_id): answers[-1][1] for token, shake_id, answers in results}
-            replayed = {key: requests.post(f"{server.url}/api/v1/shake-rounds/{round_id}/shakes",
-                                           json={"shake_id": key[1]}, headers={"Authorization": f"Bearer {key[0]}"},
-                                           timeout=15).json() for key in told}
-            wins_listed = {token: {w["shake_id"] for w in requests.get(
-                f"{server.url}/api/v1/me/wins", headers={"Authorization": f"Bearer {token}"}, timeout=15).json()["wins"]}
-                for token in tokens}
+            replayed = {key: shake_over_rest(server, round_id, *key).json() for key in told}
+            listed = wins_listed(server, tokens)
             still_master = server.running and server.process.pid == master
         finally:
             server.stop()
             restart.close()
-            with app.app_context():
-                db.engine.dispose()
+        figures = recorded(app)
 
         every = [answer for _, _, answers in results for answer in answers]
         failed = [(status, body) for status, body, _, _ in every if status not in (200, 503)]
@@ -127,11 +121,7 @@ def test_postgresql_restarted_mid_burst_503s_then_recovers_without_over_award_or
         # No over-award, and every win told to a shopper is theirs, in /me/wins, and replays as told.
         won = [key for key, body in told.items() if body["result"] == "win"]
         assert len(won) == STOCK
-        assert all(key[1] in wins_listed[key[0]] for key in won)
-        assert sum(len(listed) for listed in wins_listed.values()) == STOCK
+        assert all(shake_id in listed[token] for token, shake_id in won)
+        assert sum(len(shake_ids) for shake_ids in listed.values()) == STOCK
         assert replayed == told
-        with app.app_context():
-            assert db.session.scalar(select(func.count()).select_from(Shake).where(Shake.won.is_(True))) == STOCK
-            assert db.session.scalar(select(func.max(RoundShopper.wins))) == 1
-            db.session.remove()  # its connection back to the pool before the pool is closed
-            db.engine.dispose()
+        assert figures["won"] == STOCK and figures["most_wins"] == 1 and figures["shakes"] == len(jobs)

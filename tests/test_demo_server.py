@@ -72,7 +72,8 @@ def test_sigterm_stops_the_demo_and_every_process_it_started(tmp_path):
         while any(alive(pid) for pid in started) and time.monotonic() < deadline:
             time.sleep(0.1)
         left = {pid for pid in started if alive(pid)}
-        assert not left, f"left running: {left}\n{(tmp_path / 'demo.log').read_text(errors='replace')[-2000:]}"
+        log = (tmp_path / "demo.log").read_text(errors="replace")[-2000:]
+        assert not left, f"left running: {left}\n{log}"
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(demo.pid, signal.SIGKILL)  # whatever the demo left behind

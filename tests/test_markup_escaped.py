@@ -56,7 +56,8 @@ def test_markup_in_shopper_and_staff_text_is_escaped_on_every_server_page(client
     assert pickups["orders"][0]["shopper"]["nickname"] == MARKUP  # the API hands it out as it is
     admin = console("admin")
     pages = ["/console/", "/console/compounds", "/console/couriers", f"/console/couriers/{courier.id}",
-             "/console/campaigns", f"/console/campaigns/{campaign.id}", f"/console/campaigns/{campaign.id}/live",
+             "/console/campaigns", f"/console/campaigns/{campaign.id}",
+             f"/console/campaigns/{campaign.id}/live",
              "/console/products", "/console/deals", "/console/coupons", "/console/reports", "/console/audit",
              "/console/staff"]
     shown = {path: admin.get(path) for path in pages}

@@ -68,8 +68,8 @@ def test_a_shake_a_win_an_arrival_and_refusals_move_their_counters(app, client, 
     assert make.shake(round_id, headers).get_json()["result"] == "win"  # the default prize: p=1
     assert make.shake(round_id, headers).status_code == 200  # a lose: one win per shopper
     assert_error(make.shake(987654, headers), 404)
-    assert_error(client.post("/api/v1/courier/auth", json={"employee_no": courier.employee_no,
-                                                          "password": "not-the-password"}), 401, "bad_credentials")
+    wrong = {"employee_no": courier.employee_no, "password": "not-the-password"}
+    assert_error(client.post("/api/v1/courier/auth", json=wrong), 401, "bad_credentials")
     after = scrape(client)
 
     def moved(name, **labels):
@@ -119,14 +119,16 @@ def test_the_sweeper_reports_how_late_it_closed_a_round(app, client, make):
 
     assert value(after, "xiaoge_round_close_lag_seconds_count") - \
         value(before, "xiaoge_round_close_lag_seconds_count") == 1
-    lag = value(after, "xiaoge_round_close_lag_seconds_sum") - value(before, "xiaoge_round_close_lag_seconds_sum")
+    lag = value(after, "xiaoge_round_close_lag_seconds_sum") - \
+        value(before, "xiaoge_round_close_lag_seconds_sum")
     assert 5 <= lag < 30
     assert value(after, "xiaoge_broadcast_seconds_count", event="shake_closed") > \
         value(before, "xiaoge_broadcast_seconds_count", event="shake_closed")
 
 
 def test_the_grafana_dashboard_charts_every_metric_and_only_those():
-    dashboard = json.loads((Path(__file__).resolve().parents[1] / "docs" / "grafana-dashboard.json").read_text())
+    path = Path(__file__).resolve().parents[1] / "docs" / "grafana-dashboard.json"
+    dashboard = json.loads(path.read_text())
     charted = {name.removesuffix("_bucket") for panel in dashboard["panels"] for target in panel["targets"]
                for name in re.findall(r"xiaoge_[a-z_]+", target["expr"])}
     exported = {metric._name + ("_total" if isinstance(metric, Counter) else "")

@@ -45,12 +45,13 @@ def test_two_workers_counters_add_up_on_metrics(tmp_path):
                 return fresh.get(f"{server.url}/api/v1/no-such-path", timeout=10).status_code
         with ThreadPoolExecutor(16) as pool:
             assert set(pool.map(miss, range(REQUESTS))) == {404}
-        scraped = [requests.get(f"{server.url}/metrics", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10)
-                   for _ in range(6)]
+        scraped = [requests.get(f"{server.url}/metrics", headers={"Authorization": f"Bearer {TOKEN}"},
+                                timeout=10) for _ in range(6)]
         per_worker = not_found_per_worker(directory)
     finally:
         server.stop()
     assert all(answer.status_code == 200 for answer in scraped), server.log_tail()
-    assert [refusals_not_found(answer.text) for answer in scraped] == [REQUESTS] * 6  # whichever worker answered
+    # The sum, whichever worker answered the scrape:
+    assert [refusals_not_found(answer.text) for answer in scraped] == [REQUESTS] * 6
     assert len(per_worker) == 2, per_worker  # both served some of them
     assert sum(per_worker.values()) == REQUESTS

@@ -4,8 +4,8 @@ Every operation gets generated requests, valid and invalid (schemathesis' positi
 data), with the token of its audience (console: an admin,
 courier: a courier, the rest: a shopper) over seeded data (a compound, its courier, an open
 round, a signed-in resident); every answer must be no 500, a status the document declares, and
-a body matching the document's schema for it, with no secret in it (tests/secret_scan.py). Failures are collected over all operations and
-reported together, so one run lists every mismatch.
+a body matching the document's schema for it, with no secret in it (tests/secret_scan.py).
+Failures are collected over all operations and reported together, so one run lists every mismatch.
 """
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ import os
 
 import pytest
 import schemathesis
-from schemathesis.generation.modes import GenerationMode
 from hypothesis import HealthCheck, Phase, given, settings, strategies
 from schemathesis.checks import not_a_server_error
+from schemathesis.generation.modes import GenerationMode
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
@@ -65,7 +65,8 @@ def fuzz(operation, headers: dict, ids: dict[str, int], statuses: set) -> None:
     def run(case):
         case.headers = {**(case.headers or {}), **headers}
         if case.path_parameters and next(turn) % 2:
-            case.path_parameters = {name: ids.get(name, value) for name, value in case.path_parameters.items()}
+            case.path_parameters = {name: ids.get(name, value)
+                                    for name, value in case.path_parameters.items()}
         response = case.call()
         statuses.add(response.status_code)
         assert not SCAN.secrets_in(response.text), f"a secret in {case.method} {case.formatted_path}'s answer"
@@ -82,7 +83,7 @@ def test_every_operation_answers_no_500_and_within_its_schema(app, make):
         answered[operation.label] = set()
         try:
             fuzz(operation, headers[audience_of(operation.path)], ids, answered[operation.label])
-        except (Exception, BaseExceptionGroup) as failure:  # schemathesis' FailureGroup is a BaseExceptionGroup
+        except (Exception, BaseExceptionGroup) as failure:  # schemathesis' FailureGroup: a BaseExceptionGroup
             failures.append(f"{operation.label}: {failure}")
     assert not failures, "\n\n".join(failures)
     # The tokens work: most operations accepted some generated request (not only 401/404/422s).

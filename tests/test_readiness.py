@@ -70,7 +70,8 @@ def test_a_dead_database_is_counted_in_the_database_error_metric(own_app):
     client = app.test_client()
     before = database_errors(client)
     client.get("/api/v1/readyz")
-    assert client.post("/api/v1/courier/auth", json={"employee_no": "E1", "password": "secret-pw"}).status_code == 503
+    sign_in = {"employee_no": "E1", "password": "secret-pw"}
+    assert client.post("/api/v1/courier/auth", json=sign_in).status_code == 503
     assert database_errors(client) >= before + 2
 
 

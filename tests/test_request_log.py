@@ -62,7 +62,8 @@ def test_socket_events_each_get_an_id_of_their_own(app):
 
 def test_json_lines_carry_level_logger_message_and_request_id(app):
     with app.test_request_context("/", headers={"X-Request-Id": "r-9"}):
-        record = logging.getLogger("app.x").makeRecord("app.x", logging.ERROR, __file__, 1, "boom %s", ("中",), None)
+        record = logging.getLogger("app.x").makeRecord("app.x", logging.ERROR, __file__, 1, "boom %s",
+                                                       ("中",), None)
     line = json.loads(JsonFormatter().format(record))
     assert line["level"] == "ERROR" and line["logger"] == "app.x"
     assert line["message"] == "boom 中" and line["request_id"] == "r-9"

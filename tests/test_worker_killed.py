@@ -14,14 +14,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-import requests
 import websocket
-from sqlalchemy import func, select
 
 from app import create_app
-from app.extensions import db
-from app.models import RoundShopper, Shake
 from tests.conftest import app_config, postgres_database
+from tests.faults import recorded, shake_over_rest, wins_listed
 from tests.raw_socketio import Closed, RawClient
 from tests.real_server import Server, free_port, server_env
 from tests.test_scale_out import STOCK, arrive, migrated, release_all_stock, seed  # noqa: F401  (fixture)
@@ -68,7 +65,8 @@ class Shopper:
         deadline = time.monotonic() + ANSWER_WITHIN_SECONDS
         while time.monotonic() < deadline:
             try:
-                ack = self.socket.call("/shopper", "shake", {"round_id": round_id, "shake_id": shake_id}, timeout=10)
+                ack = self.socket.call("/shopper", "shake", {"round_id": round_id, "shake_id": shake_id},
+                                       timeout=10)
             except DROPPED:
                 self.socket.close()
                 self.socket = connected(self.server, self.token)
@@ -80,8 +78,8 @@ class Shopper:
         raise AssertionError(f"shake {shake_id} not answered within {ANSWER_WITHIN_SECONDS} s")
 
 
-def test_a_worker_killed_mid_burst_loses_nothing_and_its_shoppers_reconnect(migrated, tmp_path):
-    with postgres_database("xiaoge_killed", template=migrated) as (_, url):
+def test_a_worker_killed_mid_burst_loses_nothing_and_its_shoppers_reconnect(request, tmp_path):
+    with postgres_database("xiaoge_killed", template=request.getfixturevalue("migrated")) as (_, url):
         env = {**server_env(url, "http://127.0.0.1:9"), "SHAKE_DRAWS": "sql"}
         app = create_app({**app_config(url, "http://127.0.0.1:9"), "SECRET_KEY": env["SECRET_KEY"]})
         server = Server(env, free_port(), tmp_path / "server.log", workers=2)
@@ -113,31 +111,25 @@ def test_a_worker_killed_mid_burst_loses_nothing_and_its_shoppers_reconnect(migr
                 os.kill(killed, signal.SIGKILL)
                 results = dict(running)
             after = workers_of(master)
-            replayed = {token: {shake_id: requests.post(
-                f"{server.url}/api/v1/shake-rounds/{round_id}/shakes", json={"shake_id": shake_id},
-                headers={"Authorization": f"Bearer {token}"}, timeout=15).json() for shake_id in answers}
-                for token, answers in results.items()}
-            wins_listed = {token: {w["shake_id"] for w in requests.get(
-                f"{server.url}/api/v1/me/wins", headers={"Authorization": f"Bearer {token}"}, timeout=15).json()["wins"]}
-                for token in tokens}
+            replayed = {token: {shake_id: shake_over_rest(server, round_id, token, shake_id).json()
+                                for shake_id in answers} for token, answers in results.items()}
+            listed = wins_listed(server, tokens)
             still_master = server.running and server.process.pid == master
         finally:
             for shopper in shoppers:
                 shopper.socket.close()
             server.stop()
+        figures = recorded(app)
 
         reconnected = sum(shopper.reconnections for shopper in shoppers)
         assert reconnected >= 1, "no shopper was on the killed worker"
         assert still_master and killed not in after and len(after) == 2, server.log_tail()
-        answers = [(token, shake_id, ack) for token, acks in results.items() for shake_id, ack in acks.items()]
-        assert all("result" in ack for _, _, ack in answers), [ack for _, _, ack in answers if "result" not in ack]
+        answers = [(token, shake_id, ack) for token, acks in results.items()
+                   for shake_id, ack in acks.items()]
+        unanswered = [ack for _, _, ack in answers if "result" not in ack]
+        assert not unanswered, unanswered
         won = [(token, shake_id) for token, shake_id, ack in answers if ack["result"] == "win"]
         assert len(won) == STOCK  # every prize given once: none lost with the worker, none twice
-        assert all(shake_id in wins_listed[token] for token, shake_id in won)
+        assert all(shake_id in listed[token] for token, shake_id in won)
         assert replayed == results  # what each shopper was told is what the server keeps
-        with app.app_context():
-            assert db.session.scalar(select(func.count()).select_from(Shake).where(Shake.won.is_(True))) == STOCK
-            assert db.session.scalar(select(func.max(RoundShopper.wins))) == 1
-            assert db.session.scalar(select(func.count()).select_from(Shake)) == len(answers)
-            db.session.remove()
-            db.engine.dispose()
+        assert figures["won"] == STOCK and figures["most_wins"] == 1 and figures["shakes"] == len(answers)
