@@ -37,7 +37,7 @@ REFUSALS = Counter("xiaoge_refusals_total",
 ARRIVALS = Counter("xiaoge_arrivals_total",
                    "Courier arrivals by outcome: opened, no_round, stale, replayed, or the refusal's code",
                    ["outcome"])
-FAN_OUT = Histogram("xiaoge_broadcast_seconds", "Time to emit one broadcast to its rooms, by event", ["event"],
+FAN_OUT = Histogram("xiaoge_broadcast_seconds", "Time to emit one broadcast to its rooms", ["event"],
                     buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5))
 SHAKES_IN_FLIGHT = Gauge("xiaoge_shakes_in_flight", "Shakes being worked on now (all workers)",
                          multiprocess_mode="livesum")

@@ -45,7 +45,6 @@ def arrival_outcome(answer: idempotency.Answer, outcomes: list) -> str:
     return "stale" if outcome.stale else "opened" if outcome.opened else "no_round"
 
 
-
 def announce(courier: Courier, outcome: arrivals.ArrivalOutcome) -> None:
     """Rounds the arrival closed, the van to the compound's shoppers, each round it opened."""
     for closed in outcome.closed:
