@@ -51,10 +51,20 @@ def used_by(session: Session, row) -> list[str]:
 
 def delete_unless_used(session: Session, row) -> None:
     """Delete `row` and what is only part of it, or raise InUse naming what depends on it."""
+    refuse_if_used(session, row)
+    delete_row(session, row)
+
+
+def refuse_if_used(session: Session, row) -> None:
+    """Lock `row` (reloaded), then raise InUse if anything depends on it; it stays locked."""
     lock_row(session, row)
     dependents = used_by(session, row)
     if dependents:
         raise InUse(f"Still used by {', '.join(dependents)}: it cannot be deleted.", used_by=dependents)
+
+
+def delete_row(session: Session, row) -> None:
+    """Delete a row `refuse_if_used` passed; a reference it did not foresee still answers InUse."""
     try:
         with session.begin_nested():
             for part in parts_of(row):

@@ -42,8 +42,9 @@ def recorded(session: Session, staff_id: int, action: str, row, changed: dict):
 
 def delete(session: Session, staff_id: int, row) -> None:
     """Delete `row` unless something depends on it (409 `in_use`); the log keeps what it was."""
-    target, before = trail.target_of(row), snapshot(row)
-    removals.delete_unless_used(session, row)
+    removals.refuse_if_used(session, row)
+    target, before = trail.target_of(row), snapshot(row)  # as locked: what is deleted
+    removals.delete_row(session, row)
     trail.record(session, staff_id, f"{target[0]}.delete", target, before)
 
 
