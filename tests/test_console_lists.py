@@ -175,3 +175,15 @@ def test_the_campaign_list_takes_a_fixed_number_of_queries_whatever_its_length(c
         make.campaign([home])
     assert queries_for_one_page() == one
     assert db.session.scalar(select(func.count()).select_from(Campaign)) == 6
+
+
+@pytest.mark.one_database  # a document, not data
+def test_the_openapi_document_gives_each_list_its_paging_and_each_delete_its_204(client):
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    for path, (plural, _, _) in LISTS.items():
+        listing = paths[f"{CONSOLE}/{path}"]["get"]
+        assert {p["name"] for p in listing["parameters"] if p["in"] == "query"} == {"limit", "cursor"}
+        page = listing["responses"]["200"]["content"]["application/json"]["schema"]
+        assert page["$ref"].endswith("Page"), page
+        (item,) = [ops for p, ops in paths.items() if p.startswith(f"{CONSOLE}/{path}/{{") and p.count("/") == 5]
+        assert "204" in item["delete"]["responses"], path
