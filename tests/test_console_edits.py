@@ -138,7 +138,7 @@ def test_a_coupon_template_total_cannot_drop_below_what_is_issued(client, make, 
     assert patch(client, make, f"coupon-templates/{template.id}", {"total": 1}).status_code == 200
 
 
-def test_the_value_of_issued_coupons_stays_as_it_was(client, make, rows):
+def test_issued_coupons_keep_their_value_validity_and_compounds(client, make, rows):
     template = rows["template"]
     _, shopper = make.shopper(home=rows["compound"])
     make.claimed_coupon(shopper, template)
@@ -147,8 +147,14 @@ def test_the_value_of_issued_coupons_stays_as_it_was(client, make, rows):
     assert error["used_by"] == ["coupons"]
     sooner = (template.valid_until - timedelta(days=1)).isoformat()
     assert_invalid(patch(client, make, f"coupon-templates/{template.id}", {"valid_until": sooner}), "valid_until")
+    other = make.compound()
+    assert_invalid(patch(client, make, f"coupon-templates/{template.id}", {"compound_ids": [other.id]}),
+                   "compound_ids")
     db.session.expire_all()
-    assert db.session.get(CouponTemplate, template.id).discount_fen == 500
+    stored = db.session.get(CouponTemplate, template.id)
+    assert stored.discount_fen == 500 and [c.id for c in stored.compounds] == [rows["compound"].id]
+    widened = {"compound_ids": [rows["compound"].id, other.id], "valid_until": (now() + timedelta(days=60)).isoformat()}
+    assert patch(client, make, f"coupon-templates/{template.id}", widened).status_code == 200
 
 
 @pytest.mark.parametrize("kind", ["compounds", "products", "deals", "coupon-templates"])

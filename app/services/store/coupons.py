@@ -44,9 +44,7 @@ HELD_TERMS = ("discount_fen", "threshold_fen")
 def update_coupon_template(session: Session, template: CouponTemplate, **changes) -> dict:
     """Apply the given fields (those of `create_coupon_template`); returns {field: [before, after]}.
 
-    Once coupons are issued, their value stays as it was (409 `in_use`) and they expire no
-    earlier; `total` never drops below what is issued. The row is locked first, so a claim
-    in flight counts against the new total or waits for it."""
+    The row is locked first, so a claim in flight counts against the new total or waits."""
     lock_row(session, template)
     merged = {name: changes.get(name, getattr(template, name)) for name in
               ("discount_fen", "threshold_fen", "total", "valid_from", "valid_until")}
@@ -54,18 +52,28 @@ def update_coupon_template(session: Session, template: CouponTemplate, **changes
         raise InvalidRequest({"valid_until": "must be after valid_from"})
     if merged["threshold_fen"] and merged["discount_fen"] >= merged["threshold_fen"]:
         raise InvalidRequest({"discount_fen": "must be below threshold_fen"})
-    if merged["total"] < template.issued:
-        raise InvalidRequest({"total": f"cannot be below the {template.issued} already issued"})
-    if template.issued and any(changes.get(n, getattr(template, n)) != getattr(template, n) for n in HELD_TERMS):
-        raise InUse("Shoppers hold coupons of this template: its discount and threshold stay.", used_by=["coupons"])
-    if template.issued and merged["valid_until"] < template.valid_until:
-        raise InvalidRequest({"valid_until": "coupons are issued: their validity can be extended, not cut"})
+    if template.issued:
+        keep_issued_coupons_whole(template, merged, changes.get("compound_ids"))
     compound_ids = changes.pop("compound_ids", None)
     changed = apply_changes(template, changes)
     if compound_ids is not None:
         replace_compounds(session, template, compound_ids, changed)
     session.flush()
     return changed
+
+
+def keep_issued_coupons_whole(template: CouponTemplate, merged: dict, compound_ids: list[int] | None) -> None:
+    """Coupons shoppers hold keep their value (409 `in_use`), expire no earlier and stay usable
+    in every compound they were for; `total` never drops below what is issued."""
+    if merged["total"] < template.issued:
+        raise InvalidRequest({"total": f"cannot be below the {template.issued} already issued"})
+    if any(merged[name] != getattr(template, name) for name in HELD_TERMS):
+        raise InUse("Shoppers hold coupons of this template: its discount and threshold stay.", used_by=["coupons"])
+    if merged["valid_until"] < template.valid_until:
+        raise InvalidRequest({"valid_until": "coupons are issued: their validity can be extended, not cut"})
+    dropped = {c.id for c in template.compounds} - set(compound_ids or [c.id for c in template.compounds])
+    if dropped:
+        raise InvalidRequest({"compound_ids": f"coupons are issued: compounds {sorted(dropped)} must stay"})
 
 
 def claim_coupon(session: Session, shopper_id: int, template_id: int, now: datetime) -> Coupon:
