@@ -5,6 +5,8 @@ from werkzeug.routing import IntegerConverter
 from app.api import (
     console,
     console_campaigns,
+    console_edits,
+    console_lists,
     courier,
     courier_arrivals,
     courier_pickups,
@@ -28,5 +30,6 @@ class IdConverter(IntegerConverter):
 
 def register_api(api: Api) -> None:
     for module in (shopper_account, shopper_store, shopper_orders, shopper_shakes,
-                   courier, courier_arrivals, courier_pickups, console, console_campaigns, health):
+                   courier, courier_arrivals, courier_pickups, console, console_campaigns,
+                   console_lists, console_edits, health):
         api.register_blueprint(module.blp)

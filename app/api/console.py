@@ -18,7 +18,6 @@ from app.schemas.common import PNG_FILE
 from app.services.accounts import staff
 from app.services.audit import changes
 from app.services.couriers import badges, registry
-from app.services.places import compounds
 from app.wiring import tokens
 
 blp = Blueprint("console", __name__, url_prefix="/api/v1/console", description="Staff console")
@@ -56,14 +55,6 @@ def create_compound(body):
     compound = changes.create_compound(db.session, principal().subject_id, body)
     db.session.commit()
     return {"compound": compound}
-
-
-@blp.get("/compounds")
-@auth_required("staff", "ops", "marketing")
-@blp.response(200, s.CompoundList)
-def list_compounds():
-    """Every compound, for the console's pickers."""
-    return {"compounds": [c for c, _ in compounds.search_compounds(db.session, limit=10_000)]}
 
 
 @blp.post("/couriers")

@@ -49,10 +49,6 @@ class CompoundEnvelope(Schema):
     compound = fields.Nested(CompoundOut)
 
 
-class CompoundList(Schema):
-    compounds = fields.List(fields.Nested(CompoundOut))
-
-
 class CourierIn(In):
     employee_no = Text(40, required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]+$"))
     name = Text(120, required=True)

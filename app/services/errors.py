@@ -119,3 +119,9 @@ class RateLimited(ServiceError):
     def __init__(self, retry_after_seconds: int, message: str | None = None):
         super().__init__(message, retry_after_seconds=retry_after_seconds)
         self.retry_after_seconds = retry_after_seconds
+
+
+class InUse(Conflict):
+    """A row others depend on cannot be deleted; `used_by` names what depends on it."""
+
+    status, code, message = 409, "in_use", "Other records depend on this; it cannot be deleted."

@@ -8,15 +8,33 @@ from sqlalchemy.orm import Session
 
 from app.models import Compound
 from app.services.errors import InvalidRequest
+from app.services.rows import apply_changes
 
 EARTH_RADIUS_M = 6_371_000
 def create_compound(session: Session, *, name, city, lat, lng, radius_m, district=None, aliases=()) -> Compound:
-    aliases = [a.strip() for a in aliases if a and a.strip() and a.strip() != name]
     compound = Compound(name=name.strip(), city=city, district=district, lat=lat, lng=lng,
-                        radius_m=radius_m, aliases=list(dict.fromkeys(aliases)))
+                        radius_m=radius_m, aliases=clean_aliases(aliases, name))
     session.add(compound)
     session.flush()
     return compound
+
+
+def clean_aliases(aliases, name: str) -> list[str]:
+    """Aliases trimmed, each once, without the name itself."""
+    trimmed = [a.strip() for a in aliases if a and a.strip() and a.strip() != name.strip()]
+    return list(dict.fromkeys(trimmed))
+
+
+def update_compound(session: Session, compound: Compound, **changes) -> dict:
+    """Apply the given fields (those of `create_compound`); returns {field: [before, after]}."""
+    if "name" in changes:
+        changes["name"] = changes["name"].strip()
+    if "name" in changes or "aliases" in changes:
+        changes["aliases"] = clean_aliases(changes.get("aliases", compound.aliases or []),
+                                           changes.get("name", compound.name))
+    changed = apply_changes(compound, changes)
+    session.flush()
+    return changed
 
 
 def get_compounds(session: Session, ids: list[int], field: str = "compound_ids") -> list[Compound]:
@@ -27,6 +45,15 @@ def get_compounds(session: Session, ids: list[int], field: str = "compound_ids")
     if missing:
         raise InvalidRequest({field: f"unknown compound ids: {missing}"})
     return sorted(found, key=lambda c: wanted.index(c.id))
+
+
+def replace_compounds(session: Session, row, compound_ids: list[int], changed: dict) -> None:
+    """Give `row` (a deal, a coupon template) these compounds; notes [before, after] ids in `changed`."""
+    before = sorted(c.id for c in row.compounds)
+    compounds = get_compounds(session, compound_ids)
+    if sorted(c.id for c in compounds) != before:
+        changed["compound_ids"] = [before, sorted(c.id for c in compounds)]
+        row.compounds = compounds
 
 
 def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:

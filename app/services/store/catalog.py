@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 from app.models import Deal, Product
 from app.models.catalog import deal_compounds
 from app.services.errors import InvalidRequest
-from app.services.places.compounds import get_compounds
+from app.services.places.compounds import get_compounds, replace_compounds
+from app.services.rows import apply_changes
 
 
 def create_product(session: Session, *, name, category, price_fen, image_url=None) -> Product:
@@ -39,6 +40,37 @@ def create_deal(session: Session, *, product_id, compound_ids, deal_price_fen, k
     session.add(deal)
     session.flush()
     return deal
+
+
+def update_product(session: Session, product: Product, **changes) -> dict:
+    """Apply the given fields (those of `create_product`); returns {field: [before, after]}.
+
+    Orders keep the unit price they were placed at, so a new price changes no history; it may
+    not drop below a deal of this product (a deal never costs more than the list price)."""
+    if "price_fen" in changes:
+        dearer = session.scalars(select(Deal.id).where(Deal.product_id == product.id,
+                                                       Deal.deal_price_fen > changes["price_fen"])).all()
+        if dearer:
+            raise InvalidRequest({"price_fen": f"below the price of deals {sorted(dearer)}"})
+    changed = apply_changes(product, changes)
+    session.flush()
+    return changed
+
+
+def update_deal(session: Session, deal: Deal, **changes) -> dict:
+    """Apply the given fields (those of `create_deal`), checked as a new deal's are."""
+    product = get_product(session, changes["product_id"]) if "product_id" in changes else deal.product
+    starts_at, ends_at = changes.get("starts_at", deal.starts_at), changes.get("ends_at", deal.ends_at)
+    if starts_at and ends_at and ends_at <= starts_at:
+        raise InvalidRequest({"ends_at": "must be after starts_at"})
+    if changes.get("deal_price_fen", deal.deal_price_fen) > product.price_fen:
+        raise InvalidRequest({"deal_price_fen": "a deal cannot cost more than the list price"})
+    compound_ids = changes.pop("compound_ids", None)
+    changed = apply_changes(deal, changes)
+    if compound_ids is not None:
+        replace_compounds(session, deal, compound_ids, changed)
+    session.flush()
+    return changed
 
 
 def active_deals(session: Session, compound_id: int, now: datetime) -> list[Deal]:
