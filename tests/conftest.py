@@ -134,6 +134,10 @@ def app_config(url: str, wechat_base: str) -> dict:
         "SOCKETIO_ASYNC_MODE": "threading",
         "ROUND_SWEEPER": False,
         "SHAKE_MAX_IN_FLIGHT": 10_000,  # the concurrency tests fire 200 at once; test_load_shedding lowers it
+        # One shopper's shakes fire from many threads at once in the concurrency tests: no
+        # per-shopper caps here; test_shake_abuse turns them on.
+        "SHAKE_MAX_IN_FLIGHT_PER_SHOPPER": 0,
+        "SHAKE_RATE_PER_SHOPPER": 0,
     }
 
 

@@ -41,6 +41,9 @@ def current_round(compound_id):
 @blp.response(200, s.ShakeAnswer)
 @blp.alt_response(503, schema=ErrorBody, description="unavailable: busy or Redis unreachable; nothing was done, "
                                                      "retry the same shake_id after Retry-After seconds")
+@blp.alt_response(429, schema=ErrorBody, description="shake_limit_reached; or rate_limited: this shopper's shakes "
+                                                     "come too fast or too many at once; nothing was done, retry the "
+                                                     "same shake_id after Retry-After seconds")
 def shake(round_id):
     """Shake once; the same shake_id again returns the first answer."""
     body = json_body(s.ShakeIn)

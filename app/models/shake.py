@@ -1,6 +1,7 @@
 """Arrivals of a van, the shake rounds they open, and every shake drawn in a round."""
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String, UniqueConstraint, text
@@ -129,3 +130,17 @@ class Shake(Base):
     round_prize: Mapped[RoundPrize | None] = relationship(lazy="joined")
     coupon: Mapped[Coupon | None] = relationship()  # what a won coupon prize became
     order: Mapped[Order | None] = relationship()  # what a won item became: an order to pick up
+
+
+class ShopperCompoundDay(Base):
+    """The one compound a shopper shakes in for a campaign on a day (Asia/Shanghai): the first
+    where they shook in a round of it that day (the SQL draw engine's; the Redis one keeps it in Redis)."""
+
+    __tablename__ = "shopper_compound_days"
+    __table_args__ = (UniqueConstraint("campaign_id", "shopper_id", "day"),)
+
+    id: Mapped[intpk]
+    campaign_id: Mapped[int] = mapped_column(BigId, ForeignKey("campaigns.id"))
+    shopper_id: Mapped[int] = mapped_column(BigId, ForeignKey("shoppers.id"), index=True)
+    day: Mapped[date]
+    compound_id: Mapped[int] = mapped_column(BigId, ForeignKey("compounds.id"))

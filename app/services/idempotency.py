@@ -37,11 +37,12 @@ def replay(session: Session, scope: str, owner_id: int, key: str) -> Answer | No
 
 
 def answer_once(session: Session, scope: str, owner_id: int, key: str,
-                produce: Callable[[], tuple[int, dict]]) -> Answer:
+                produce: Callable[[], tuple[int, dict]], keep_refusals: bool = True) -> Answer:
     """Run `produce` once per key and commit its answer with its effects, atomically.
 
     It owns the transaction: a refusal rolls back whatever `produce` did (no savepoint needed:
-    nothing else is in the transaction) and stores the refusal as the answer instead.
+    nothing else is in the transaction) and stores the refusal as the answer instead, unless
+    `keep_refusals` is False (a refusal that did nothing, decided the same way when asked again).
     """
     earlier = replay(session, scope, owner_id, key)
     if earlier is not None:
@@ -53,6 +54,8 @@ def answer_once(session: Session, scope: str, owner_id: int, key: str,
     except ServiceError as refusal:
         session.rollback()
         status, body = refusal.status, error_body(refusal)
+        if not keep_refusals:  # unless the same key's concurrent request answered first (that answer holds)
+            return replay(session, scope, owner_id, key) or Answer(status, body, replayed=False)
         try:
             store(session, scope, owner_id, key, status, body)
             session.commit()
