@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from flask import Flask, current_app
 
+from app.extensions import db
 from app.services.accounts import passwords
-from app.services.accounts.tokens import TokenService
+from app.services.accounts.standing import STANDING_CACHE_SECONDS, AccountStandings
+from app.services.accounts.tokens import Principal, TokenService
 from app.services.shaking import DrawEngine, build_engine
 from wechat.gateway import WeChatGateway
 
@@ -19,6 +21,8 @@ def wire_services(app: Flask) -> None:
             "staff": cfg["STAFF_TOKEN_TTL"],
         },
     )
+    app.extensions["xiaoge.standings"] = AccountStandings(
+        cfg.get("ACCOUNT_STANDING_CACHE_SECONDS", STANDING_CACHE_SECONDS))
     app.extensions["xiaoge.wechat"] = WeChatGateway(
         appid=cfg["WECHAT_APPID"],
         secret=cfg["WECHAT_SECRET"],
@@ -47,6 +51,16 @@ def wechat_token_storage(redis_url: str | None):
 
 def tokens() -> TokenService:
     return current_app.extensions["xiaoge.tokens"]
+
+
+def standings() -> AccountStandings:
+    return current_app.extensions["xiaoge.standings"]
+
+
+def signed_in(token: str, audience: str) -> Principal:
+    """The principal behind a bearer token, held against its account (courier, staff), else
+    Unauthorized: the one check of every REST call and socket connect."""
+    return standings().admit(db.session, tokens().verify(token, audience))
 
 
 def wechat() -> WeChatGateway:

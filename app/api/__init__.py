@@ -4,6 +4,7 @@ from werkzeug.routing import IntegerConverter
 
 from app.api import (
     console,
+    console_accounts,
     console_campaigns,
     courier,
     courier_arrivals,
@@ -28,5 +29,6 @@ class IdConverter(IntegerConverter):
 
 def register_api(api: Api) -> None:
     for module in (shopper_account, shopper_store, shopper_orders, shopper_shakes,
-                   courier, courier_arrivals, courier_pickups, console, console_campaigns, health):
+                   courier, courier_arrivals, courier_pickups, console, console_campaigns, health,
+                   console_accounts):
         api.register_blueprint(module.blp)
