@@ -78,12 +78,14 @@ def test_a_disabled_staff_member_is_out_of_the_console_pages_at_once(client, mak
     marketer = console("marketing")
     assert marketer.get("/console/campaigns").status_code == 200
 
-    client.patch(f"{CONSOLE}/staff/{marketer.member.id}", json={"disabled": True}, headers=make.staff_headers("admin"))
+    admin = make.staff_headers("admin")
+    client.patch(f"{CONSOLE}/staff/{marketer.member.id}", json={"disabled": True}, headers=admin)
 
     answer = marketer.get("/console/campaigns")
     assert answer.status_code == 302 and "/console/login" in answer.headers["Location"]
     again = StaffBrowser(marketer.client)  # signed out: a sign-in page's form, as a browser would have
-    refused = again.post("/console/login", {"username": marketer.member.username, "password": "staff-password"})
+    refused = again.post("/console/login", {"username": marketer.member.username,
+                                            "password": "staff-password"})
     assert refused.status_code == 422 and "Wrong username or password" in text(refused)
 
 

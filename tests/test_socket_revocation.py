@@ -102,8 +102,10 @@ def test_one_check_reads_each_audience_once_however_many_sockets(app, client, ma
     sockets += [console_socket(app, client, make.staff_member(role)) for role in ("admin", "ops")]
     queries = []
     real = standing.read_standings
-    monkeypatch.setattr(standing, "read_standings",
-                        lambda session, audience, ids: queries.append((audience, sorted(ids))) or real(session, audience, ids))
+    def counted(session, audience, ids):
+        queries.append((audience, sorted(ids)))
+        return real(session, audience, ids)
+    monkeypatch.setattr(standing, "read_standings", counted)
 
     run_check(app)
 

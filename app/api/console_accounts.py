@@ -13,7 +13,8 @@ from app.services.audit import account_changes
 from app.services.couriers import registry
 from app.wiring import standings
 
-blp = Blueprint("console_accounts", __name__, url_prefix="/api/v1/console", description="Staff console: accounts")
+blp = Blueprint("console_accounts", __name__, url_prefix="/api/v1/console",
+                description="Staff console: accounts")
 
 
 @blp.patch("/staff/<int:staff_id>")

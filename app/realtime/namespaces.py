@@ -15,8 +15,8 @@ from app.actions import arrivals, shakes
 from app.actions.residence import remember_resident
 from app.actions.store import announce_live
 from app.broadcasts import campaign_room, compound_room, courier_room
-from app.realtime.account_watch import may_watch_campaigns
 from app.extensions import db
+from app.realtime.account_watch import may_watch_campaigns
 from app.schemas.loading import load
 from app.schemas.shake import ArrivalIn, EnterStoreIn, SocketShakeIn, WatchCampaignIn
 from app.services.errors import Forbidden, ServiceError

@@ -21,7 +21,8 @@ TABLES = ('staff', 'couriers')
 def upgrade():
     for table in TABLES:
         with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.add_column(sa.Column('disabled', sa.Boolean(), server_default=sa.false(), nullable=False))
+            batch_op.add_column(sa.Column('disabled', sa.Boolean(), server_default=sa.false(),
+                                          nullable=False))
             batch_op.add_column(sa.Column('token_version', sa.Integer(), server_default='0', nullable=False))
 
 

@@ -53,7 +53,8 @@ def update_staff(staff_id: int):
 def set_courier_disabled(courier_id: int):
     """Disable a courier (no sign-in, every token void) or enable them again."""
     courier = courier_service.get_courier(db.session, courier_id)
-    account_changes.update_courier(db.session, g.staff.id, courier, read_disabled(request.form, required=True))
+    body = read_disabled(request.form, required=True)
+    account_changes.update_courier(db.session, g.staff.id, courier, body)
     db.session.commit()
     standings().forget("courier", courier_id)
     flash("已停用小哥账号 · Courier disabled" if courier.disabled else "已启用小哥账号 · Courier enabled")

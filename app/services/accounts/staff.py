@@ -58,8 +58,9 @@ def update_staff(session: Session, member: Staff, *, role: str | None = None,
 
 def sign_out_everywhere(member: Staff) -> None:
     """Void every token and console session of this account."""
-    member.token_version += 1
+    member.token_version = Staff.token_version + 1  # in SQL: two at once both count
 
 
 def _enabled_admins(session: Session) -> int:
-    return session.scalar(select(func.count(Staff.id)).where(Staff.role == "admin", Staff.disabled.is_(False)))
+    enabled_admin = (Staff.role == "admin") & Staff.disabled.is_(False)
+    return session.scalar(select(func.count(Staff.id)).where(enabled_admin))

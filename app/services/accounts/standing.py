@@ -54,7 +54,8 @@ def read_standings(session: Session, audience: str, ids: Iterable[int]) -> dict[
 
 def still_stands(principal: Principal, standing: Standing | None) -> bool:
     """Is a token of this principal still good against its account's state?"""
-    return standing is not None and not standing.disabled and standing.token_version == principal.token_version
+    return (standing is not None and not standing.disabled
+            and standing.token_version == principal.token_version)
 
 
 class AccountStandings:
@@ -74,7 +75,8 @@ class AccountStandings:
         with self._lock:
             standing = self._cache.get(key)
         if standing is None:
-            standing = self.refresh(session, principal.audience, [principal.subject_id]).get(principal.subject_id)
+            read = self.refresh(session, principal.audience, [principal.subject_id])
+            standing = read.get(principal.subject_id)
         if not still_stands(principal, standing):
             raise Unauthorized("This sign-in has been withdrawn; sign in again.")
         return replace(principal, role=standing.role) if principal.audience == "staff" else principal

@@ -17,7 +17,8 @@ def update_staff(session: Session, staff_id: int, member: Staff, body: dict) -> 
     """Change a staff member's role or disable/enable them."""
     changed = staff.update_staff(session, member, role=body.get("role"), disabled=body.get("disabled"))
     if changed:
-        trail.record(session, staff_id, "staff.update", member, {"username": member.username, "changes": changed})
+        trail.record(session, staff_id, "staff.update", member,
+                     {"username": member.username, "changes": changed})
     return member
 
 

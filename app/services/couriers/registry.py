@@ -1,4 +1,4 @@
-"""Couriers: registered by ops with their route, signed in, edited, disabled or signed out, their store code rotated."""
+"""Couriers: registered by ops with their route, signed in, edited, disabled, signed out, code rotated."""
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -48,7 +48,7 @@ def authenticate_courier(session: Session, employee_no: str, password: str) -> C
 
 
 def update_courier(session: Session, courier: Courier, **fields) -> dict:
-    """Change name, avatar, route or disable/enable; disabling voids every token. Returns {field: [before, after]}."""
+    """Change name, avatar, route or disable/enable (which voids every token); {field: [before, after]}."""
     changed = {}
     if "compound_ids" in fields:
         before, route = [c.id for c in courier.compounds], get_compounds(session, fields.pop("compound_ids"))
@@ -67,7 +67,7 @@ def update_courier(session: Session, courier: Courier, **fields) -> dict:
 
 def sign_out_courier(courier: Courier) -> None:
     """Void every token the courier holds (a lost handheld); signing in again gives a new one."""
-    courier.token_version += 1
+    courier.token_version = Courier.token_version + 1  # in SQL: two at once both count
 
 
 def rotate_courier_code(courier: Courier) -> str:
