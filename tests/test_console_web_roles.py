@@ -37,11 +37,15 @@ CONSOLE_ROUTES = [  # (section, method, path): every console page and action
     ("couriers", "GET", "/console/couriers/{courier}"),
     ("couriers", "GET", "/console/couriers/{courier}/badge.png"),
     ("couriers", "POST", "/console/couriers/{courier}/rotate-code"),
+    ("couriers", "POST", "/console/couriers/{courier}/sign-out"),
+    ("couriers", "POST", "/console/couriers/{courier}/disabled"),
     ("products", "GET", "/console/products"), ("products", "POST", "/console/products"),
     ("reports", "GET", "/console/reports"), ("reports", "GET", "/console/reports/campaigns.csv"),
     ("reports", "GET", "/console/reports/compounds.csv"),
     ("audit", "GET", "/console/audit"),
     ("staff", "GET", "/console/staff"), ("staff", "POST", "/console/staff"),
+    ("staff", "POST", "/console/staff/{staff}"),
+    ("campaigns", "GET", "/console/socket-token"),
 ]
 API_ROUTES = [  # the JSON API counterparts of those pages
     ("campaigns", "POST", "/api/v1/console/campaigns"),
@@ -54,6 +58,9 @@ API_ROUTES = [  # the JSON API counterparts of those pages
     ("couriers", "GET", "/api/v1/console/couriers/{courier}/badge.png"),
     ("couriers", "POST", "/api/v1/console/couriers/{courier}/rotate-code"),
     ("products", "POST", "/api/v1/console/products"), ("staff", "POST", "/api/v1/console/staff"),
+    ("staff", "PATCH", "/api/v1/console/staff/{staff}"),
+    ("couriers", "PATCH", "/api/v1/console/couriers/{courier}"),
+    ("couriers", "POST", "/api/v1/console/couriers/{courier}/sign-out"),
 ]
 OPEN_TO_ANY_STAFF = {"console_web.home", "console_web.logout"}
 PUBLIC = {"console_web.login", "console_web.static", "console_web.not_found"}
@@ -61,10 +68,10 @@ PUBLIC = {"console_web.login", "console_web.static", "console_web.not_found"}
 
 @pytest.fixture
 def ids(make) -> dict:
-    """A campaign that has not started (so it can still be edited) and a courier."""
+    """A campaign that has not started (so it can still be edited), a courier and a staff member."""
     home = make.compound()
     campaign = make.campaign([home], starts_at=now() + timedelta(days=1), ends_at=now() + timedelta(days=2))
-    return {"campaign": campaign.id, "courier": make.courier([home]).id}
+    return {"campaign": campaign.id, "courier": make.courier([home]).id, "staff": make.staff_member("ops").id}
 
 
 def routes_of(section: str, table, ids: dict):
