@@ -18,7 +18,7 @@ from app.broadcasts import campaign_room, compound_room, courier_room
 from app.extensions import db
 from app.schemas.loading import load
 from app.schemas.shake import ArrivalIn, EnterStoreIn, SocketShakeIn, WatchCampaignIn
-from app.services.errors import Forbidden, ServiceError
+from app.services.errors import OUTAGES, Forbidden, ServiceError, Unavailable
 from app.services.idempotency import error_body
 from app.services.places import residence
 from app.services.store import storefront
@@ -54,6 +54,10 @@ def acked(run) -> dict:
     except ServiceError as refusal:
         db.session.rollback()
         return error_body(refusal)
+    except OUTAGES as outage:  # as REST answers it: a 503 to retry, not our bug
+        db.session.rollback()
+        log.error("database or Redis unreachable in a socket handler: %s", getattr(outage, "orig", None) or outage)
+        return error_body(Unavailable())
     except Exception:
         db.session.rollback()
         log.exception("socket handler failed")

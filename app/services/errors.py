@@ -4,6 +4,10 @@ Services raise these; `app/api/errors.py` turns them into API.md's error shape i
 """
 from __future__ import annotations
 
+import redis
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
 
 class ServiceError(Exception):
     """A refusal the client can act on."""
@@ -119,3 +123,9 @@ class RateLimited(ServiceError):
     def __init__(self, retry_after_seconds: int, message: str | None = None):
         super().__init__(message, retry_after_seconds=retry_after_seconds)
         self.retry_after_seconds = retry_after_seconds
+
+
+# What a database or Redis outage raises (a refused or dropped connection, a pool or socket
+# timeout): REST (app/api/errors.py) and socket acks (app/realtime/namespaces.py) both answer
+# them as Unavailable, a retryable 503, never internal_error.
+OUTAGES: tuple[type[BaseException], ...] = (OperationalError, PoolTimeout, redis.ConnectionError, redis.TimeoutError)
