@@ -89,6 +89,8 @@ def from_environment() -> dict:
         "SOCKET_DISCONNECT_AFTER_REFUSED": env("SOCKET_DISCONNECT_AFTER_REFUSED", 200, int),
         # Sockets one account keeps a namespace per worker; one more drops the account's oldest.
         "SOCKETS_PER_ACCOUNT": env("SOCKETS_PER_ACCOUNT", 5, int),
+        # Seconds a WebSocket may stay open without connecting a Socket.IO namespace (a token).
+        "SOCKET_CONNECT_TIMEOUT": env("SOCKET_CONNECT_TIMEOUT", None, float),
         # Seconds between a compound's `live` pushes (and how old an enter_store ack's counts may be).
         "LIVE_PUSH_SECONDS": env("LIVE_PUSH_SECONDS", 1.0, float),
     }

@@ -1,6 +1,8 @@
 """Socket.IO: one namespace per actor (/shopper, /courier, /console), one room per compound."""
 from __future__ import annotations
 
+import functools
+
 from flask import Flask
 
 from app.extensions import socketio
@@ -18,6 +20,9 @@ from app.wiring import draw_engine
 # Defaults for the SOCKETIO_PING_INTERVAL / SOCKETIO_PING_TIMEOUT settings (tests shorten them).
 PING_INTERVAL_SECONDS = 25
 PING_TIMEOUT_SECONDS = 20
+# Default of SOCKET_CONNECT_TIMEOUT: a WebSocket with no Socket.IO namespace connected this long
+# after its upgrade is closed (under gunicorn -k gevent, app/realtime/lean_websocket.py).
+CONNECT_TIMEOUT_SECONDS = 5.0
 
 
 def init_socketio(app: Flask) -> None:
@@ -36,7 +41,15 @@ def init_socketio(app: Flask) -> None:
         ping_timeout=_seconds(app, "SOCKETIO_PING_TIMEOUT", PING_TIMEOUT_SECONDS),
         cookie=None,
     )
-    lean_websocket.install(socketio.server.eio)  # under gevent: one greenlet per idle WebSocket
+    server = socketio.server
+    lean_websocket.install(server.eio, connect_timeout=_seconds(app, "SOCKET_CONNECT_TIMEOUT", CONNECT_TIMEOUT_SECONDS),
+                           namespaced=functools.partial(has_namespace, server))  # under gevent: one greenlet a socket
+
+
+def has_namespace(server, eio_sid: str) -> bool:
+    """Whether the WebSocket `eio_sid` has a Socket.IO namespace connected (an accepted token)."""
+    manager = server.manager
+    return any(manager.sid_from_eio_sid(eio_sid, namespace) for namespace in list(manager.get_namespaces()))
 
 
 def message_queue(app: Flask) -> str | None:
