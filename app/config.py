@@ -91,6 +91,8 @@ def from_environment() -> dict:
         "SOCKETS_PER_ACCOUNT": env("SOCKETS_PER_ACCOUNT", 5, int),
         # Seconds a WebSocket may stay open without connecting a Socket.IO namespace (a token).
         "SOCKET_CONNECT_TIMEOUT": env("SOCKET_CONNECT_TIMEOUT", None, float),
+        # Seconds a broadcast that Redis refused is kept and retried before it is dropped.
+        "SOCKETIO_PUBLISH_RETRY_SECONDS": env("SOCKETIO_PUBLISH_RETRY_SECONDS", None, float),
         # Seconds between a compound's `live` pushes (and how old an enter_store ack's counts may be).
         "LIVE_PUSH_SECONDS": env("LIVE_PUSH_SECONDS", 1.0, float),
     }
