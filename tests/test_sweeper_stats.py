@@ -1,13 +1,16 @@
-"""The round sweeper counts a campaign's figures (a COUNT over its shakes) only while a console
-socket on this worker watches the campaign: with no dashboard open, no stats query runs."""
+"""The round sweeper counts a campaign's figures (a COUNT over its shakes), and the console's live
+feed its watching counts, only while a console socket on this worker watches the campaign: with
+no dashboard open, no such query runs."""
 from __future__ import annotations
 
 import contextlib
 import re
+from types import SimpleNamespace
 
 from sqlalchemy import event
 
 from app.extensions import db, socketio
+from app.realtime.console_live import ConsoleLiveFeed
 from app.realtime.round_sweeper import RoundSweeper
 
 SHAKES_COUNT = re.compile(r"count\(shakes\.id\)", re.IGNORECASE)
@@ -73,3 +76,12 @@ def test_a_watched_campaign_gets_its_figures_and_an_unwatched_one_is_not_counted
     assert len([s for s in seen if SHAKES_COUNT.search(s)]) == 1  # the watched campaign's alone
     assert unwatched != watched
     socket.disconnect(namespace="/console")
+
+
+def test_with_no_dashboard_watching_the_live_feed_counts_nothing(app, make):
+    live_campaign_with_a_shake(make)
+
+    with statements() as seen:
+        ConsoleLiveFeed(app, SimpleNamespace(running=True)).tick()
+
+    assert seen == []
