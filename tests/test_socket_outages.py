@@ -10,6 +10,7 @@ from sqlalchemy.exc import OperationalError
 from app import create_app
 from app.extensions import db, socketio
 from tests.conftest import app_config
+from tests.raw_socketio import RawClient
 
 UNAVAILABLE = {"error": {"code": "unavailable", "message": "The service is busy; try again.",
                          "retry_after_seconds": 1}}
@@ -73,3 +74,29 @@ def test_a_pooled_connection_the_database_dropped_is_replaced_at_checkout(databa
             db.engine.dispose()
     finally:
         admin.dispose()
+
+
+def test_a_database_outage_at_connect_refuses_the_socket_as_unavailable(app, make, monkeypatch, live_server):
+    _, headers = make.shopper(home=make.compound())
+    db.session.commit()
+
+    def database_down(*args, **kwargs):
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    monkeypatch.setattr("app.realtime.namespaces.residence.home_compound_id", database_down)
+    with RawClient(live_server.socketio_url) as client:
+        refused = client.connect("/shopper", {"token": headers["Authorization"].split()[1]})
+
+    assert refused.kind == 4 and refused.data == {"message": "unavailable"}
+
+
+def test_a_database_outage_acks_leave_store_with_the_rest_503_body(app, client, make, monkeypatch):
+    _, headers = make.shopper(home=make.compound())
+    socket = shopper_socket(app, client, headers)
+
+    def database_down(*args, **kwargs):
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    monkeypatch.setattr("app.realtime.namespaces.residence.home_compound_id", database_down)
+
+    assert socket.emit("leave_store", namespace="/shopper", callback=True) == UNAVAILABLE

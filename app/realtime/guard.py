@@ -18,9 +18,9 @@ import time
 from collections import deque
 
 from flask import current_app, request
-from flask_socketio import Namespace
+from flask_socketio import ConnectionRefusedError, Namespace
 
-from app.services.errors import RateLimited
+from app.services.errors import OUTAGES, RateLimited
 from app.services.idempotency import error_body
 
 log = logging.getLogger(__name__)
@@ -63,11 +63,21 @@ class GuardedNamespace(Namespace):
 
     def trigger_event(self, event, *args):
         sid = args[0] if args else None
+        if event == "connect":
+            return self.connect_or_refuse(*args)
         if event == "disconnect":
             self.forget(sid)
-        elif event != "connect" and not self.admit(sid):
+        elif not self.admit(sid):
             return error_body(RateLimited(1, "Too many events on this connection; slow down."))
         return super().trigger_event(event, *args)
+
+    def connect_or_refuse(self, *args):
+        """Connect; a database or Redis outage refuses the connection as `unavailable` (retry)."""
+        try:
+            return super().trigger_event("connect", *args)
+        except OUTAGES as outage:
+            log.error("database or Redis unreachable at a socket connect: %s", getattr(outage, "orig", None) or outage)
+            raise ConnectionRefusedError("unavailable") from None
 
     def admit(self, sid: str) -> bool:
         """Whether this event of the connection may run; disconnect a socket far over its rate."""

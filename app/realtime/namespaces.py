@@ -97,11 +97,14 @@ class ShopperNamespace(GuardedNamespace):
     def on_leave_store(self, data=None, *_ignored):
         """Sent by a shopper leaving the store; they stop hearing that compound (unless it is home).
         Acked with `{"ok": true}`."""
-        compound_id = session.pop("store_compound_id", None)
-        home = residence.home_compound_id(db.session, session["shopper_id"])
-        if compound_id is not None and compound_id != home:
-            leave_room(compound_room(compound_id))
-        return {"ok": True}
+        def run():
+            compound_id = session.get("store_compound_id")
+            home = residence.home_compound_id(db.session, session["shopper_id"])
+            if compound_id is not None and compound_id != home:
+                leave_room(compound_room(compound_id))
+            session.pop("store_compound_id", None)
+            return {"ok": True}
+        return acked(run)
 
     def on_shake(self, data=None, *_ignored):
         """Sent by a shaking shopper; acked with the REST shake's body."""
