@@ -1,6 +1,8 @@
-"""A WebSocket that connects no Socket.IO namespace (no token, or a refused one) is closed after
-SOCKET_CONNECT_TIMEOUT, under real `gunicorn -k gevent`; one that connected stays. What a socket
-keeps of its upgrade request is only what the app reads later (app/realtime/shed_request.py)."""
+"""Socket limits under real `gunicorn -k gevent`: a WebSocket that connects no Socket.IO namespace
+(no token, or a refused one) is closed after SOCKET_CONNECT_TIMEOUT, one that connected stays; an
+account's oldest socket goes when it opens one too many; a socket far past its event rate is
+disconnected. What a socket keeps of its upgrade request is only what the app reads later
+(app/realtime/shed_request.py)."""
 from __future__ import annotations
 
 import subprocess
@@ -99,6 +101,38 @@ def test_large_headers_still_upgrade_and_the_socket_works(server):
         assert ws.recv().startswith('40/console,{"sid":')
     finally:
         ws.close()
+
+
+@pytest.mark.real_server
+def test_an_account_opening_one_socket_too_many_loses_its_oldest(server):
+    clients = [RawClient(url(server)) for _ in range(6)]  # SOCKETS_PER_ACCOUNT is 5
+    try:
+        for client in clients:
+            assert client.connect("/console", {"token": server.staff_token}).kind == 0
+        dropped = clients[0].take(lambda p: p.kind == 1 and p.namespace == "/console", timeout=3)
+        assert dropped.raw.startswith("41/console")
+        for client in clients[1:]:
+            assert client.call("/console", "watch_campaign", {"campaign_id": 1})["ok"] is True
+    finally:
+        for client in clients:
+            client.close()
+
+
+@pytest.mark.real_server
+def test_a_socket_flooding_events_is_refused_then_disconnected(server):
+    with RawClient(url(server)) as client:
+        assert client.connect("/console", {"token": server.staff_token}).kind == 0
+        for n in range(1, 400):
+            client.send(f'42/console,{n}["watch_campaign",{{"campaign_id":1}}]')
+        acks = []
+        with pytest.raises(Closed):
+            while True:
+                packet = client.take(lambda p: p.kind in (1, 3), timeout=5)
+                if packet.kind == 1:
+                    raise Closed()
+                acks.append(packet.data[0])
+    assert {"ok": True, "campaign_id": 1} in acks
+    assert any(ack.get("error", {}).get("code") == "rate_limited" for ack in acks)
 
 
 class GunicornResponse:
