@@ -20,7 +20,8 @@ def engine_options(config) -> dict:
         return {}
     # pre-ping: a connection the server dropped (a database restart) is replaced at checkout,
     # not handed to a request that then fails
-    return {"pool_size": config["DB_POOL_SIZE"], "max_overflow": config["DB_MAX_OVERFLOW"], "pool_pre_ping": True}
+    return {"pool_size": config["DB_POOL_SIZE"], "max_overflow": config["DB_MAX_OVERFLOW"],
+            "pool_pre_ping": True}
 
 
 def configure_sqlite(engine: Engine) -> None:

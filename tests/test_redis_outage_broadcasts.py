@@ -75,7 +75,8 @@ def production(own_redis):
     """A migrated PostgreSQL database, gunicorn's env pointing at our own Redis, and an app on it."""
     with start_sandbox() as sandbox, postgres_database("xiaoge_redis_outage") as (_, url):
         env = {**server_env(url, sandbox.url), "REDIS_URL": own_redis.url, "SHAKE_DRAWS": "sql",
-               "RATELIMIT_STORAGE_URI": "memory://", "SOCKETIO_CHANNEL": f"xiaoge-test-{uuid.uuid4().hex[:8]}"}
+               "RATELIMIT_STORAGE_URI": "memory://",
+               "SOCKETIO_CHANNEL": f"xiaoge-test-{uuid.uuid4().hex[:8]}"}
         migrated = subprocess.run([str(BIN / "flask"), "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env,
                                   capture_output=True, text=True, timeout=120)
         assert migrated.returncode == 0, migrated.stderr

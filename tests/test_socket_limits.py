@@ -31,13 +31,14 @@ def test_a_flood_of_enter_store_pushes_the_room_about_one_live_a_second(app, cli
     courier = make.courier([home])
     _, flooder_headers = make.shopper(home=home)
     _, neighbour_headers = make.shopper(home=home)
-    neighbour, flooder = shopper_socket(app, client, neighbour_headers), shopper_socket(app, client, flooder_headers)
+    neighbour = shopper_socket(app, client, neighbour_headers)
+    flooder = shopper_socket(app, client, flooder_headers)
     session_id = make.store_session(flooder_headers, courier, home)
     db.session.commit()
 
     with statements() as seen:
-        acks = [flooder.emit("enter_store", {"store_session_id": session_id}, namespace="/shopper", callback=True)
-                for _ in range(30)]
+        acks = [flooder.emit("enter_store", {"store_session_id": session_id}, namespace="/shopper",
+                             callback=True) for _ in range(30)]
         db.session.commit()  # the handlers ran in the test's session: SQLite, let the pusher read
         time.sleep(1.5)
 

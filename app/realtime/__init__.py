@@ -42,8 +42,10 @@ def init_socketio(app: Flask) -> None:
         cookie=None,
     )
     server = socketio.server
-    lean_websocket.install(server.eio, connect_timeout=_seconds(app, "SOCKET_CONNECT_TIMEOUT", CONNECT_TIMEOUT_SECONDS),
-                           namespaced=functools.partial(has_namespace, server))  # under gevent: one greenlet a socket
+    # under gevent: one greenlet per idle WebSocket, and none kept long without a namespace
+    lean_websocket.install(server.eio,
+                           connect_timeout=_seconds(app, "SOCKET_CONNECT_TIMEOUT", CONNECT_TIMEOUT_SECONDS),
+                           namespaced=functools.partial(has_namespace, server))
 
 
 def has_namespace(server, eio_sid: str) -> bool:

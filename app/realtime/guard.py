@@ -76,7 +76,8 @@ class GuardedNamespace(Namespace):
         try:
             return super().trigger_event("connect", *args)
         except OUTAGES as outage:
-            log.error("database or Redis unreachable at a socket connect: %s", getattr(outage, "orig", None) or outage)
+            log.error("database or Redis unreachable at a socket connect: %s",
+                      getattr(outage, "orig", None) or outage)
             raise ConnectionRefusedError("unavailable") from None
 
     def admit(self, sid: str) -> bool:

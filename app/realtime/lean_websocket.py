@@ -62,8 +62,8 @@ def install(eio_server, connect_timeout: float = 0.0, namespaced=None) -> None:
     # connection of frame summaries that nothing here reads.
     gevent.config.track_greenlet_tree = False
     stock = eio_server._async["websocket"]
-    lean = functools.partial(LeanWebSocket, fallback=stock, connect_timeout=connect_timeout if namespaced else 0.0,
-                             namespaced=namespaced)
+    lean = functools.partial(LeanWebSocket, fallback=stock, namespaced=namespaced,
+                             connect_timeout=connect_timeout if namespaced else 0.0)
     eio_server._async = {**eio_server._async, "websocket": lean}
 
 

@@ -57,7 +57,8 @@ def acked(run) -> dict:
         return error_body(refusal)
     except OUTAGES as outage:  # as REST answers it: a 503 to retry, not our bug
         db.session.rollback()
-        log.error("database or Redis unreachable in a socket handler: %s", getattr(outage, "orig", None) or outage)
+        log.error("database or Redis unreachable in a socket handler: %s",
+                  getattr(outage, "orig", None) or outage)
         return error_body(Unavailable())
     except Exception:
         db.session.rollback()

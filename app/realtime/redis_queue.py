@@ -75,8 +75,8 @@ class ResilientRedisManager(socketio.RedisManager):
                 elif answered_at is None:
                     answered_at = time.monotonic()
                 # the workers' listeners resubscribe within their retry pause: wait for them, a while
-                ready = listening is not None and (
-                    listening >= self.listeners or time.monotonic() - answered_at > LISTEN_RETRY_MAX_SECONDS + 1)
+                ready = listening is not None and (listening >= self.listeners or
+                                                   time.monotonic() - answered_at > LISTEN_RETRY_MAX_SECONDS + 1)
                 if self.pending and ready and self.publish_once(self.pending[0][1]):
                     self.pending.popleft()
                     failures = 0
@@ -117,7 +117,8 @@ class ResilientRedisManager(socketio.RedisManager):
                     subscribed, retry_sleep = True, 0.25
                 yield from self.pubsub.listen()
             except Exception as error:
-                self._get_logger().error("Cannot receive from Redis, retrying in %s s: %s", retry_sleep, error)
+                self._get_logger().error("Cannot receive from Redis, retrying in %s s: %s",
+                                         retry_sleep, error)
                 subscribed = False
                 pause(retry_sleep)
                 retry_sleep = min(retry_sleep * 2, LISTEN_RETRY_MAX_SECONDS)

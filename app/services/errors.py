@@ -128,4 +128,5 @@ class RateLimited(ServiceError):
 # What a database or Redis outage raises (a refused or dropped connection, a pool or socket
 # timeout): REST (app/api/errors.py) and socket acks (app/realtime/namespaces.py) both answer
 # them as Unavailable, a retryable 503, never internal_error.
-OUTAGES: tuple[type[BaseException], ...] = (OperationalError, PoolTimeout, redis.ConnectionError, redis.TimeoutError)
+OUTAGES: tuple[type[BaseException], ...] = (
+    OperationalError, PoolTimeout, redis.ConnectionError, redis.TimeoutError)
