@@ -27,6 +27,13 @@ def campaign_room(campaign_id: int) -> str:
     return f"campaign:{campaign_id}"
 
 
+def watched_campaign_ids() -> set[int]:
+    """Campaigns a console socket on this worker watches (its room has a member here)."""
+    rooms = socketio.server.manager.rooms.get("/console", {}) if socketio.server else {}
+    return {int(room.removeprefix("campaign:")) for room, members in list(rooms.items())
+            if isinstance(room, str) and room.startswith("campaign:") and members}
+
+
 def rfc3339(moment) -> str:
     return moment.isoformat()
 

@@ -91,5 +91,18 @@ def from_environment() -> dict:
         "SESSION_COOKIE_SECURE": env("SESSION_COOKIE_SECURE", False, bool),
         # A form's CSRF token lives as long as the session holding its secret, not one hour.
         "WTF_CSRF_TIME_LIMIT": None,
+        # Socket events one connection may send a second, and in a burst; past them an event is
+        # acked `rate_limited`; a socket whose refused events pile past the last is disconnected.
+        "SOCKET_EVENTS_PER_SECOND": env("SOCKET_EVENTS_PER_SECOND", 20.0, float),
+        "SOCKET_EVENT_BURST": env("SOCKET_EVENT_BURST", 40, int),
+        "SOCKET_DISCONNECT_AFTER_REFUSED": env("SOCKET_DISCONNECT_AFTER_REFUSED", 200, int),
+        # Sockets one account keeps a namespace per worker; one more drops the account's oldest.
+        "SOCKETS_PER_ACCOUNT": env("SOCKETS_PER_ACCOUNT", 5, int),
+        # Seconds a WebSocket may stay open without connecting a Socket.IO namespace (a token).
+        "SOCKET_CONNECT_TIMEOUT": env("SOCKET_CONNECT_TIMEOUT", None, float),
+        # Seconds a broadcast that Redis refused is kept and retried before it is dropped.
+        "SOCKETIO_PUBLISH_RETRY_SECONDS": env("SOCKETIO_PUBLISH_RETRY_SECONDS", None, float),
+        # Seconds between a compound's `live` pushes (and how old an enter_store ack's counts may be).
+        "LIVE_PUSH_SECONDS": env("LIVE_PUSH_SECONDS", 1.0, float),
     }
 

@@ -4,6 +4,10 @@ Services raise these; `app/api/errors.py` turns them into API.md's error shape i
 """
 from __future__ import annotations
 
+import redis
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
 
 class ServiceError(Exception):
     """A refusal the client can act on."""
@@ -125,3 +129,10 @@ class InUse(Conflict):
     """A row others depend on cannot be deleted; `used_by` names what depends on it."""
 
     status, code, message = 409, "in_use", "Other records depend on this; it cannot be deleted."
+
+
+# What a database or Redis outage raises (a refused or dropped connection, a pool or socket
+# timeout): REST (app/api/errors.py) and socket acks (app/realtime/namespaces.py) both answer
+# them as Unavailable, a retryable 503, never internal_error.
+OUTAGES: tuple[type[BaseException], ...] = (
+    OperationalError, PoolTimeout, redis.ConnectionError, redis.TimeoutError)
