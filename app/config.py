@@ -49,6 +49,16 @@ def from_environment() -> dict:
         # Request bodies are small JSON; anything bigger is refused before it is read.
         "MAX_CONTENT_LENGTH": env("MAX_CONTENT_LENGTH", 1024 * 1024, int),
         "RATELIMIT_STORAGE_URI": env("RATELIMIT_STORAGE_URI") or env("REDIS_URL") or "memory://",
+        # Sign-in limits (`limits` notation, docs/operations.md): every password sign-in from one
+        # client address, whatever the account; each account, from every address; WeChat logins
+        # from one address (each spends the app's WeChat quota).
+        "SIGN_IN_LIMIT_PER_ADDRESS": env("SIGN_IN_LIMIT_PER_ADDRESS", "30 per minute;300 per hour"),
+        "SIGN_IN_LIMIT_PER_ACCOUNT": env("SIGN_IN_LIMIT_PER_ACCOUNT", "10 per minute;50 per hour"),
+        "WECHAT_LOGIN_LIMIT_PER_ADDRESS": env("WECHAT_LOGIN_LIMIT_PER_ADDRESS", "20 per minute;200 per hour"),
+        # Password hashes (~150 ms, 64 MiB each) run in this many OS threads per worker; past them
+        # and this many waiting, a sign-in is refused with a quick 503 to retry.
+        "PASSWORD_HASH_THREADS": env("PASSWORD_HASH_THREADS", 2, int),
+        "PASSWORD_HASH_MAX_WAITING": env("PASSWORD_HASH_MAX_WAITING", 8, int),
         # Proxies in front (nginx: 1) whose X-Forwarded-For / -Proto headers are trusted.
         "PROXY_HOPS": env("PROXY_HOPS", 0, int),
         # None lets Flask-SocketIO pick (gevent under gunicorn -k gevent); tests use threading.
