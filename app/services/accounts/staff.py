@@ -6,15 +6,15 @@ from sqlalchemy.orm import Session
 
 from app.models import STAFF_ROLES, Staff
 from app.services.accounts.names import normalise_account_name
-from app.services.accounts.passwords import MIN_PASSWORD_LENGTH, hash_password, verify_after_read
+from app.services.accounts.passwords import MIN_STAFF_PASSWORD_LENGTH, hash_password, verify_after_read
 from app.services.errors import BadCredentials, Conflict, InvalidRequest
 
 
 def create_staff(session: Session, username: str, password: str, role: str) -> Staff:
     if role not in STAFF_ROLES:
         raise InvalidRequest({"role": f"one of {', '.join(STAFF_ROLES)}"})
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidRequest({"password": f"at least {MIN_PASSWORD_LENGTH} characters"})
+    if len(password) < MIN_STAFF_PASSWORD_LENGTH:
+        raise InvalidRequest({"password": f"at least {MIN_STAFF_PASSWORD_LENGTH} characters"})
     if session.scalar(select(Staff.id).where(Staff.username == username)):
         raise Conflict(f"Staff account {username!r} exists already.")
     staff = Staff(username=username, password_hash=hash_password(password), role=role)

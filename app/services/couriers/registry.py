@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Courier
 from app.services.accounts.names import normalise_account_name
-from app.services.accounts.passwords import MIN_PASSWORD_LENGTH, hash_password, verify_after_read
+from app.services.accounts.passwords import MIN_COURIER_PASSWORD_LENGTH, hash_password, verify_after_read
 from app.services.couriers.codes import new_courier_code
 from app.services.errors import BadCredentials, Conflict, InvalidRequest, NotFound, UnknownCourier
 from app.services.places.compounds import get_compounds
@@ -14,8 +14,8 @@ from app.services.places.compounds import get_compounds
 
 def create_courier(session: Session, *, employee_no: str, name: str, password: str,
                    compound_ids: list[int], avatar_url: str | None = None) -> Courier:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidRequest({"password": f"at least {MIN_PASSWORD_LENGTH} characters"})
+    if len(password) < MIN_COURIER_PASSWORD_LENGTH:
+        raise InvalidRequest({"password": f"at least {MIN_COURIER_PASSWORD_LENGTH} characters"})
     if session.scalar(select(Courier.id).where(Courier.employee_no == employee_no)):
         raise Conflict(f"Employee number {employee_no} is taken.")
     courier = Courier(employee_no=employee_no, name=name, password_hash=hash_password(password),
