@@ -40,11 +40,13 @@ def van_arrived(arrival: Arrival, courier: Courier) -> None:
     }, to=compound_room(arrival.compound_id), namespace="/shopper")
 
 
-def console_arrival(campaign_id: int, shake_round: ShakeRound | None, arrival: Arrival, courier: Courier) -> None:
+def console_arrival(campaign_id: int, shake_round: ShakeRound | None, arrival: Arrival,
+                    courier: Courier) -> None:
     """Consoles watching the campaign: a van arrived and opened this round (`round_opened`
     follows), or was refused as too far from the compound (no round: `round_id` null)."""
     socketio.emit("arrival", {
-        "arrival_id": arrival.id, "round_id": shake_round.id if shake_round else None, "campaign_id": campaign_id,
+        "arrival_id": arrival.id, "round_id": shake_round.id if shake_round else None,
+        "campaign_id": campaign_id,
         "compound": {"id": arrival.compound_id, "name": arrival.compound.name},
         "courier": {"id": courier.id, "name": courier.name},
         "arrived_at": rfc3339(arrival.received_at), "far_from_compound": bool(arrival.far_from_compound),

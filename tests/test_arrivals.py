@@ -178,7 +178,8 @@ def test_event_29_minutes_old_still_opens_a_round(client, make):
     assert (answer.status_code, len(answer.get_json()["rounds"])) == (201, 1)
 
 
-# 0.004° of latitude is ~445 m: past the 300 m radius, within its 300 m margin (test_arrival_limits: beyond it)
+# 0.004° of latitude is ~445 m: past the 300 m radius, within its 300 m margin
+# (beyond it: tests/test_arrival_limits.py)
 @pytest.mark.parametrize("offset, far", [(0.0, False), (0.004, True)])
 def test_arrival_far_from_the_compound_is_recorded_and_flagged(client, make, offset, far):
     home = make.compound(radius_m=300)

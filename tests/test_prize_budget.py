@@ -62,7 +62,7 @@ def allocated(prize_id: int) -> int:
 
 
 def test_five_arrivals_of_one_courier_in_a_day_give_a_shopper_at_most_the_days_rounds(app, client, make):
-    app.config["ARRIVAL_REPEAT_MINUTES"] = 0  # only the daily cap is tried here (the repeat rule: test_arrival_limits)
+    app.config["ARRIVAL_REPEAT_MINUTES"] = 0  # only the daily cap here (the repeat rule: test_arrival_limits)
     home = make.compound()
     courier = make.courier([home])
     make.campaign([home], prizes=item_prize(make, per_round=1))  # rounds_per_compound_per_day: the default, 2
@@ -79,7 +79,8 @@ def test_five_arrivals_of_one_courier_in_a_day_give_a_shopper_at_most_the_days_r
     make.settle()
 
     assert len(opened) == 2
-    assert db.session.scalar(select(func.count()).select_from(Order).where(Order.shopper_id == shopper_id)) == 2
+    orders = db.session.scalar(select(func.count()).select_from(Order).where(Order.shopper_id == shopper_id))
+    assert orders == 2
 
 
 @pytest.mark.parametrize("shake_draws", ["sql"], indirect=True)
@@ -88,7 +89,8 @@ def test_a_campaigns_rounds_per_day_count_in_shanghai_days(app, make):
     home = make.compound()
     courier = make.courier([home])
     day = datetime(2026, 12, 6, 23, 40, tzinfo=SHANGHAI)
-    make.campaign([home], starts_at=day - timedelta(hours=1), ends_at=day + timedelta(days=1), window_seconds=60,
+    make.campaign([home], starts_at=day - timedelta(hours=1), ends_at=day + timedelta(days=1),
+                  window_seconds=60,
                   prizes=item_prize(make, per_round=1))
     limits = ArrivalLimits(repeat_after=timedelta(0))
 
@@ -261,8 +263,10 @@ def marketing(make):
 
 def campaign_body(make, compounds_, **overrides) -> dict:
     body = {"title": "到车摇一摇", "compound_ids": [c.id for c in compounds_],
-            "starts_at": (now() - timedelta(hours=1)).isoformat(), "ends_at": (now() + timedelta(days=1)).isoformat(),
+            "starts_at": (now() - timedelta(hours=1)).isoformat(),
+            "ends_at": (now() + timedelta(days=1)).isoformat(),
             "window_seconds": 120, "shakes_per_shopper": 3, "wins_per_shopper": 1,
-            "prizes": [{"kind": "item", "product_id": make.product().id, "per_round": 2, "win_probability": 0.5}]}
+            "prizes": [{"kind": "item", "product_id": make.product().id, "per_round": 2,
+                        "win_probability": 0.5}]}
     body.update(overrides)
     return body

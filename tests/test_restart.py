@@ -34,7 +34,8 @@ def world(tmp_path_factory, sandbox):
 
 
 def seed(world: World) -> tuple[str, int, int]:
-    """A courier, their compound, a live campaign there with a capped prize: (employee_no, compound, prize)."""
+    """A courier, their compound, a live campaign there with a capped prize:
+    (employee_no, compound_id, prize_id)."""
     n = uuid.uuid4().hex[:8]
     with world.database() as session:
         home = compounds.create_compound(session, name=f"阳光花园{n}", city="上海", district="浦东新区",
@@ -49,7 +50,8 @@ def seed(world: World) -> tuple[str, int, int]:
             session, title="到车摇一摇", compound_ids=[home.id], starts_at=now - timedelta(hours=1),
             ends_at=now + timedelta(days=1), window_seconds=WINDOW_SECONDS, shakes_per_shopper=3,
             wins_per_shopper=1,
-            prizes=[{"kind": "item", "product_id": product.id, "per_round": 3, "total": 5, "win_probability": 0.5}])
+            prizes=[{"kind": "item", "product_id": product.id, "per_round": 3, "total": 5,
+                     "win_probability": 0.5}])
         session.commit()
         return courier.employee_no, home.id, campaign.prizes[0].id
 

@@ -52,8 +52,9 @@ def announce(courier: Courier, outcome: arrivals.ArrivalOutcome) -> None:
     for closed in outcome.closed:
         broadcasts.shake_closed(closed)
     if outcome.too_far:
-        for campaign in live_campaigns_for(db.session, outcome.arrival.compound_id, outcome.arrival.received_at):
-            broadcasts.console_arrival(campaign.id, None, outcome.arrival, courier)
+        arrival = outcome.arrival
+        for campaign in live_campaigns_for(db.session, arrival.compound_id, arrival.received_at):
+            broadcasts.console_arrival(campaign.id, None, arrival, courier)
     if not outcome.accepted:
         return
     broadcasts.van_arrived(outcome.arrival, courier)

@@ -59,7 +59,8 @@ class CampaignPrize(Base):
     __table_args__ = (
         CheckConstraint(f"kind IN {PRIZE_KINDS}", name="kind"),
         CheckConstraint("per_round >= 1", name="per_round"),
-        CheckConstraint("allocated >= 0 AND (total IS NULL OR allocated <= total)", name="allocated_within_total"),
+        CheckConstraint("allocated >= 0 AND (total IS NULL OR allocated <= total)",
+                        name="allocated_within_total"),
         CheckConstraint("win_probability > 0 AND win_probability <= 1", name="win_probability"),
         CheckConstraint(
             "(kind = 'coupon' AND coupon_template_id IS NOT NULL) OR (kind = 'item' AND product_id IS NOT NULL)",

@@ -24,8 +24,11 @@ class ArrivalOut(Schema):
     occurred_at = fields.AwareDateTime()
     far_from_compound = fields.Boolean()
     distance_m = fields.Integer(allow_none=True)
-    too_far = fields.Boolean(metadata={"description": "refused (422 too_far): past the compound's radius + 300 m"})
-    repeat = fields.Boolean(metadata={"description": "the courier arrived here minutes ago: recorded, opens no round"})
+    too_far = fields.Boolean(
+        metadata={"description": "refused (422 too_far): past the compound's radius + 300 m"})
+    repeat = fields.Boolean(
+        metadata={"description": "a tap of this courier's opened a round here minutes ago: "
+                                 "recorded, opens no round"})
 
 
 class OpenedRound(Schema):
@@ -105,7 +108,7 @@ class PrizeIn(In):
     per_round = Count(1, 100_000, required=True)
     win_probability = StrictFloat(required=True, validate=validate.Range(min=0, max=1, min_inclusive=False))
     total = Count(1, 100_000_000, load_default=None, allow_none=True,
-                  metadata={"description": "the most this prize awards over the whole campaign (none: no cap)"})
+                  metadata={"description": "the most this prize awards over the campaign (none: no cap)"})
 
 
 class CampaignIn(In):

@@ -91,7 +91,8 @@ class StaleEvent(ServiceError):
 
 
 class TooFar(ServiceError):
-    status, code, message = 422, "too_far", "The van is too far from this compound to open a shake; it was recorded."
+    status, code = 422, "too_far"
+    message = "The van is too far from this compound to open a shake; it was recorded."
 
 
 class RoundNotOpen(ServiceError):

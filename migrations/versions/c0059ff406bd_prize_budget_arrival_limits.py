@@ -24,13 +24,14 @@ def upgrade():
 
     with op.batch_alter_table('campaign_prizes', schema=None) as batch_op:
         batch_op.add_column(sa.Column('total', sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column('allocated', sa.Integer(), server_default=sa.text('0'), nullable=False))
+        batch_op.add_column(sa.Column('allocated', sa.Integer(), server_default=sa.text('0'),
+                                      nullable=False))
         batch_op.create_check_constraint('allocated_within_total',
                                          'allocated >= 0 AND (total IS NULL OR allocated <= total)')
 
     with op.batch_alter_table('campaigns', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('rounds_per_compound_per_day', sa.Integer(), server_default=sa.text('2'),
-                                      nullable=False))
+        batch_op.add_column(sa.Column('rounds_per_compound_per_day', sa.Integer(),
+                                      server_default=sa.text('2'), nullable=False))
         batch_op.create_check_constraint('rounds_per_compound_per_day', 'rounds_per_compound_per_day >= 1')
 
 

@@ -28,7 +28,8 @@ def open_rounds(session: Session, campaign_id: int) -> list[ShakeRound]:
 
 def in_its_compounds_while_it_ran(campaign: Campaign):
     """The WHERE conditions of arrivals in the campaign's compounds between its start and end."""
-    compound_ids = select(campaign_compounds.c.compound_id).where(campaign_compounds.c.campaign_id == campaign.id)
+    compound_ids = (select(campaign_compounds.c.compound_id)
+                    .where(campaign_compounds.c.campaign_id == campaign.id))
     return and_(Arrival.compound_id.in_(compound_ids), Arrival.received_at >= campaign.starts_at,
                 Arrival.received_at < campaign.ends_at)
 
@@ -36,8 +37,8 @@ def in_its_compounds_while_it_ran(campaign: Campaign):
 def recent_arrivals(session: Session, campaign: Campaign, limit: int = 20) -> list[dict]:
     """The latest arrivals that opened a round of this campaign, and those refused as too far
     from one of its compounds while it ran (marketing should see both), newest first."""
-    return arrival_rows(session, campaign, or_(ShakeRound.id.is_not(None),
-                                               and_(Arrival.too_far, in_its_compounds_while_it_ran(campaign))), limit)
+    refused_here = and_(Arrival.too_far, in_its_compounds_while_it_ran(campaign))
+    return arrival_rows(session, campaign, or_(ShakeRound.id.is_not(None), refused_here), limit)
 
 
 def flagged_arrivals(session: Session, campaign: Campaign, limit: int = 50) -> list[dict]:
@@ -51,7 +52,8 @@ def arrival_rows(session: Session, campaign: Campaign, where, limit: int) -> lis
     """Arrivals matching `where`, newest first, each with the round of the campaign it opened (or None)."""
     rows = session.execute(
         select(Arrival, ShakeRound.id, Courier.name, Compound.name)
-        .outerjoin(ShakeRound, and_(ShakeRound.arrival_id == Arrival.id, ShakeRound.campaign_id == campaign.id))
+        .outerjoin(ShakeRound, and_(ShakeRound.arrival_id == Arrival.id,
+                                    ShakeRound.campaign_id == campaign.id))
         .join(Courier, Courier.id == Arrival.courier_id)
         .join(Compound, Compound.id == Arrival.compound_id)
         .where(where).order_by(Arrival.id.desc()).limit(limit)

@@ -58,7 +58,8 @@ def try_open_round(session: Session, campaign: Campaign, arrival: Arrival, now: 
             session.flush()
             # Counted once this round holds the open slot: a round opened by anyone else either
             # committed before this one took the slot (and is counted) or waits for it to close.
-            if rounds_today(session, campaign.id, arrival.compound_id, now) > campaign.rounds_per_compound_per_day:
+            opened_today = rounds_today(session, campaign.id, arrival.compound_id, now)
+            if opened_today > campaign.rounds_per_compound_per_day:
                 raise DailyRoundsUsed()
             shake_round.prizes = [RoundPrize(prize_id=p.id, stock=take_stock(session, p.id), awarded=0)
                                   for p in campaign.prizes]
@@ -81,7 +82,8 @@ def take_stock(session: Session, prize_id: int) -> int:
     added to its allocation under the row's lock."""
     prize = session.scalars(select(CampaignPrize).where(CampaignPrize.id == prize_id).with_for_update()
                             .execution_options(populate_existing=True)).one()
-    stock = prize.per_round if prize.total is None else max(0, min(prize.per_round, prize.total - prize.allocated))
+    left = prize.per_round if prize.total is None else prize.total - prize.allocated
+    stock = max(0, min(prize.per_round, left))
     prize.allocated += stock
     return stock
 
