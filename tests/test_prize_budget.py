@@ -14,10 +14,11 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import CampaignPrize, Order, ShakeRound
+from app.models import Campaign, CampaignPrize, Order, ShakeRound
 from app.realtime.round_sweeper import RoundSweeper
 from app.services.couriers.arrivals import ArrivalLimits, record_arrival
 from tests.concurrency import at_once
+from tests.console_web import console_fixture  # noqa: F401  (the fixture `console`)
 from tests.factories import now
 from tests.test_shakes import release_all_stock
 
@@ -270,3 +271,44 @@ def campaign_body(make, compounds_, **overrides) -> dict:
                         "win_probability": 0.5}]}
     body.update(overrides)
     return body
+
+
+# --- the console's campaign form ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("shake_draws", ["sql"], indirect=True)
+def test_the_console_form_sets_rounds_a_day_and_a_prize_total_and_shows_them(make, console):
+    home = make.compound()
+    product = make.product(name="奖品水")
+    marketer = console("marketing")
+    form = {"title": "限量活动", "compound_ids": str(home.id), "starts_at": "2030-05-01T10:00",
+            "ends_at": "2030-05-02T10:00", "window_seconds": "120", "shakes_per_shopper": "3",
+            "wins_per_shopper": "1", "rounds_per_compound_per_day": "4",
+            "prizes.0.prize": f"item:{product.id}", "prizes.0.per_round": "2", "prizes.0.win_probability": "5",
+            "prizes.0.total": "30"}
+
+    created = marketer.post("/console/campaigns/new", form)
+    refused = marketer.post("/console/campaigns/new", {**form, "rounds_per_compound_per_day": "0"})
+
+    assert created.status_code == 302, created.get_data(as_text=True)
+    campaign = db.session.scalar(select(Campaign).where(Campaign.title == "限量活动"))
+    assert campaign.rounds_per_compound_per_day == 4 and campaign.prizes[0].total == 30
+    page = marketer.get(created.headers["Location"]).get_data(as_text=True)
+    assert "0 / 30" in page and 'id="rounds-today"' in page
+    edit = marketer.get(f"/console/campaigns/{campaign.id}/edit").get_data(as_text=True)
+    assert 'name="prizes.0.total"' in edit and 'value="30"' in edit and 'value="4"' in edit
+    assert refused.status_code == 422
+
+
+@pytest.mark.parametrize("shake_draws", ["sql"], indirect=True)
+def test_a_blank_total_on_the_console_form_means_no_cap(make, console):
+    home = make.compound()
+    product = make.product()
+    form = {"title": "不限量", "compound_ids": str(home.id), "starts_at": "2030-05-01T10:00",
+            "ends_at": "2030-05-02T10:00", "window_seconds": "120", "shakes_per_shopper": "3",
+            "wins_per_shopper": "1", "rounds_per_compound_per_day": "2",
+            "prizes.0.prize": f"item:{product.id}", "prizes.0.per_round": "2", "prizes.0.win_probability": "5",
+            "prizes.0.total": ""}
+
+    assert console("marketing").post("/console/campaigns/new", form).status_code == 302
+    assert db.session.scalar(select(Campaign).where(Campaign.title == "不限量")).prizes[0].total is None
