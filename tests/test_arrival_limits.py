@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from app.extensions import db, socketio
 from app.models import Arrival, ShakeRound
 from app.services.campaigns import dashboard
+from app.services.campaigns.reports import compound_report
 from tests.assertions import assert_error
 from tests.console_web import console_fixture  # noqa: F401  (the fixture `console`)
 from tests.factories import now
@@ -115,6 +116,17 @@ def test_the_campaign_page_lists_arrivals_refused_as_too_far(make, console):
 
     flagged = page[page.index('id="flagged-arrivals"'):]
     assert "远方花园" in flagged and "too_far" in flagged and courier.name in flagged
+
+
+def test_the_compound_report_counts_arrivals_refused_as_too_far(make):
+    home = make.compound()
+    courier = make.courier([home])
+    make.arrival(courier, home, lat=home.lat + TOO_FAR, lng=home.lng)
+    make.arrival(courier, home, lat=home.lat, lng=home.lng)
+
+    [listed] = [r for r in compound_report(db.session) if r["compound_id"] == home.id]
+
+    assert (listed["arrivals"], listed["arrivals_too_far"]) == (2, 1)
 
 
 # --- a courier's repeat ------------------------------------------------------------------------
