@@ -2,10 +2,13 @@
 
 gunicorn is killed (SIGKILL, as in a crash) with a round open, started again, and nobody
 sends it a request or opens a socket: its worker's round sweeper, started as the worker boots,
-closes the round when it is due and gives its unawarded stock back to the campaign.
+closes the round when it is due and gives its unawarded stock back to the campaign. Once with
+the embedded default (SQLite, one worker), once in production mode (PostgreSQL, Redis, two
+workers: tests/test_scale_out.py's set-up).
 """
 from __future__ import annotations
 
+import contextlib
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -18,7 +21,9 @@ from app.services import campaigns
 from app.services.couriers import registry
 from app.services.places import compounds
 from app.services.store import catalog
-from tests.real_server import World, start_world
+from app.extensions import db
+from tests.real_server import Server, World, free_port, start_world
+from tests.test_scale_out import migrated, own_sandbox, production  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.real_server
 
@@ -33,11 +38,21 @@ def world(tmp_path_factory, sandbox):
         yield running
 
 
-def seed(world: World) -> tuple[str, int, int]:
+@contextlib.contextmanager
+def database_of(app):
+    """A session on the servers' database; its transaction ends with the block."""
+    with app.app_context():
+        try:
+            yield db.session
+        finally:
+            db.session.remove()
+
+
+def seed(database) -> tuple[str, int, int]:
     """A courier, their compound, a live campaign there with a capped prize:
     (employee_no, compound_id, prize_id)."""
     n = uuid.uuid4().hex[:8]
-    with world.database() as session:
+    with database() as session:
         home = compounds.create_compound(session, name=f"阳光花园{n}", city="上海", district="浦东新区",
                                          lat=31.2, lng=121.5, radius_m=300, aliases=[])
         session.flush()
@@ -56,12 +71,12 @@ def seed(world: World) -> tuple[str, int, int]:
         return courier.employee_no, home.id, campaign.prizes[0].id
 
 
-def open_round(world: World, employee_no: str, compound_id: int) -> int:
-    signed_in = requests.post(f"{world.server.url}/api/v1/courier/auth",
+def open_round(server: Server, employee_no: str, compound_id: int) -> int:
+    signed_in = requests.post(f"{server.url}/api/v1/courier/auth",
                               json={"employee_no": employee_no, "password": PASSWORD}, timeout=10)
     assert signed_in.status_code == 200, signed_in.text
     arrived = requests.post(
-        f"{world.server.url}/api/v1/courier/arrivals", timeout=10,
+        f"{server.url}/api/v1/courier/arrivals", timeout=10,
         headers={"Authorization": f"Bearer {signed_in.json()['token']}"},
         json={"event_id": f"evt-{uuid.uuid4().hex}", "compound_id": compound_id,
               "occurred_at": datetime.now(timezone.utc).isoformat()})
@@ -70,21 +85,37 @@ def open_round(world: World, employee_no: str, compound_id: int) -> int:
     return opened["id"]
 
 
-def test_a_round_open_when_the_server_restarts_closes_on_time_with_no_client(world: World):
-    world.server.start()
-    employee_no, compound_id, prize_id = seed(world)
-    round_id = open_round(world, employee_no, compound_id)
+def restart_with_a_round_open_and_wait(server: Server, database) -> None:
+    """Open a round, kill the server, start it with no request, wait past the round's end: then
+    the round is closed, on time, and its stock back in the budget."""
+    employee_no, compound_id, prize_id = seed(database)
+    round_id = open_round(server, employee_no, compound_id)
 
-    world.server.kill()
-    world.server.start(request=False)  # listening again; no request, no socket, from here on
+    server.kill()
+    server.start(request=False)  # listening again; no request, no socket, from here on
 
-    with world.database() as session:
+    with database() as session:
         closes_at = session.get(ShakeRound, round_id).closes_at
         assert session.get(CampaignPrize, prize_id).allocated == 3  # the open round holds its stock
     time.sleep(max((closes_at + ON_TIME - datetime.now(timezone.utc)).total_seconds(), 0))
-    with world.database() as session:
+    with database() as session:
         shake_round = session.get(ShakeRound, round_id)
-        assert shake_round.closed_at is not None, world.server.log_tail()
+        assert shake_round.closed_at is not None, server.log_tail()
         assert closes_at <= shake_round.closed_at < closes_at + ON_TIME
         assert shake_round.open_slot is None
         assert session.get(CampaignPrize, prize_id).allocated == 0  # nothing won: all given back
+
+
+def test_a_round_open_when_the_server_restarts_closes_on_time_with_no_client(world: World):
+    world.server.start()
+    restart_with_a_round_open_and_wait(world.server, world.database)
+
+
+def test_a_round_open_when_production_servers_restart_closes_on_time_with_no_client(production, tmp_path):
+    app, env = production
+    server = Server(env, free_port(), tmp_path / "server.log", workers=2)
+    try:
+        server.start()
+        restart_with_a_round_open_and_wait(server, lambda: database_of(app))
+    finally:
+        server.stop()
