@@ -12,6 +12,9 @@ from app.extensions import db, socketio
 from app.models import Arrival, ShakeRound
 from app.services.campaigns import dashboard
 from app.services.campaigns.reports import compound_report
+from handheld import messages
+from handheld.client import Refused, Reply
+from handheld.outbox import Delivery, Tap
 from tests.assertions import assert_error
 from tests.console_web import console_fixture  # noqa: F401  (the fixture `console`)
 from tests.factories import now
@@ -225,3 +228,20 @@ def test_taps_past_the_per_minute_cap_are_refused_unrecorded_and_accepted_later(
     later = client.post(ARRIVALS, json=body(homes[3], "evt-3"), headers=headers)
     assert later.status_code == 201, later.get_json()  # not the 429 replayed: it was never an answer
     assert count(Arrival) == 4
+
+
+# --- what the handheld CLI tells the courier ------------------------------------------------------
+
+
+def handheld_tap(answer: dict | None = None) -> Tap:
+    return Tap(1, "evt-1", "arrived", 1, {"compound_id": 7}, "delivered", 1, 0.0, None, 201, answer)
+
+
+@pytest.mark.one_database
+def test_the_handheld_says_why_a_tap_opened_nothing():
+    repeat = {"arrival": {"id": 1, "repeat": True}, "rounds": []}
+    said = messages.delivered(Delivery(handheld_tap(repeat), "delivered", Reply(201, repeat)), None)
+    refused = messages.refusal_reason(handheld_tap(), Refused(422, "too_far", "Too far."), None)
+
+    assert "no new round" in said
+    assert "too far" in refused and "recorded" in refused
