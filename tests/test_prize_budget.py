@@ -312,3 +312,38 @@ def test_a_blank_total_on_the_console_form_means_no_cap(make, console):
 
     assert console("marketing").post("/console/campaigns/new", form).status_code == 302
     assert db.session.scalar(select(Campaign).where(Campaign.title == "不限量")).prizes[0].total is None
+
+
+class SweptAnswer:
+    """A sweeper tick as at_once sees a request: it answered, or its exception is reported."""
+
+    status_code = 200
+
+    def get_json(self):
+        return {}
+
+
+@pytest.mark.parametrize("shake_draws", ["sql"], indirect=True)
+def test_arrivals_and_sweepers_closing_and_opening_rounds_at_once_keep_the_budget(app, make, backend):
+    homes = [make.compound() for _ in range(6)]
+    campaign = make.campaign(homes, prizes=item_prize(make, per_round=2, total=100))
+    prize_id = campaign.prizes[0].id
+    for home in homes:
+        close_now(make.arrival(make.courier([home]), home).get_json()["rounds"][0]["id"])
+    calls = [(home.id, make.courier_headers(make.courier([home]))) for home in homes]
+
+    def tick(_client):
+        RoundSweeper(app).tick()
+        return SweptAnswer()
+
+    results = at_once(app, [lambda client, h=home_id, hd=headers: client.post(
+        "/api/v1/courier/arrivals", headers=hd,
+        json={"event_id": f"evt-{h}", "compound_id": h, "occurred_at": now().isoformat()})
+        for home_id, headers in calls] + [tick, tick])
+
+    assert [status for status, _ in results] == [201] * 6 + [200] * 2, results
+    assert all(len(body["rounds"]) == 1 for _, body in results[:6]), results
+    db.session.expire_all()
+    open_rounds = db.session.scalars(select(ShakeRound).where(ShakeRound.closed_at.is_(None))).all()
+    assert len(open_rounds) == 6 and all(r.prizes[0].stock == 2 for r in open_rounds)
+    assert allocated(prize_id) == 12  # the six closed gave back all of theirs
