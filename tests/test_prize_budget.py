@@ -17,7 +17,6 @@ from app.extensions import db
 from app.models import Campaign, CampaignPrize, Order, ShakeRound
 from app.realtime.round_sweeper import RoundSweeper
 from app.services.couriers.arrivals import ArrivalLimits, record_arrival
-from tests.concurrency import at_once
 from tests.console_web import console_fixture  # noqa: F401  (the fixture `console`)
 from tests.factories import now
 from tests.test_shakes import release_all_stock
@@ -206,54 +205,6 @@ def test_a_prize_total_must_be_a_positive_whole_number(client, make, marketing, 
     assert "prizes.0.total" in refused.get_json()["error"]["fields"], refused.get_json()
 
 
-# --- real concurrency --------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("shake_draws", ["sql"], indirect=True)
-def test_arrivals_at_once_in_six_compounds_never_allocate_more_than_the_total(app, make, backend):
-    homes = [make.compound() for _ in range(6)]
-    prize_id = make.campaign(homes, prizes=item_prize(make, per_round=2, total=5)).prizes[0].id
-    couriers = [(home, make.courier([home])) for home in homes]
-    calls = [(home, make.courier_headers(courier)) for home, courier in couriers]
-
-    results = at_once(app, [lambda client, h=home, hd=headers: client.post(
-        "/api/v1/courier/arrivals", headers=hd,
-        json={"event_id": f"evt-{h.id}", "compound_id": h.id, "occurred_at": now().isoformat()})
-        for home, headers in calls])
-
-    assert [status for status, _ in results] == [201] * 6, results
-    round_ids = [r["id"] for _, body in results for r in body["rounds"]]
-    assert len(round_ids) == 6  # every compound gets its round; the budget decides the stock
-    assert sorted(stocks(round_ids)) == [0, 0, 0, 1, 2, 2]
-    assert allocated(prize_id) == 5
-
-
-@pytest.mark.parametrize("shake_draws", ["sql"], indirect=True)
-def test_arrivals_at_once_open_no_round_past_the_days_cap(app, make, backend):
-    home = make.compound()
-    campaign = make.campaign([home], rounds_per_compound_per_day=2, prizes=item_prize(make, per_round=1))
-    campaign_id, prize_id = campaign.id, campaign.prizes[0].id
-    first = make.arrival(make.courier([home]), home).get_json()["rounds"][0]["id"]
-    close_now(first)
-    second = make.arrival(make.courier([home]), home).get_json()["rounds"][0]["id"]
-    close_now(second)  # due: the arrivals below race to close it, then to open a third
-    couriers = [make.courier([home]) for _ in range(5)]
-    calls = [make.courier_headers(c) for c in couriers]
-
-    results = at_once(app, [lambda client, hd=headers, n=n: client.post(
-        "/api/v1/courier/arrivals", headers=hd,
-        json={"event_id": f"evt-{n}", "compound_id": home.id, "occurred_at": now().isoformat()})
-        for n, headers in enumerate(calls)])
-
-    assert [status for status, _ in results] == [201] * 5, results
-    assert [body["rounds"] for _, body in results] == [[]] * 5
-    db.session.expire_all()
-    assert db.session.scalar(select(func.count()).select_from(ShakeRound)
-                             .where(ShakeRound.campaign_id == campaign_id)) == 2
-    assert db.session.get(ShakeRound, second).closed_at is not None
-    assert allocated(prize_id) == 0  # both rounds closed, nothing won: all given back
-
-
 # --- helpers ------------------------------------------------------------------------------
 
 
@@ -313,37 +264,3 @@ def test_a_blank_total_on_the_console_form_means_no_cap(make, console):
     assert console("marketing").post("/console/campaigns/new", form).status_code == 302
     assert db.session.scalar(select(Campaign).where(Campaign.title == "不限量")).prizes[0].total is None
 
-
-class SweptAnswer:
-    """A sweeper tick as at_once sees a request: it answered, or its exception is reported."""
-
-    status_code = 200
-
-    def get_json(self):
-        return {}
-
-
-@pytest.mark.parametrize("shake_draws", ["sql"], indirect=True)
-def test_arrivals_and_sweepers_closing_and_opening_rounds_at_once_keep_the_budget(app, make, backend):
-    homes = [make.compound() for _ in range(6)]
-    campaign = make.campaign(homes, prizes=item_prize(make, per_round=2, total=100))
-    prize_id = campaign.prizes[0].id
-    for home in homes:
-        close_now(make.arrival(make.courier([home]), home).get_json()["rounds"][0]["id"])
-    calls = [(home.id, make.courier_headers(make.courier([home]))) for home in homes]
-
-    def tick(_client):
-        RoundSweeper(app).tick()
-        return SweptAnswer()
-
-    results = at_once(app, [lambda client, h=home_id, hd=headers: client.post(
-        "/api/v1/courier/arrivals", headers=hd,
-        json={"event_id": f"evt-{h}", "compound_id": h, "occurred_at": now().isoformat()})
-        for home_id, headers in calls] + [tick, tick])
-
-    assert [status for status, _ in results] == [201] * 6 + [200] * 2, results
-    assert all(len(body["rounds"]) == 1 for _, body in results[:6]), results
-    db.session.expire_all()
-    open_rounds = db.session.scalars(select(ShakeRound).where(ShakeRound.closed_at.is_(None))).all()
-    assert len(open_rounds) == 6 and all(r.prizes[0].stock == 2 for r in open_rounds)
-    assert allocated(prize_id) == 12  # the six closed gave back all of theirs
