@@ -91,6 +91,11 @@ def from_environment() -> dict:
         "REDIS_KEY_PREFIX": env("REDIS_KEY_PREFIX", "xiaoge:"),
         # Close shake rounds on time from a background task started by the first request.
         "ROUND_SWEEPER": env("ROUND_SWEEPER", True, bool),
+        # A courier's arrival in a compound where their arrival opened a round less than this
+        # many minutes ago opens no round (a double tap, a re-tap once it closed): recorded, 201.
+        "ARRIVAL_REPEAT_MINUTES": env("ARRIVAL_REPEAT_MINUTES", 0.0, float),
+        # A courier's taps a minute past this are refused unrecorded: 429 rate_limited.
+        "ARRIVALS_PER_MINUTE": env("ARRIVALS_PER_MINUTE", 10, int),
         # The staff console's cookie session: ends 8 hours after sign-in; HttpOnly, SameSite=Lax,
         # Secure when served over HTTPS (SESSION_COOKIE_SECURE=1).
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=env("CONSOLE_SESSION_HOURS", 8.0, float)),

@@ -7,6 +7,7 @@ from marshmallow import Schema, fields
 
 from app.actions import arrivals
 from app.api.auth import auth_required, principal
+from app.api.errors import ErrorBody
 from app.extensions import db
 from app.schemas.base import In, QueryId
 from app.schemas.pickup import PickupOut
@@ -29,6 +30,12 @@ class PickupList(Schema):
 @auth_required("courier")
 @blp.arguments(ArrivalIn)
 @blp.response(201, ArrivalAnswer)
+@blp.alt_response(422, schema=ErrorBody,
+                  description="stale_event or too_far (past the compound's radius + 300 m): recorded, opens "
+                  "nothing; the body also carries `arrival` and empty `rounds`, replayed as is")
+@blp.alt_response(429, schema=ErrorBody,
+                  description="rate_limited: more than ARRIVALS_PER_MINUTE taps a minute; nothing recorded, "
+                  "retry after `retry_after_seconds` with the same event_id")
 def arrive(body):
     """The van is in the compound: record once per event_id and open its shake rounds."""
     answer = arrivals.arrive(principal().subject_id, body)

@@ -82,7 +82,8 @@ def _seconds(app: Flask, key: str, default: float) -> float:
 
 def start_background_tasks_on_first_request(app: Flask) -> None:
     """Start closing rounds (and the draw engine's own loops) once the app serves: never in
-    `flask db upgrade` and the like."""
+    `flask db upgrade` and the like. Under gunicorn each worker starts them as it boots
+    (start_worker_background_tasks); the first request or socket starts them elsewhere."""
     tasks = []
     if app.config.get("ROUND_SWEEPER"):
         tasks.append(app.extensions.setdefault("xiaoge.round_sweeper", RoundSweeper(app)))
@@ -91,6 +92,13 @@ def start_background_tasks_on_first_request(app: Flask) -> None:
     app.extensions["xiaoge.background_tasks"] = tasks  # also started on a socket's connect
     if tasks:
         app.before_request(start_background_tasks)
+
+
+def start_worker_background_tasks(app: Flask) -> None:
+    """Start this worker's background loops now, before any client comes (gunicorn.conf.py's
+    post_worker_init): a restarted server closes the rounds left open on time by itself."""
+    for task in app.extensions.get("xiaoge.background_tasks", ()):
+        task.start()
 
 
 def register_namespaces() -> None:

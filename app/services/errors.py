@@ -15,6 +15,9 @@ class ServiceError(Exception):
     status = 400
     code = "bad_request"
     message = "The request cannot be served."
+    # Stored as the answer to a client-made id and replayed (idempotency.py); False for a
+    # refusal that did nothing and passes with time, so a retry with the same id is tried afresh.
+    remembered = True
 
     def __init__(self, message: str | None = None, **extra):
         super().__init__(message or self.message)
@@ -91,6 +94,11 @@ class StaleEvent(ServiceError):
     status, code, message = 422, "stale_event", "This tap is too old to open a shake; it was recorded."
 
 
+class TooFar(ServiceError):
+    status, code = 422, "too_far"
+    message = "The van is too far from this compound to open a shake; it was recorded."
+
+
 class RoundNotOpen(ServiceError):
     status, code, message = 409, "round_not_open", "This shake round is not open."
 
@@ -109,6 +117,7 @@ class Unavailable(ServiceError):
 
     status, code, message = 503, "unavailable", "The service is busy; try again."
     retry_after_seconds = 1
+    remembered = False
 
     def __init__(self, message: str | None = None):
         super().__init__(message, retry_after_seconds=self.retry_after_seconds)
@@ -119,6 +128,7 @@ class RateLimited(ServiceError):
     when to try again (`retry_after_seconds`), as does a REST answer's Retry-After header."""
 
     status, code, message = 429, "rate_limited", "Too many attempts; try again later."
+    remembered = False
 
     def __init__(self, retry_after_seconds: int, message: str | None = None):
         super().__init__(message, retry_after_seconds=retry_after_seconds)

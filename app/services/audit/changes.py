@@ -21,7 +21,8 @@ def campaign_settings(campaign: Campaign) -> dict:
     return {"title": campaign.title, "compound_ids": [c.id for c in campaign.compounds],
             "starts_at": campaign.starts_at, "ends_at": campaign.ends_at,
             "window_seconds": campaign.window_seconds, "shakes_per_shopper": campaign.shakes_per_shopper,
-            "wins_per_shopper": campaign.wins_per_shopper}
+            "wins_per_shopper": campaign.wins_per_shopper,
+            "rounds_per_compound_per_day": campaign.rounds_per_compound_per_day}
 
 
 def create_campaign(session: Session, staff_id: int, body: dict) -> Campaign:
