@@ -1,7 +1,7 @@
 """prize budget over a campaign, rounds per compound a day, arrivals refused or repeated
 
 Revision ID: c0059ff406bd
-Revises: 5d1c0a7e9b21
+Revises: d395bc2eda12
 Create Date: 2026-12-06 16:26:20.630943
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c0059ff406bd'
-down_revision = '5d1c0a7e9b21'
+down_revision = 'd395bc2eda12'
 branch_labels = None
 depends_on = None
 
