@@ -136,3 +136,9 @@ class InUse(Conflict):
 # them as Unavailable, a retryable 503, never internal_error.
 OUTAGES: tuple[type[BaseException], ...] = (
     OperationalError, PoolTimeout, redis.ConnectionError, redis.TimeoutError)
+
+
+class CouponNotValidHere(CouponUnusable):
+    """A coupon stays in the compounds its template was offered to."""
+
+    status, code, message = 409, "coupon_not_valid_here", "This coupon is for another compound."

@@ -8,7 +8,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.models import Compound, Coupon, Order, OrderItem, Product, StoreSession
-from app.services.errors import CouponUnusable, InvalidRequest, NotFound
+from app.services.errors import CouponNotValidHere, CouponUnusable, InvalidRequest, NotFound
 from app.services.store import catalog
 
 BEST_SELLER_WINDOW = timedelta(days=30)
@@ -21,7 +21,7 @@ def new_pickup_code() -> str:
 
 def place_order(session: Session, store_session: StoreSession, items: list[dict],
                 now: datetime, coupon_id: int | None = None) -> Order:
-    """Price the items at the compound's deals, apply a coupon, reserve for pickup."""
+    """Price the items as the storefront shows them (catalog.price_book), apply a coupon, reserve for pickup."""
     quantities: dict[int, int] = {}
     for item in items:
         quantities[item["product_id"]] = quantities.get(item["product_id"], 0) + item["quantity"]
@@ -29,12 +29,13 @@ def place_order(session: Session, store_session: StoreSession, items: list[dict]
     missing = sorted(set(quantities) - set(products))
     if missing:
         raise InvalidRequest({"items": f"unknown product ids: {missing}"})
-    prices = catalog.best_prices(catalog.active_deals(session, store_session.compound_id, now))
+    book = catalog.price_book(session, store_session.shopper_id, store_session.compound_id, now)
     lines = [OrderItem(product=products[pid], quantity=qty,
-                       unit_price_fen=prices.get(pid, products[pid].price_fen))
+                       unit_price_fen=catalog.priced(book, products[pid]).price_to_pay_fen)
              for pid, qty in quantities.items()]
     subtotal = sum(line.unit_price_fen * line.quantity for line in lines)
-    discount = redeem_coupon(session, coupon_id, store_session.shopper_id, subtotal, now) if coupon_id else 0
+    discount = (redeem_coupon(session, coupon_id, store_session.shopper_id, store_session.compound_id,
+                              subtotal, now) if coupon_id else 0)
     order = Order(shopper_id=store_session.shopper_id, courier_id=store_session.courier_id,
                   compound_id=store_session.compound_id, store_session_id=store_session.id,
                   coupon_id=coupon_id, source="store", status="reserved", subtotal_fen=subtotal,
@@ -45,7 +46,8 @@ def place_order(session: Session, store_session: StoreSession, items: list[dict]
     return order
 
 
-def redeem_coupon(session: Session, coupon_id: int, shopper_id: int, subtotal: int, now: datetime) -> int:
+def redeem_coupon(session: Session, coupon_id: int, shopper_id: int, compound_id: int, subtotal: int,
+                  now: datetime) -> int:
     """Mark the shopper's coupon used (one conditional UPDATE) and return its discount."""
     coupon = session.get(Coupon, coupon_id)
     if coupon is None or coupon.shopper_id != shopper_id:
@@ -53,6 +55,8 @@ def redeem_coupon(session: Session, coupon_id: int, shopper_id: int, subtotal: i
     template = coupon.template
     if not template.valid_from <= now < template.valid_until:
         raise CouponUnusable("This coupon is not valid now.")
+    if compound_id not in {c.id for c in template.compounds}:
+        raise CouponNotValidHere()
     if subtotal < template.threshold_fen:
         raise CouponUnusable(f"This coupon needs an order of at least {template.threshold_fen} fen.")
     used = session.execute(
