@@ -8,10 +8,16 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.models import Compound, Coupon, Order, OrderItem, Product, StoreSession
-from app.services.errors import CouponNotValidHere, CouponUnusable, InvalidRequest, NotFound
+from app.services.errors import (CouponNotValidHere, CouponUnusable, InvalidRequest, NotCancellable, NotFound,
+                                 TooManyOpenOrders)
+from app.services.places.addresses import lock_shopper
+from app.services.paging import OWN_LIST_LIMIT, Page, page_of
 from app.services.store import catalog
 
 BEST_SELLER_WINDOW = timedelta(days=30)
+MAX_OPEN_ORDERS = 5
+# Orders that still hold goods for the shopper (pending_payment: when WeChat Pay comes).
+OPEN_STATUSES = ("reserved", "pending_payment")
 
 
 def new_pickup_code() -> str:
@@ -20,8 +26,10 @@ def new_pickup_code() -> str:
 
 
 def place_order(session: Session, store_session: StoreSession, items: list[dict],
-                now: datetime, coupon_id: int | None = None) -> Order:
-    """Price the items as the storefront shows them (catalog.price_book), apply a coupon, reserve for pickup."""
+                now: datetime, coupon_id: int | None = None, max_open: int = MAX_OPEN_ORDERS) -> Order:
+    """Price the items as the storefront shows them (catalog.price_book), apply a coupon, reserve
+    for pickup; a shopper holds at most `max_open` store orders waiting for pickup."""
+    ensure_room_for_open_order(session, store_session.shopper_id, max_open)
     quantities: dict[int, int] = {}
     for item in items:
         quantities[item["product_id"]] = quantities.get(item["product_id"], 0) + item["quantity"]
@@ -46,6 +54,17 @@ def place_order(session: Session, store_session: StoreSession, items: list[dict]
     return order
 
 
+def ensure_room_for_open_order(session: Session, shopper_id: int, max_open: int) -> None:
+    """Refuse an order past the open-order cap; the shopper's row is held, so concurrent orders count one at a time."""
+    lock_shopper(session, shopper_id)
+    open_orders = session.scalar(
+        select(func.count()).select_from(Order)
+        .where(Order.shopper_id == shopper_id, Order.source == "store", Order.status.in_(OPEN_STATUSES))
+    )
+    if open_orders >= max_open:
+        raise TooManyOpenOrders()
+
+
 def redeem_coupon(session: Session, coupon_id: int, shopper_id: int, compound_id: int, subtotal: int,
                   now: datetime) -> int:
     """Mark the shopper's coupon used (one conditional UPDATE) and return its discount."""
@@ -68,10 +87,36 @@ def redeem_coupon(session: Session, coupon_id: int, shopper_id: int, compound_id
     return min(template.discount_fen, subtotal)
 
 
-def shopper_orders(session: Session, shopper_id: int) -> list[Order]:
-    return list(session.scalars(
-        select(Order).where(Order.shopper_id == shopper_id).order_by(Order.id.desc()).limit(100)
-    ))
+def shopper_orders(session: Session, shopper_id: int, after: int | None = None, limit: int = OWN_LIST_LIMIT) -> Page:
+    """The shopper's orders, newest first, a page at a time."""
+    return page_of(session, select(Order).where(Order.shopper_id == shopper_id), Order.id, after, limit)
+
+
+def cancel_order(session: Session, order_id: int) -> tuple[Order, bool]:
+    """Cancel an order not yet handed over, giving its coupon back; (the order, whether this call
+    cancelled it: False for one cancelled before). One conditional UPDATE, so a racing handover
+    and a cancel cannot both win. For ops today; a shopper's cancel (with refunds) reuses it."""
+    order = get_order(session, order_id)
+    cancelled = session.execute(
+        update(Order).where(Order.id == order_id, Order.status.in_(OPEN_STATUSES))
+        .values(status="cancelled").execution_options(synchronize_session=False)
+    ).rowcount == 1
+    session.refresh(order)
+    if not cancelled and order.status != "cancelled":
+        raise NotCancellable()
+    if cancelled and order.coupon_id is not None:
+        give_coupon_back(session, order)
+    return order, cancelled
+
+
+def give_coupon_back(session: Session, order: Order) -> None:
+    """The order's coupon is unused again; the order lets go of it (orders.coupon_id is unique)."""
+    session.execute(
+        update(Coupon).where(Coupon.id == order.coupon_id, Coupon.status == "used")
+        .values(status="unused", used_at=None).execution_options(synchronize_session=False)
+    )
+    order.coupon_id = None
+    session.flush()
 
 
 def get_order(session: Session, order_id: int) -> Order:

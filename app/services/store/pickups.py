@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Order
 from app.services.errors import NotAvailable, NotFound, ServiceError
+from app.services.paging import OWN_LIST_LIMIT, Page, page_of
 
 # Six digits are guessable by brute force; a few tries cover a misread code, not a guessing game.
 MAX_WRONG_CODES = 5
@@ -33,12 +34,13 @@ class Handover:
     refusal: ServiceError | None = None
 
 
-def pick_list(session: Session, courier_id: int, compound_id: int | None = None) -> list[Order]:
-    """Reserved orders (won items and store orders) waiting at this courier's van."""
+def pick_list(session: Session, courier_id: int, compound_id: int | None = None, after: int | None = None,
+              limit: int = OWN_LIST_LIMIT) -> Page:
+    """Reserved orders (won items and store orders) waiting at this courier's van, oldest first, a page at a time."""
     query = select(Order).where(Order.courier_id == courier_id, Order.status == "reserved")
     if compound_id is not None:
         query = query.where(Order.compound_id == compound_id)
-    return list(session.scalars(query.order_by(Order.id)))
+    return page_of(session, query, Order.id, after, limit, newest_first=False)
 
 
 def courier_order(session: Session, courier_id: int, order_id: int) -> Order:
