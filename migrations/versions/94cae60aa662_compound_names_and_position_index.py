@@ -1,4 +1,4 @@
-"""compound_names (normalised names and aliases, for searches in SQL) and a lat/lng index
+"""compound_names (normalised names and aliases, for searches in SQL), a lat/lng index, orders by pickup code
 
 Revision ID: 94cae60aa662
 Revises: d395bc2eda12
@@ -38,6 +38,7 @@ def upgrade():
     op.create_index(op.f('ix_compound_names_compound_id'), 'compound_names', ['compound_id'], unique=False)
     op.create_index(op.f('ix_compound_names_head'), 'compound_names', ['head'], unique=False)
     op.create_index('ix_compounds_lat_lng', 'compounds', ['lat', 'lng'], unique=False)
+    op.create_index(op.f('ix_orders_pickup_code'), 'orders', ['pickup_code'], unique=False)
     compounds = sa.table('compounds', sa.column('id', BigId), sa.column('name', sa.String), sa.column('aliases', sa.JSON))
     rows = []
     for compound_id, name, aliases in op.get_bind().execute(sa.select(compounds)):
@@ -48,6 +49,7 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_index(op.f('ix_orders_pickup_code'), table_name='orders')
     op.drop_index('ix_compounds_lat_lng', table_name='compounds')
     op.drop_index(op.f('ix_compound_names_head'), table_name='compound_names')
     op.drop_index(op.f('ix_compound_names_compound_id'), table_name='compound_names')

@@ -119,6 +119,18 @@ def give_coupon_back(session: Session, order: Order) -> None:
     session.flush()
 
 
+def find_orders(session: Session, text: str, limit: int = 20) -> list[Order]:
+    """Ops looking for an order: the one with this id, and the newest with this pickup code."""
+    text = text.strip()
+    if not text.isdigit() or len(text) > 18:
+        return []
+    found = session.scalars(
+        select(Order).where((Order.id == int(text)) | (Order.pickup_code == text))
+        .order_by(Order.id.desc()).limit(limit)
+    ).all()
+    return sorted(found, key=lambda order: order.id != int(text))  # the id match first
+
+
 def get_order(session: Session, order_id: int) -> Order:
     order = session.get(Order, order_id)
     if order is None:
