@@ -6,8 +6,9 @@ Seeds a fresh database of each kind with N compounds spread over Shanghai (names
 districts), then times `GET /api/v1/compounds` (by name, by position, both, and a position
 far from every compound) and `POST /api/v1/me/addresses` without a compound_id (matched from
 the text) through Flask's test client, and prints the median and the slowest ms of each.
-It only uses the API and `create_compound`'s columns, so it runs on the code before issue 13's
-SQL search too (check that tree out elsewhere and run it there with PYTHONPATH).
+It inserts the compounds' rows itself (and their normalised names where the code has them) and
+times only the API, so it runs on the code before issue 13's SQL search too: check that tree out
+elsewhere and run this file there, `PYTHONPATH=<that tree> python bench/compound_search.py`.
 """
 from __future__ import annotations
 
