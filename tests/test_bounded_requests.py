@@ -272,3 +272,18 @@ def test_concurrent_addresses_of_one_shopper_stop_at_the_cap(app, make):
                              .where(Address.shopper_id == shopper_id)) == cap
     assert db.session.scalar(select(func.count()).select_from(Address)
                              .where(Address.shopper_id == shopper_id, Address.is_default.is_(True))) == 1
+
+
+def test_a_compound_renamed_by_ops_is_found_and_matched_by_its_new_names(client, make):
+    compound = make.compound(name="旧名苑", aliases=["旧别名"])
+    edited = client.patch(f"/api/v1/console/compounds/{compound.id}", json={"name": "新名苑", "aliases": ["新别名"]},
+                          headers=make.staff_headers("ops"))
+    assert edited.status_code == 200, edited.get_json()
+    _, headers = make.shopper()
+
+    assert [c["id"] for c in client.get("/api/v1/compounds?q=新名", headers=headers).get_json()["compounds"]] \
+        == [compound.id]
+    assert client.get("/api/v1/compounds?q=旧名", headers=headers).get_json()["compounds"] == []
+    answer = client.post(ADDRESSES, json={"recipient": "李四", "phone": "13900000000", "detail": "新别名 3栋"},
+                         headers=headers)
+    assert answer.get_json()["address"]["compound"]["id"] == compound.id
