@@ -6,6 +6,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from app.models import utcnow
 from app.models.campaign import PRIZE_KINDS
 from app.schemas.base import Count, Id, Ids, In, Latitude, Longitude, StrictFloat, Text, When
+from app.schemas.paging import NextCursor
 from app.services.campaigns import display_status
 
 
@@ -99,6 +100,7 @@ class WinOut(Schema):
 
 class WinList(Schema):
     wins = fields.List(fields.Nested(WinOut))
+    next_cursor = NextCursor()  # only when there is more
 
 
 class PrizeIn(In):

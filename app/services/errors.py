@@ -146,3 +146,22 @@ class InUse(Conflict):
 # them as Unavailable, a retryable 503, never internal_error.
 OUTAGES: tuple[type[BaseException], ...] = (
     OperationalError, PoolTimeout, redis.ConnectionError, redis.TimeoutError)
+
+
+class CouponNotValidHere(CouponUnusable):
+    """A coupon stays in the compounds its template was offered to."""
+
+    status, code, message = 409, "coupon_not_valid_here", "This coupon is for another compound."
+
+
+class TooManyOpenOrders(ServiceError):
+    status, code = 409, "too_many_open_orders"
+    message = "You have as many orders waiting for pickup as allowed; pick them up or cancel one first."
+
+
+class TooManyAddresses(ServiceError):
+    status, code, message = 409, "too_many_addresses", "You have as many addresses as allowed."
+
+
+class NotCancellable(ServiceError):
+    status, code, message = 409, "not_cancellable", "This order has been handed over; it cannot be cancelled."
