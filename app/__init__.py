@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from app import config as settings
 from app import rate_limits
 from app.actions import admission
+from app.actions import store as store_actions
 from app.api import IdConverter, register_api
 from app.api.errors import XiaogeApi, register_error_handlers
 from app.cli import register_commands
@@ -112,9 +113,11 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_services(app: Flask) -> None:
-    """The service objects (tokens, WeChat, the draw engine) and this worker's shake admission."""
+    """The service objects (tokens, WeChat, the draw engine), this worker's shake admission and
+    its `live` pushes."""
     wire_services(app)
     admission.init_app(app)
+    store_actions.init_app(app)
 
 
 def register_socket_handlers(app: Flask) -> None:

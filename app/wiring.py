@@ -30,6 +30,7 @@ def wire_services(app: Flask) -> None:
         token_storage=wechat_token_storage(cfg.get("REDIS_URL")),
     )
     app.extensions["xiaoge.draw_engine"] = build_engine(cfg)
+    passwords.configure_threads(cfg["PASSWORD_HASH_THREADS"], cfg["PASSWORD_HASH_MAX_WAITING"])
     if cfg.get("PASSWORD_HASH_COST") == "fast":
         passwords.configure(time_cost=1, memory_cost=1024)
 

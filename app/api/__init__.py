@@ -8,6 +8,7 @@ from app.api import (
     console_campaigns,
     console_edits,
     console_lists,
+    console_orders,
     courier,
     courier_arrivals,
     courier_pickups,
@@ -32,5 +33,5 @@ class IdConverter(IntegerConverter):
 def register_api(api: Api) -> None:
     for module in (shopper_account, shopper_store, shopper_orders, shopper_shakes,
                    courier, courier_arrivals, courier_pickups, console, console_campaigns,
-                   console_lists, console_edits, console_accounts, health):
+                   console_lists, console_edits, console_orders, console_accounts, health):
         api.register_blueprint(module.blp)

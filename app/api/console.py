@@ -11,6 +11,7 @@ from flask import current_app, send_file
 from flask_smorest import Blueprint
 
 from app.api.auth import auth_required, principal
+from app.api.errors import ErrorBody
 from app.extensions import db
 from app.rate_limits import limit_sign_in
 from app.schemas import console as s
@@ -24,7 +25,9 @@ blp = Blueprint("console", __name__, url_prefix="/api/v1/console", description="
 
 
 @blp.post("/auth")
-@limit_sign_in("username")
+@limit_sign_in("username", accounts="staff")
+@blp.alt_response(429, schema=ErrorBody,
+                  description="rate_limited (per client address and per account), with retry_after_seconds")
 @blp.arguments(s.StaffSignIn)
 @blp.response(200, s.StaffSignedIn)
 def sign_in(body):

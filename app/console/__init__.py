@@ -20,6 +20,7 @@ from app.console.views import (  # noqa: F401  (each module adds its routes to b
     coupons,
     couriers,
     dashboard,
+    orders,
     reports,
     session,
 )

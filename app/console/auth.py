@@ -23,7 +23,7 @@ from app.wiring import standings
 # ops runs compounds, couriers and products; admin may do everything, staff accounts too).
 SECTION_ROLES: dict[str, tuple[str, ...]] = {
     "campaigns": ("marketing",), "coupons": ("marketing",), "deals": ("marketing",),
-    "compounds": ("ops",), "couriers": ("ops",), "products": ("ops",),
+    "compounds": ("ops",), "couriers": ("ops",), "products": ("ops",), "orders": ("ops",),
     "reports": ("marketing", "ops"),
     "audit": ("admin",), "staff": ("admin",),
 }
@@ -37,6 +37,7 @@ NAVIGATION = (
     ("compounds", "console_web.compounds", "小区", "Compounds"),
     ("couriers", "console_web.couriers", "小哥", "Couriers"),
     ("products", "console_web.products", "商品", "Products"),
+    ("orders", "console_web.orders", "订单", "Orders"),
     ("reports", "console_web.reports", "报表", "Reports"),
     ("staff", "console_web.staff", "员工账号", "Staff"),
     ("audit", "console_web.audit_log", "操作日志", "Audit log"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, BigId, Timestamp, created_at, intpk
@@ -20,7 +20,11 @@ class Arrival(Base):
     """A courier's "arrived" tap, recorded once per device event id."""
 
     __tablename__ = "arrivals"
-    __table_args__ = (UniqueConstraint("courier_id", "event_id"),)
+    __table_args__ = (
+        UniqueConstraint("courier_id", "event_id"),
+        # A courier's taps of the last minute: the per-minute limit looks here on every tap.
+        Index("ix_arrivals_courier_received", "courier_id", "received_at"),
+    )
 
     id: Mapped[intpk]
     courier_id: Mapped[int] = mapped_column(BigId, ForeignKey("couriers.id"), index=True)
@@ -31,10 +35,16 @@ class Arrival(Base):
     lat: Mapped[float | None] = mapped_column(Float)
     lng: Mapped[float | None] = mapped_column(Float)
     # How far the device said it was from the compound's centre, and whether that is
-    # beyond the compound's radius (flagged for ops, not refused: GPS in a van drifts).
+    # beyond the compound's radius (flagged for ops: GPS in a van drifts).
     distance_m: Mapped[int | None]
     far_from_compound: Mapped[bool] = mapped_column(default=False)
     stale: Mapped[bool] = mapped_column(default=False)
+    # Refused as more than the compound's radius + TOO_FAR_MARGIN_M away (422 too_far), and a
+    # repeat of the courier's arrival that opened a round there minutes ago (opens nothing).
+    too_far: Mapped[bool] = mapped_column(default=False, server_default=false())
+    repeat: Mapped[bool] = mapped_column(default=False, server_default=false())
+
+    compound: Mapped[Compound] = relationship()
 
 
 class ShakeRound(Base):

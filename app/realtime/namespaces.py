@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 from flask import current_app, request, session
-from flask_socketio import ConnectionRefusedError, Namespace, join_room, leave_room
+from flask_socketio import ConnectionRefusedError, join_room, leave_room
 
 from app.actions import arrivals, shakes
 from app.actions.residence import remember_resident
@@ -17,9 +17,10 @@ from app.actions.store import announce_live
 from app.broadcasts import campaign_room, compound_room, courier_room
 from app.extensions import db
 from app.realtime.account_watch import may_watch_campaigns
+from app.realtime.guard import GuardedNamespace
 from app.schemas.loading import load
 from app.schemas.shake import ArrivalIn, EnterStoreIn, SocketShakeIn, WatchCampaignIn
-from app.services.errors import Forbidden, ServiceError
+from app.services.errors import OUTAGES, Forbidden, ServiceError, Unavailable
 from app.services.idempotency import error_body
 from app.services.places import residence
 from app.services.store import storefront
@@ -65,17 +66,23 @@ def acked(run) -> dict:
     except ServiceError as refusal:
         db.session.rollback()
         return error_body(refusal)
+    except OUTAGES as outage:  # as REST answers it: a 503 to retry, not our bug
+        db.session.rollback()
+        log.error("database or Redis unreachable in a socket handler: %s",
+                  getattr(outage, "orig", None) or outage)
+        return error_body(Unavailable())
     except Exception:
         db.session.rollback()
         log.exception("socket handler failed")
         return {"error": {"code": "internal_error", "message": "Something went wrong on our side."}}
 
 
-class ShopperNamespace(Namespace):
+class ShopperNamespace(GuardedNamespace):
     def on_connect(self, auth=None):
         """Sent by the mini-program; the shopper joins their home compound's room to hear the van."""
         principal = principal_from_auth(auth, "shopper")
         session["shopper_id"] = principal.subject_id
+        self.hold(principal.subject_id)
         compound_id = residence.home_compound_id(db.session, principal.subject_id)
         session["home_compound_id"] = compound_id  # trusted by this socket's shakes (DrawEngine.shake)
         if compound_id is not None:
@@ -83,8 +90,9 @@ class ShopperNamespace(Namespace):
             remember_resident(principal.subject_id, compound_id)
 
     def on_enter_store(self, data=None, *_ignored):
-        """Sent by a shopper opening a store; joins its compound's room; the room hears `live`.
-        Acked with `{"compound_id", "watching", "buying"}`."""
+        """Sent by a shopper opening a store; joins its compound's room; the room hears `live`
+        within a second (coalesced: app/actions/store.py). Acked with `{"compound_id",
+        "watching", "buying"}`."""
         def run():
             body = load(EnterStoreIn, data)
             store_session = storefront.get_store_session(db.session, body["store_session_id"], session["shopper_id"])
@@ -101,11 +109,14 @@ class ShopperNamespace(Namespace):
     def on_leave_store(self, data=None, *_ignored):
         """Sent by a shopper leaving the store; they stop hearing that compound (unless it is home).
         Acked with `{"ok": true}`."""
-        compound_id = session.pop("store_compound_id", None)
-        home = residence.home_compound_id(db.session, session["shopper_id"])
-        if compound_id is not None and compound_id != home:
-            leave_room(compound_room(compound_id))
-        return {"ok": True}
+        def run():
+            compound_id = session.get("store_compound_id")
+            home = residence.home_compound_id(db.session, session["shopper_id"])
+            if compound_id is not None and compound_id != home:
+                leave_room(compound_room(compound_id))
+            session.pop("store_compound_id", None)
+            return {"ok": True}
+        return acked(run)
 
     def on_shake(self, data=None, *_ignored):
         """Sent by a shaking shopper; acked with the REST shake's body."""
@@ -116,11 +127,12 @@ class ShopperNamespace(Namespace):
         return acked(run)
 
 
-class CourierNamespace(Namespace):
+class CourierNamespace(GuardedNamespace):
     def on_connect(self, auth=None):
         """A courier's handheld connects; it joins its own room and hears `pickup_added`."""
         principal = principal_from_auth(auth, "courier")
         session["courier_id"] = principal.subject_id
+        self.hold(principal.subject_id)
         join_room(courier_room(principal.subject_id))
         watch_account(principal)
 
@@ -135,11 +147,12 @@ class CourierNamespace(Namespace):
         return acked(run)
 
 
-class ConsoleNamespace(Namespace):
+class ConsoleNamespace(GuardedNamespace):
     def on_connect(self, auth=None):
         """A staff console connects to watch campaigns live."""
         principal = principal_from_auth(auth, "staff")
         session["staff_id"] = principal.subject_id
+        self.hold(principal.subject_id)
         watch_account(principal)
 
     def on_disconnect(self, *_reason):

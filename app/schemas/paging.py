@@ -7,7 +7,7 @@ import binascii
 from marshmallow import ValidationError, fields, validate
 
 from app.schemas.base import MAX_ID, In
-from app.services.paging import DEFAULT_LIMIT, MAX_LIMIT
+from app.services.paging import DEFAULT_LIMIT, MAX_LIMIT, OWN_LIST_LIMIT
 
 CURSOR_PREFIX = "after:"
 
@@ -49,3 +49,16 @@ class PageArgs(In):
 def NextCursor():
     return Cursor(allow_none=True, attribute="next_cursor", metadata={
         "type": "string", "nullable": True, "description": "pass as `cursor` for the next page; null on the last"})
+
+
+class OwnListArgs(PageArgs):
+    """`?limit=&cursor=` of a shopper's or courier's own list: 1-100 a page, 100 by default."""
+
+    limit = fields.Integer(load_default=OWN_LIST_LIMIT, validate=validate.Range(min=1, max=OWN_LIST_LIMIT),
+                           metadata={"description": f"rows per page, 1-{OWN_LIST_LIMIT} (default {OWN_LIST_LIMIT})"})
+
+
+def own_list(key: str, items: list, next_after: int | None) -> dict:
+    """A shopper's or courier's list answer: `{key: items}` as API.md has it, and `next_cursor`
+    only when there is more (so a list that fits one page answers exactly what it did before)."""
+    return {key: items} if next_after is None else {key: items, "next_cursor": next_after}

@@ -2,7 +2,8 @@
 
 API.md: the same id again returns the first answer's body and status, whatever it was;
 a 201 replays as 200. Refusals (ServiceError) are answers too and are stored; a crash is
-not, so a retry after one is tried afresh.
+not, nor a refusal that did nothing and passes with time (`remembered` False: busy, rate
+limited), so a retry after one is tried afresh.
 """
 from __future__ import annotations
 
@@ -53,6 +54,8 @@ def answer_once(session: Session, scope: str, owner_id: int, key: str,
         session.commit()
     except ServiceError as refusal:
         session.rollback()
+        if not refusal.remembered:
+            raise
         status, body = refusal.status, error_body(refusal)
         if not keep_refusals:  # unless the same key's concurrent request answered first (that answer holds)
             return replay(session, scope, owner_id, key) or Answer(status, body, replayed=False)

@@ -32,3 +32,20 @@ def keyset_page(session: Session, model, after: int | None, limit: int, *options
     more = len(rows) > limit  # one row beyond the page says whether there is a next one
     rows = rows[:limit]
     return Page(rows, rows[-1].id if more else None)
+
+
+# A shopper's or courier's own list (orders, coupons, wins, the pick list): at most this many a
+# page, and as many by default, which is what those lists answered before they had pages.
+OWN_LIST_LIMIT = 100
+
+
+def page_of(session: Session, query, key, after: int | None, limit: int = OWN_LIST_LIMIT,
+            newest_first: bool = True) -> Page:
+    """Up to `limit` rows of `query` past the id `after`, by its id column `key`: newest first
+    (ids below `after`), or oldest first (ids above it)."""
+    if after is not None:
+        query = query.where(key < after if newest_first else key > after)
+    rows = list(session.scalars(query.order_by(key.desc() if newest_first else key).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(rows, rows[-1].id if more else None)

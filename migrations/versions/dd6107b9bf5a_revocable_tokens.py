@@ -1,7 +1,7 @@
 """staff and couriers: disabled, token_version (revocable tokens)
 
 Revision ID: dd6107b9bf5a
-Revises: 5d1c0a7e9b21
+Revises: 94cae60aa662
 Create Date: 2026-12-06 16:40:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'dd6107b9bf5a'
-down_revision = 'd395bc2eda12'
+down_revision = '94cae60aa662'
 branch_labels = None
 depends_on = None
 

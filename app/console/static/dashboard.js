@@ -130,9 +130,12 @@
     item.setAttribute("data-arrival-id", arrival.arrival_id);
     item.appendChild(el("time", "", clock(arrival.arrived_at)));
     item.appendChild(el("b", "", arrival.courier.name));
+    var distance = arrival.distance_m != null ? " (" + arrival.distance_m + " m)" : "";
+    if (arrival.too_far) item.classList.add("too-far");
     item.appendChild(document.createTextNode(" 到达 arrived at " + arrival.compound.name +
-      " · 开启轮次 opened round #" + arrival.round_id +
-      (arrival.far_from_compound ? " · ⚠ 离小区较远 far from the compound" : "")));
+      (arrival.too_far ? " · ⛔ 离小区太远，已拒绝 refused: too far from the compound" + distance
+                       : " · 开启轮次 opened round #" + arrival.round_id +
+                         (arrival.far_from_compound ? " · ⚠ 离小区较远 far from the compound" + distance : ""))));
     list.insertBefore(item, list.firstChild);
     while (list.querySelectorAll("li[data-arrival-id]").length > 30) list.removeChild(list.lastChild);
     showEmpty(list, false);

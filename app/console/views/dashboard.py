@@ -30,7 +30,7 @@ def snapshot(campaign: Campaign) -> dict:
                      "compounds": {str(c.id): c.name for c in campaign.compounds}},
         "stats": {"campaign_id": campaign.id, **stats},
         "rounds": rounds,
-        "arrivals": dashboard_service.recent_arrivals(db.session, campaign.id),
+        "arrivals": dashboard_service.recent_arrivals(db.session, campaign),
         "live": dashboard_service.live_counts(db.session, campaign, now),
         "timeline": {"bucket_seconds": dashboard_service.TIMELINE_BUCKET_SECONDS,
                      "points": dashboard_service.shake_timeline(db.session, campaign.id, now)},

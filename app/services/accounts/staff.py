@@ -5,15 +5,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.models import STAFF_ROLES, Staff
-from app.services.accounts.passwords import hash_password, verify_password
+from app.services.accounts.names import normalise_account_name
+from app.services.accounts.passwords import MIN_STAFF_PASSWORD_LENGTH, hash_password, verify_after_read
 from app.services.errors import BadCredentials, Conflict, InvalidRequest, NotFound
 
 
 def create_staff(session: Session, username: str, password: str, role: str) -> Staff:
     if role not in STAFF_ROLES:
         raise InvalidRequest({"role": f"one of {', '.join(STAFF_ROLES)}"})
-    if len(password) < 8:
-        raise InvalidRequest({"password": "at least 8 characters"})
+    if len(password) < MIN_STAFF_PASSWORD_LENGTH:
+        raise InvalidRequest({"password": f"at least {MIN_STAFF_PASSWORD_LENGTH} characters"})
     if session.scalar(select(Staff.id).where(Staff.username == username)):
         raise Conflict(f"Staff account {username!r} exists already.")
     staff = Staff(username=username, password_hash=hash_password(password), role=role)
@@ -30,9 +31,11 @@ def get_staff(session: Session, staff_id: int) -> Staff:
 
 
 def authenticate_staff(session: Session, username: str, password: str) -> Staff:
+    username = normalise_account_name(username)  # as the sign-in limits key it (app/rate_limits.py)
     staff = session.scalar(select(Staff).where(Staff.username == username))
-    good = verify_password(staff.password_hash if staff else None, password)
-    if not good or staff.disabled:  # the same answer: a refusal does not tell the account exists
+    disabled = staff is not None and staff.disabled  # read before the check ends the session's read
+    good = verify_after_read(session, staff.password_hash if staff else None, password)
+    if not good or disabled:  # the same answer: a refusal does not tell the account exists
         raise BadCredentials()
     return staff
 

@@ -5,7 +5,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import Courier
-from app.services.accounts.passwords import hash_password, verify_password
+from app.services.accounts.names import normalise_account_name
+from app.services.accounts.passwords import MIN_COURIER_PASSWORD_LENGTH, hash_password, verify_after_read
 from app.services.couriers.codes import new_courier_code
 from app.services.errors import BadCredentials, Conflict, InvalidRequest, NotFound, UnknownCourier
 from app.services.places.compounds import get_compounds
@@ -13,8 +14,8 @@ from app.services.places.compounds import get_compounds
 
 def create_courier(session: Session, *, employee_no: str, name: str, password: str,
                    compound_ids: list[int], avatar_url: str | None = None) -> Courier:
-    if len(password) < 6:
-        raise InvalidRequest({"password": "at least 6 characters"})
+    if len(password) < MIN_COURIER_PASSWORD_LENGTH:
+        raise InvalidRequest({"password": f"at least {MIN_COURIER_PASSWORD_LENGTH} characters"})
     if session.scalar(select(Courier.id).where(Courier.employee_no == employee_no)):
         raise Conflict(f"Employee number {employee_no} is taken.")
     courier = Courier(employee_no=employee_no, name=name, password_hash=hash_password(password),
@@ -40,9 +41,11 @@ def courier_by_code(session: Session, courier_code: str) -> Courier:
 
 
 def authenticate_courier(session: Session, employee_no: str, password: str) -> Courier:
+    employee_no = normalise_account_name(employee_no)  # as the sign-in limits key it (app/rate_limits.py)
     courier = session.scalar(select(Courier).where(Courier.employee_no == employee_no))
-    good = verify_password(courier.password_hash if courier else None, password)
-    if not good or courier.disabled:  # the same answer: a refusal does not tell the account exists
+    disabled = courier is not None and courier.disabled  # read before the check ends the session's read
+    good = verify_after_read(session, courier.password_hash if courier else None, password)
+    if not good or disabled:  # the same answer: a refusal does not tell the account exists
         raise BadCredentials("Wrong employee number or password.")
     return courier
 

@@ -1,4 +1,4 @@
-"""Products and compound deals, and the prices a compound sees right now."""
+"""Products and compound deals, and the one price a shopper sees and pays for each, right now."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -11,6 +11,7 @@ from app.models import Deal, Product
 from app.models.catalog import deal_compounds
 from app.services.errors import InvalidRequest
 from app.services.places.compounds import get_compounds, replace_compounds
+from app.services.places.residence import shopper_compound_ids
 from app.services.rows import apply_changes
 
 
@@ -81,16 +82,18 @@ def active_deals(session: Session, compound_id: int, now: datetime) -> list[Deal
         .where(deal_compounds.c.compound_id == compound_id)
         .where(or_(Deal.starts_at.is_(None), Deal.starts_at <= now))
         .where(or_(Deal.ends_at.is_(None), Deal.ends_at > now))
+        .order_by(Deal.id)
     )
     return list(session.scalars(query))
 
 
 @dataclass(frozen=True)
 class PricedItem:
-    """A product as a compound sees it: list price and the best deal, if any."""
+    """A product as one shopper sees it in one compound: list price, the best deal (and its kind), if any."""
 
     product: Product
     deal_price_fen: int | None
+    kind: str | None = None  # the kind of the deal that gives the price: compound, staff or clearance
 
     @property
     def discount_pct(self) -> int:
@@ -103,11 +106,31 @@ class PricedItem:
         return self.product.price_fen if self.deal_price_fen is None else self.deal_price_fen
 
 
-def best_prices(deals: list[Deal]) -> dict[int, int]:
-    """The lowest deal price per product id among these deals."""
-    best: dict[int, int] = {}
-    for deal in deals:
-        current = best.get(deal.product_id)
-        if current is None or deal.deal_price_fen < current:
-            best[deal.product_id] = deal.deal_price_fen
-    return best
+# On a tie the public kinds win: a price anyone here gets is not a staff exclusive.
+KIND_PREFERENCE = {"compound": 0, "clearance": 1, "staff": 2}
+
+
+def staff_prices_apply(session: Session, shopper_id: int, compound_id: int) -> bool:
+    """Staff prices (内购) are the compound's own: for shoppers the residence rule puts in it
+    (API.md: their default address or latest store session), as coupon claims and shakes are."""
+    return compound_id in shopper_compound_ids(session, shopper_id)
+
+
+def price_book(session: Session, shopper_id: int, compound_id: int, now: datetime) -> dict[int, PricedItem]:
+    """The one effective price of every product on a deal, for this shopper in this compound now:
+    the lowest deal that applies to them. Every storefront section and every order price from it."""
+    with_staff = staff_prices_apply(session, shopper_id, compound_id)
+    book: dict[int, PricedItem] = {}
+    for deal in active_deals(session, compound_id, now):
+        if deal.kind == "staff" and not with_staff:
+            continue
+        current = book.get(deal.product_id)
+        offer = (deal.deal_price_fen, KIND_PREFERENCE[deal.kind])
+        if current is None or offer < (current.deal_price_fen, KIND_PREFERENCE[current.kind]):
+            book[deal.product_id] = PricedItem(deal.product, deal.deal_price_fen, deal.kind)
+    return book
+
+
+def priced(book: dict[int, PricedItem], product: Product) -> PricedItem:
+    """The product at its price in the book: its best deal, else the list price."""
+    return book.get(product.id) or PricedItem(product, None)

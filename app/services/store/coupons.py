@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from app.models import Coupon, CouponTemplate
 from app.models.coupon import coupon_template_compounds
 from app.services.errors import InUse, InvalidRequest, LimitReached, NotAvailable, NotFound, NotInCompound, SoldOut
+from app.services.paging import OWN_LIST_LIMIT, Page, page_of
 from app.services.places.compounds import get_compounds, replace_compounds
 from app.services.places.residence import shopper_compound_ids
 from app.services.rows import apply_changes, lock_row
@@ -140,7 +141,6 @@ def compound_coupons(session: Session, compound_id: int, shopper_id: int, now: d
     return [(t, held.get(t.id, 0)) for t in templates]
 
 
-def wallet(session: Session, shopper_id: int) -> list[Coupon]:
-    return list(session.scalars(
-        select(Coupon).where(Coupon.shopper_id == shopper_id).order_by(Coupon.id.desc())
-    ))
+def wallet(session: Session, shopper_id: int, after: int | None = None, limit: int = OWN_LIST_LIMIT) -> Page:
+    """The shopper's coupons, newest first, a page at a time."""
+    return page_of(session, select(Coupon).where(Coupon.shopper_id == shopper_id), Coupon.id, after, limit)
