@@ -34,6 +34,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(openapi_settings())
     app.config.update(config or {})
     ensure_secret_key(app)
+    https_only_when_public_url_is(app)
 
     register_extensions(app)
     register_services(app)
@@ -50,6 +51,24 @@ def trust_proxies(app: Flask) -> None:
     hops = app.config.get("PROXY_HOPS", 0)
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+
+
+# Browsers that once saw the site over HTTPS keep to HTTPS for a year (no subdomains: they may
+# not all be ours).
+HSTS = "max-age=31536000"
+
+
+def https_only_when_public_url_is(app: Flask) -> None:
+    """Behind an https PUBLIC_URL: the console cookie travels over HTTPS only, and every answer
+    tells browsers to stay on HTTPS (HSTS)."""
+    if not app.config["PUBLIC_URL"].lower().startswith("https://"):
+        return
+    app.config["SESSION_COOKIE_SECURE"] = True
+
+    @app.after_request
+    def strict_transport_security(response):
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
+        return response
 
 
 def openapi_settings() -> dict:

@@ -89,6 +89,8 @@ def from_environment() -> dict:
         "SHAKE_LOG_WRITER": env("SHAKE_LOG_WRITER", True, bool),
         # Prefix of the keys the app keeps in Redis; deployments sharing a Redis differ here.
         "REDIS_KEY_PREFIX": env("REDIS_KEY_PREFIX", "xiaoge:"),
+        # Drop open courier and console sockets of disabled or signed-out accounts (every 2 s).
+        "SOCKET_ACCOUNT_WATCH": env("SOCKET_ACCOUNT_WATCH", True, bool),
         # Close shake rounds on time from a background task started by the first request.
         "ROUND_SWEEPER": env("ROUND_SWEEPER", True, bool),
         # A courier's arrival in a compound where their arrival opened a round less than this
@@ -97,13 +99,18 @@ def from_environment() -> dict:
         # A courier's taps a minute past this are refused unrecorded: 429 rate_limited.
         "ARRIVALS_PER_MINUTE": env("ARRIVALS_PER_MINUTE", 10, int),
         # The staff console's cookie session: ends 8 hours after sign-in; HttpOnly, SameSite=Lax,
-        # Secure when served over HTTPS (SESSION_COOKIE_SECURE=1).
+        # Secure when served over HTTPS (SESSION_COOKIE_SECURE=1, or PUBLIC_URL https://).
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=env("CONSOLE_SESSION_HOURS", 8.0, float)),
         "SESSION_COOKIE_NAME": "xiaoge_console",
         "SESSION_COOKIE_PATH": "/console",  # only the console reads it: the API and sockets use tokens
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env("SESSION_COOKIE_SECURE", False, bool),
+        # Life of the staff token a dashboard page holds for its socket (renewed while the session lives).
+        "CONSOLE_TOKEN_SECONDS": env("CONSOLE_TOKEN_SECONDS", 600, int),
+        # How long a worker trusts what it read of a courier or staff account (disabled, signed
+        # out, role): API.md promises a change reaches every token within 5 s.
+        "ACCOUNT_STANDING_CACHE_SECONDS": env("ACCOUNT_STANDING_CACHE_SECONDS", 2.0, float),
         # A form's CSRF token lives as long as the session holding its secret, not one hour.
         "WTF_CSRF_TIME_LIMIT": None,
         # Socket events one connection may send a second, and in a burst; past them an event is

@@ -152,8 +152,9 @@ def test_the_staff_list_shows_no_password_hash(client, make):
     assert set(member) >= {"id", "username", "role"} and "password_hash" not in member
 
 
-def test_the_campaign_list_takes_a_fixed_number_of_queries_whatever_its_length(client, make):
+def test_the_campaign_list_takes_a_fixed_number_of_queries_whatever_its_length(app, client, make):
     headers = make.staff_headers("marketing")
+    app.extensions["xiaoge.standings"].clock = lambda: 0.0  # the staff account, once read, stays cached
 
     def queries_for_one_page() -> int:
         seen = []
@@ -168,6 +169,7 @@ def test_the_campaign_list_takes_a_fixed_number_of_queries_whatever_its_length(c
             event.remove(db.engine, "before_cursor_execute", listener)
         return len(seen)
 
+    queries_for_one_page()  # the first call also reads the staff account, cached from then on
     home = make.compound()
     make.campaign([home])
     one = queries_for_one_page()

@@ -24,9 +24,6 @@ BARE_METHOD = re.compile(rf"`({METHOD})`")
 
 # v1.1 calls no issue has built yet: (method, path) -> API.md's section that specifies it.
 NOT_YET_BUILT = {
-    ("patch", "/api/v1/console/couriers/{id}"): "Limits and accounts (hardening)",
-    ("patch", "/api/v1/console/staff/{id}"): "Limits and accounts (hardening)",
-    ("post", "/api/v1/console/couriers/{id}/sign-out"): "Limits and accounts (hardening)",
     ("get", "/api/v1/orders/{id}"): "Orders and WeChat Pay (API v3, JSAPI for mini-programs)",
     ("post", "/api/v1/orders/{id}/cancel"): "Orders and WeChat Pay (API v3, JSAPI for mini-programs)",
     ("post", "/api/v1/orders/{id}/payment"): "Orders and WeChat Pay (API v3, JSAPI for mini-programs)",

@@ -4,6 +4,7 @@ from werkzeug.routing import IntegerConverter
 
 from app.api import (
     console,
+    console_accounts,
     console_campaigns,
     console_edits,
     console_lists,
@@ -32,5 +33,5 @@ class IdConverter(IntegerConverter):
 def register_api(api: Api) -> None:
     for module in (shopper_account, shopper_store, shopper_orders, shopper_shakes,
                    courier, courier_arrivals, courier_pickups, console, console_campaigns,
-                   console_lists, console_edits, console_orders, health):
+                   console_lists, console_edits, console_orders, console_accounts, health):
         api.register_blueprint(module.blp)

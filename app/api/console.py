@@ -34,7 +34,7 @@ def sign_in(body):
     """Sign in with username and password."""
     member = staff.authenticate_staff(db.session, body["username"], body["password"])
     issuer = tokens()
-    return {"token": issuer.issue("staff", member.id, member.role),
+    return {"token": issuer.issue("staff", member.id, member.role, token_version=member.token_version),
             "expires_in": issuer.ttl("staff"), "staff": member}
 
 

@@ -40,7 +40,8 @@ def sign_in(body):
     """Sign in with employee number and password."""
     courier = registry.authenticate_courier(db.session, body["employee_no"], body["password"])
     issuer = tokens()
-    return {"token": issuer.issue("courier", courier.id), "expires_in": issuer.ttl("courier"),
+    return {"token": issuer.issue("courier", courier.id, token_version=courier.token_version),
+            "expires_in": issuer.ttl("courier"),
             "courier": courier}
 
 

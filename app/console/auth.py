@@ -1,9 +1,11 @@
 """Who is signed in to the console, and which sections each role may open.
 
 Staff sign in with username and password (the same service as `POST /api/v1/console/auth`);
-the cookie session then holds only the staff id and when they signed in. The account is read
-again on every request, so a changed role applies at once. A session ends after
-PERMANENT_SESSION_LIFETIME from sign-in, however busy it was.
+the cookie session then holds only the staff id, the account's token_version and when they
+signed in. The account is read again on every request, so a changed role applies at once, and
+a disabled account or a bumped token_version (sign-out) ends the session: a copy of the cookie
+kept from before sign-out opens nothing. A session ends after PERMANENT_SESSION_LIFETIME from
+sign-in, however busy it was.
 """
 from __future__ import annotations
 
@@ -14,6 +16,8 @@ from flask import abort, current_app, g, redirect, request, session, url_for
 
 from app.extensions import db
 from app.models import STAFF_ROLES, Staff
+from app.services.accounts import staff as staff_accounts
+from app.wiring import standings
 
 # Section -> roles that may open it (API.md: marketing runs campaigns, coupons and deals;
 # ops runs compounds, couriers and products; admin may do everything, staff accounts too).
@@ -54,10 +58,16 @@ def sign_in(member: Staff) -> None:
     session.clear()
     session.permanent = True
     session["staff_id"] = member.id
+    session["token_version"] = member.token_version
     session["signed_in_at"] = int(time.time())
 
 
-def sign_out() -> None:
+def sign_out(member: Staff | None) -> None:
+    """End the session, and void this account's other sessions, copies of this cookie and tokens."""
+    if member is not None:
+        staff_accounts.sign_out_everywhere(member)
+        db.session.commit()
+        standings().forget("staff", member.id)
     session.clear()
 
 
@@ -71,8 +81,9 @@ def load_signed_in_staff() -> tuple[Staff | None, bool]:
         session.clear()
         return None, True
     member = db.session.get(Staff, staff_id)
-    if member is None:
+    if member is None or member.disabled or session.get("token_version") != member.token_version:
         session.clear()
+        return None, False
     return member, False
 
 

@@ -7,6 +7,7 @@ from flask import Flask
 
 from app.extensions import socketio
 from app.realtime import lean_websocket, redis_queue
+from app.realtime.account_watch import AccountWatch
 from app.realtime.namespaces import (
     ConsoleNamespace,
     CourierNamespace,
@@ -81,10 +82,15 @@ def _seconds(app: Flask, key: str, default: float) -> float:
 
 
 def start_background_tasks_on_first_request(app: Flask) -> None:
-    """Start closing rounds (and the draw engine's own loops) once the app serves: never in
-    `flask db upgrade` and the like. Under gunicorn each worker starts them as it boots
-    (start_worker_background_tasks); the first request or socket starts them elsewhere."""
+    """Start closing rounds, watching signed-in sockets (and the draw engine's own loops) once
+    the app serves: never in `flask db upgrade` and the like. Under gunicorn each worker starts
+    them as it boots (start_worker_background_tasks); the first request or socket starts them
+    elsewhere."""
     tasks = []
+    # Sockets register with it on connect whether or not its loop runs (tests run its check by hand).
+    watch = app.extensions.setdefault("xiaoge.account_watch", AccountWatch(app))
+    if app.config.get("SOCKET_ACCOUNT_WATCH", True):
+        tasks.append(watch)
     if app.config.get("ROUND_SWEEPER"):
         tasks.append(app.extensions.setdefault("xiaoge.round_sweeper", RoundSweeper(app)))
     with app.app_context():

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import current_app, session
+from flask import current_app, request, session
 from flask_socketio import ConnectionRefusedError, join_room, leave_room
 
 from app.actions import arrivals, shakes
@@ -16,6 +16,7 @@ from app.actions.residence import remember_resident
 from app.actions.store import announce_live
 from app.broadcasts import campaign_room, compound_room, courier_room
 from app.extensions import db
+from app.realtime.account_watch import may_watch_campaigns
 from app.realtime.guard import GuardedNamespace
 from app.schemas.loading import load
 from app.schemas.shake import ArrivalIn, EnterStoreIn, SocketShakeIn, WatchCampaignIn
@@ -23,7 +24,7 @@ from app.services.errors import OUTAGES, Forbidden, ServiceError, Unavailable
 from app.services.idempotency import error_body
 from app.services.places import residence
 from app.services.store import storefront
-from app.wiring import tokens
+from app.wiring import signed_in, standings
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ def principal_from_auth(auth, audience: str):
         raise ConnectionRefusedError("unauthorized")
     start_background_tasks()
     try:
-        return tokens().verify(token, audience)
+        return signed_in(token, audience)
     except ServiceError:
         raise ConnectionRefusedError("unauthorized") from None
 
@@ -45,6 +46,16 @@ def start_background_tasks() -> None:
     so a worker that only ever serves sockets runs them too."""
     for task in current_app.extensions.get("xiaoge.background_tasks", ()):
         task.start()
+
+
+def watch_account(principal) -> None:
+    """Hold this socket against its account from now on (account_watch.py drops it when revoked)."""
+    session["principal"] = principal
+    current_app.extensions["xiaoge.account_watch"].add(request.namespace, request.sid, principal)
+
+
+def unwatch_account() -> None:
+    current_app.extensions["xiaoge.account_watch"].remove(request.namespace, request.sid)
 
 
 def acked(run) -> dict:
@@ -123,6 +134,11 @@ class CourierNamespace(GuardedNamespace):
         session["courier_id"] = principal.subject_id
         self.hold(principal.subject_id)
         join_room(courier_room(principal.subject_id))
+        watch_account(principal)
+
+    def on_disconnect(self, *_reason):
+        """The handheld went away (or was signed out)."""
+        unwatch_account()
 
     def on_arrived(self, data=None, *_ignored):
         """Sent by the handheld on "arrived"; acked with the REST answer's body (a replay's too)."""
@@ -135,14 +151,20 @@ class ConsoleNamespace(GuardedNamespace):
     def on_connect(self, auth=None):
         """A staff console connects to watch campaigns live."""
         principal = principal_from_auth(auth, "staff")
-        session["staff_id"], session["staff_role"] = principal.subject_id, principal.role
+        session["staff_id"] = principal.subject_id
         self.hold(principal.subject_id)
+        watch_account(principal)
+
+    def on_disconnect(self, *_reason):
+        """The console went away (or was signed out)."""
+        unwatch_account()
 
     def on_watch_campaign(self, data=None, *_ignored):
         """Sent by a console dashboard; it then hears that campaign's rounds and `campaign_stats`.
         Acked with `{"ok": true, "campaign_id"}`."""
         def run():
-            if session["staff_role"] not in ("admin", "marketing"):
+            current = standings().admit(db.session, session["principal"])  # the role as it is now
+            if not may_watch_campaigns(current.role):
                 raise Forbidden()
             campaign_id = load(WatchCampaignIn, data)["campaign_id"]
             join_room(campaign_room(campaign_id))

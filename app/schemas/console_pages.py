@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validates_schema
 
-from app.schemas.common import CompoundOut, CourierOut, ProductOut
-from app.schemas.console import CompoundIn, CouponTemplateOut, DealIn, DealOut, ProductIn, StaffOut
+from app.schemas.accounts import CourierAccountOut, StaffAccountOut
+from app.schemas.common import CompoundOut, ProductOut
+from app.schemas.console import CompoundIn, CouponTemplateOut, DealIn, DealOut, ProductIn
 from app.schemas.console import CouponTemplateIn as CouponTemplateFields
 from app.schemas.paging import NextCursor
 from app.schemas.shake import CampaignOut
@@ -17,7 +18,7 @@ class CompoundPage(Schema):
 
 
 class CourierPage(Schema):
-    couriers = fields.List(fields.Nested(CourierOut))
+    couriers = fields.List(fields.Nested(CourierAccountOut))  # with `disabled`
     next_cursor = NextCursor()
 
 
@@ -42,7 +43,7 @@ class CampaignPage(Schema):
 
 
 class StaffPage(Schema):
-    staff = fields.List(fields.Nested(StaffOut))
+    staff = fields.List(fields.Nested(StaffAccountOut))  # with `disabled`
     next_cursor = NextCursor()
 
 

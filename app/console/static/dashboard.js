@@ -237,7 +237,17 @@
 
   if (typeof io === "undefined") { setRealtime("offline", "实时库未加载 Socket library missing"); return; }
   var connectedBefore = false;
-  var socket = io("/console", { transports: ["websocket"], auth: { token: boot.token } });
+  // The page's token is short-lived: the first connect uses it, a reconnect asks for a fresh one
+  // (which the console answers only while this sign-in lasts).
+  var pageToken = boot.token;
+  function socketAuth(callback) {
+    if (pageToken) { var first = pageToken; pageToken = null; callback({ token: first }); return; }
+    fetch(root.getAttribute("data-token-url"), { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (answer) { return answer.ok ? answer.json() : {}; })
+      .then(function (body) { callback({ token: body.token || "" }); })
+      .catch(function () { callback({ token: "" }); });
+  }
+  var socket = io("/console", { transports: ["websocket"], auth: socketAuth });
   socket.on("connect", function () {
     socket.emit("watch_campaign", { campaign_id: campaignId }, function (ack) {
       if (ack && ack.ok) setRealtime("live", "实时 Live");

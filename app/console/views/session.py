@@ -43,8 +43,8 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    """Sign out (a form with its CSRF token, so no other site can sign anyone out)."""
-    auth.sign_out()
+    """Sign out (a form with its CSRF token, so no other site can sign anyone out): everywhere."""
+    auth.sign_out(g.staff)
     return redirect(url_for("console_web.login"))
 
 
