@@ -138,9 +138,15 @@ def test_the_foreign_keys_refuse_what_the_checks_miss(client, make, history, mon
     assert not gone(MODELS[kind], target.id)
 
 
+def staff_bearer(make, member) -> dict:
+    token = make.app.extensions["xiaoge.tokens"].issue("staff", member.id, member.role,
+                                                       token_version=member.token_version)
+    return {"Authorization": "Bearer " + token}
+
+
 def test_staff_who_made_changes_are_kept_for_the_audit_log(client, make):
     member = make.staff_member("ops")
-    headers = {"Authorization": "Bearer " + make.app.extensions["xiaoge.tokens"].issue("staff", member.id, "ops")}
+    headers = staff_bearer(make, member)
     assert client.post(f"{CONSOLE}/products", json=make.product_body(), headers=headers).status_code == 201
     error = assert_error(delete(client, make, f"staff/{member.id}"), 409, "in_use")
     assert error["used_by"] == ["audit log entries"]
@@ -148,7 +154,7 @@ def test_staff_who_made_changes_are_kept_for_the_audit_log(client, make):
 
 def test_an_admin_cannot_delete_their_own_account(client, make):
     admin = make.staff_member("admin")
-    headers = {"Authorization": "Bearer " + make.app.extensions["xiaoge.tokens"].issue("staff", admin.id, "admin")}
+    headers = staff_bearer(make, admin)
     assert_error(client.delete(f"{CONSOLE}/staff/{admin.id}", headers=headers), 409, "conflict")
     assert not gone(Staff, admin.id)
 

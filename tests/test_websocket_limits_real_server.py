@@ -48,7 +48,7 @@ def staff_token(database_url: str, wechat_base: str, secret: str) -> str:
     with app.app_context():
         member = staff.create_staff(db.session, "watcher", "staff-password", "marketing")
         db.session.commit()
-        token = app.extensions["xiaoge.tokens"].issue("staff", member.id, member.role)
+        token = app.extensions["xiaoge.tokens"].issue("staff", member.id, member.role, token_version=member.token_version)
         db.session.remove()
         db.engine.dispose()
     return token

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Base, BigId, created_at, intpk, str120
+from app.models.base import Base, BigId, created_at, first_token_version, intpk, str120
 from app.models.compound import Compound
 
 courier_compounds = Table(
@@ -29,7 +29,7 @@ class Courier(Base):
     # A disabled courier cannot sign in and their tokens stop working (app/services/accounts/standing.py).
     disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # In every token of the courier; bumping it (sign-out of a lost handheld) voids them all.
-    token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    token_version: Mapped[int] = mapped_column(Integer, default=first_token_version, server_default="0")
 
     compounds: Mapped[list[Compound]] = relationship(
         secondary=courier_compounds, order_by=Compound.id, lazy="selectin"

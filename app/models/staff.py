@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import Boolean, CheckConstraint, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, created_at, intpk
+from app.models.base import Base, created_at, first_token_version, intpk
 
 STAFF_ROLES = ("admin", "marketing", "ops")
 
@@ -21,4 +21,4 @@ class Staff(Base):
     # A disabled account cannot sign in and its tokens stop working (app/services/accounts/standing.py).
     disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # In every token and console session; bumping it (console sign-out) voids them all.
-    token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    token_version: Mapped[int] = mapped_column(Integer, default=first_token_version, server_default="0")
