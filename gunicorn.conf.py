@@ -20,7 +20,7 @@ TURN_SECONDS = 1e-6  # any positive delay: a timer, so the loop polls for I/O be
 
 
 def post_worker_init(worker) -> None:
-    """Tune the worker's garbage collector once the app is loaded."""
+    """Tune the worker's garbage collector once the app is loaded, then start its background loops."""
     # The cyclic garbage collector's full passes stall a worker (~180 ms with 2,000 connected
     # shoppers), and under a burst they came every 2-3 s: requests alive at each young pass get
     # promoted, which counts towards the next full one. So (issue 6, bench/README.md):
@@ -32,6 +32,13 @@ def post_worker_init(worker) -> None:
     gc.set_threshold(700, 10, 1000)
     worker.log.info("Garbage collector: %d objects frozen, thresholds %s",
                     gc.get_freeze_count(), gc.get_threshold())
+    # The round sweeper (and the Redis engine's shake-log writer) start now, not on the first
+    # request or socket: rounds left open by a restart close on time with no client about.
+    app = getattr(worker, "wsgi", None)
+    if app is not None:
+        from app.realtime import start_worker_background_tasks  # the worker has loaded the app by now
+
+        start_worker_background_tasks(app)
 
 
 def post_request(worker, req, environ, resp) -> None:

@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from app import config as settings
 from app import metrics, rate_limits, request_log
 from app.actions import admission
+from app.actions import store as store_actions
 from app.api import IdConverter, register_api
 from app.api.errors import XiaogeApi, register_error_handlers
 from app.cli import register_commands
@@ -33,6 +34,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(openapi_settings())
     app.config.update(config or {})
     ensure_secret_key(app)
+    https_only_when_public_url_is(app)
 
     register_extensions(app)
     register_services(app)
@@ -49,6 +51,24 @@ def trust_proxies(app: Flask) -> None:
     hops = app.config.get("PROXY_HOPS", 0)
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+
+
+# Browsers that once saw the site over HTTPS keep to HTTPS for a year (no subdomains: they may
+# not all be ours).
+HSTS = "max-age=31536000"
+
+
+def https_only_when_public_url_is(app: Flask) -> None:
+    """Behind an https PUBLIC_URL: the console cookie travels over HTTPS only, and every answer
+    tells browsers to stay on HTTPS (HSTS)."""
+    if not app.config["PUBLIC_URL"].lower().startswith("https://"):
+        return
+    app.config["SESSION_COOKIE_SECURE"] = True
+
+    @app.after_request
+    def strict_transport_security(response):
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
+        return response
 
 
 def openapi_settings() -> dict:
@@ -95,9 +115,11 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_services(app: Flask) -> None:
-    """The service objects (tokens, WeChat, the draw engine) and this worker's shake admission."""
+    """The service objects (tokens, WeChat, the draw engine), this worker's shake admission and
+    its `live` pushes."""
     wire_services(app)
     admission.init_app(app)
+    store_actions.init_app(app)
 
 
 def register_socket_handlers(app: Flask) -> None:

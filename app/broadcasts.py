@@ -28,6 +28,13 @@ def campaign_room(campaign_id: int) -> str:
     return f"campaign:{campaign_id}"
 
 
+def watched_campaign_ids() -> set[int]:
+    """Campaigns a console socket on this worker watches (its room has a member here)."""
+    rooms = socketio.server.manager.rooms.get("/console", {}) if socketio.server else {}
+    return {int(room.removeprefix("campaign:")) for room, members in list(rooms.items())
+            if isinstance(room, str) and room.startswith("campaign:") and members}
+
+
 def rfc3339(moment) -> str:
     return moment.isoformat()
 
@@ -43,14 +50,18 @@ def van_arrived(arrival: Arrival, courier: Courier) -> None:
 
 
 @timed_broadcast
-def console_arrival(shake_round: ShakeRound, arrival: Arrival, courier: Courier) -> None:
-    """Consoles watching the campaign: a van arrived and opened this round (`round_opened` follows)."""
+def console_arrival(campaign_id: int, shake_round: ShakeRound | None, arrival: Arrival,
+                    courier: Courier) -> None:
+    """Consoles watching the campaign: a van arrived and opened this round (`round_opened`
+    follows), or was refused as too far from the compound (no round: `round_id` null)."""
     socketio.emit("arrival", {
-        "arrival_id": arrival.id, "round_id": shake_round.id, "campaign_id": shake_round.campaign_id,
-        "compound": {"id": shake_round.compound.id, "name": shake_round.compound.name},
+        "arrival_id": arrival.id, "round_id": shake_round.id if shake_round else None,
+        "campaign_id": campaign_id,
+        "compound": {"id": arrival.compound_id, "name": arrival.compound.name},
         "courier": {"id": courier.id, "name": courier.name},
         "arrived_at": rfc3339(arrival.received_at), "far_from_compound": bool(arrival.far_from_compound),
-    }, to=campaign_room(shake_round.campaign_id), namespace="/console")
+        "too_far": bool(arrival.too_far), "distance_m": arrival.distance_m,
+    }, to=campaign_room(campaign_id), namespace="/console")
 
 
 @timed_broadcast

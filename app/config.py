@@ -49,6 +49,16 @@ def from_environment() -> dict:
         # Request bodies are small JSON; anything bigger is refused before it is read.
         "MAX_CONTENT_LENGTH": env("MAX_CONTENT_LENGTH", 1024 * 1024, int),
         "RATELIMIT_STORAGE_URI": env("RATELIMIT_STORAGE_URI") or env("REDIS_URL") or "memory://",
+        # Sign-in limits (`limits` notation, docs/operations.md): every password sign-in from one
+        # client address, whatever the account; each account, from every address; WeChat logins
+        # from one address (each spends the app's WeChat quota).
+        "SIGN_IN_LIMIT_PER_ADDRESS": env("SIGN_IN_LIMIT_PER_ADDRESS", "30 per minute;300 per hour"),
+        "SIGN_IN_LIMIT_PER_ACCOUNT": env("SIGN_IN_LIMIT_PER_ACCOUNT", "10 per minute;50 per hour"),
+        "WECHAT_LOGIN_LIMIT_PER_ADDRESS": env("WECHAT_LOGIN_LIMIT_PER_ADDRESS", "20 per minute;200 per hour"),
+        # Password hashes (~150 ms, 64 MiB each) run in this many OS threads per worker; past them
+        # and this many waiting, a sign-in is refused with a quick 503 to retry.
+        "PASSWORD_HASH_THREADS": env("PASSWORD_HASH_THREADS", 2, int),
+        "PASSWORD_HASH_MAX_WAITING": env("PASSWORD_HASH_MAX_WAITING", 8, int),
         # Proxies in front (nginx: 1) whose X-Forwarded-For / -Proto headers are trusted.
         "PROXY_HOPS": env("PROXY_HOPS", 0, int),
         # None lets Flask-SocketIO pick (gevent under gunicorn -k gevent); tests use threading.
@@ -66,22 +76,59 @@ def from_environment() -> dict:
         "SHAKE_DRAWS": env("SHAKE_DRAWS"),
         # Shakes one worker works on at once; more are refused with a quick 503 to retry.
         "SHAKE_MAX_IN_FLIGHT": env("SHAKE_MAX_IN_FLIGHT", 64, int),
+        # Each shopper's shakes on one worker: at most this many in flight, and a cadence of
+        # SHAKE_RATE_PER_SHOPPER a second with bursts of SHAKE_BURST_PER_SHOPPER (0: no limit);
+        # past either, a 429 rate_limited to retry (app/actions/admission.py).
+        "SHAKE_MAX_IN_FLIGHT_PER_SHOPPER": env("SHAKE_MAX_IN_FLIGHT_PER_SHOPPER", 2, int),
+        "SHAKE_RATE_PER_SHOPPER": env("SHAKE_RATE_PER_SHOPPER", 5.0, float),
+        "SHAKE_BURST_PER_SHOPPER": env("SHAKE_BURST_PER_SHOPPER", 10, int),
+        # How long a refused shake_id's answer (shake_limit_reached, not_in_compound) is replayed;
+        # refusals of a round that is unknown, not open or closed are not kept at all.
+        "SHAKE_REFUSAL_KEEP_SECONDS": env("SHAKE_REFUSAL_KEEP_SECONDS", 600, int),
         # Copy the Redis engine's logged shakes into the database from a background task.
         "SHAKE_LOG_WRITER": env("SHAKE_LOG_WRITER", True, bool),
         # Prefix of the keys the app keeps in Redis; deployments sharing a Redis differ here.
         "REDIS_KEY_PREFIX": env("REDIS_KEY_PREFIX", "xiaoge:"),
+        # Drop open courier and console sockets of disabled or signed-out accounts (every 2 s).
+        "SOCKET_ACCOUNT_WATCH": env("SOCKET_ACCOUNT_WATCH", True, bool),
         # Close shake rounds on time from a background task started by the first request.
         "ROUND_SWEEPER": env("ROUND_SWEEPER", True, bool),
+        # A courier's arrival in a compound where their arrival opened a round less than this
+        # many minutes ago opens no round (a double tap, a re-tap once it closed): recorded, 201.
+        "ARRIVAL_REPEAT_MINUTES": env("ARRIVAL_REPEAT_MINUTES", 0.0, float),
+        # A courier's taps a minute past this are refused unrecorded: 429 rate_limited.
+        "ARRIVALS_PER_MINUTE": env("ARRIVALS_PER_MINUTE", 10, int),
         # The staff console's cookie session: ends 8 hours after sign-in; HttpOnly, SameSite=Lax,
-        # Secure when served over HTTPS (SESSION_COOKIE_SECURE=1).
+        # Secure when served over HTTPS (SESSION_COOKIE_SECURE=1, or PUBLIC_URL https://).
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=env("CONSOLE_SESSION_HOURS", 8.0, float)),
         "SESSION_COOKIE_NAME": "xiaoge_console",
         "SESSION_COOKIE_PATH": "/console",  # only the console reads it: the API and sockets use tokens
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env("SESSION_COOKIE_SECURE", False, bool),
+        # Life of the staff token a dashboard page holds for its socket (renewed while the session lives).
+        "CONSOLE_TOKEN_SECONDS": env("CONSOLE_TOKEN_SECONDS", 600, int),
+        # How long a worker trusts what it read of a courier or staff account (disabled, signed
+        # out, role): API.md promises a change reaches every token within 5 s.
+        "ACCOUNT_STANDING_CACHE_SECONDS": env("ACCOUNT_STANDING_CACHE_SECONDS", 2.0, float),
         # A form's CSRF token lives as long as the session holding its secret, not one hour.
         "WTF_CSRF_TIME_LIMIT": None,
+        # Socket events one connection may send a second, and in a burst; past them an event is
+        # acked `rate_limited`; a socket whose refused events pile past the last is disconnected.
+        "SOCKET_EVENTS_PER_SECOND": env("SOCKET_EVENTS_PER_SECOND", 20.0, float),
+        "SOCKET_EVENT_BURST": env("SOCKET_EVENT_BURST", 40, int),
+        "SOCKET_DISCONNECT_AFTER_REFUSED": env("SOCKET_DISCONNECT_AFTER_REFUSED", 200, int),
+        # Sockets one account keeps a namespace per worker; one more drops the account's oldest.
+        "SOCKETS_PER_ACCOUNT": env("SOCKETS_PER_ACCOUNT", 5, int),
+        # Seconds a WebSocket may stay open without connecting a Socket.IO namespace (a token).
+        "SOCKET_CONNECT_TIMEOUT": env("SOCKET_CONNECT_TIMEOUT", None, float),
+        # Seconds a broadcast that Redis refused is kept and retried before it is dropped.
+        "SOCKETIO_PUBLISH_RETRY_SECONDS": env("SOCKETIO_PUBLISH_RETRY_SECONDS", None, float),
+        # Seconds between a compound's `live` pushes (and how old an enter_store ack's counts may be).
+        "LIVE_PUSH_SECONDS": env("LIVE_PUSH_SECONDS", 1.0, float),
+        # A shopper's store orders waiting for pickup (won items do not count), and saved addresses.
+        "SHOPPER_OPEN_ORDERS_MAX": env("SHOPPER_OPEN_ORDERS_MAX", 5, int),
+        "SHOPPER_ADDRESSES_MAX": env("SHOPPER_ADDRESSES_MAX", 20, int),
         # The bearer token Prometheus scrapes /metrics with; unset: /metrics answers 404.
         "METRICS_TOKEN": env("METRICS_TOKEN"),
         # text (default, for people) or json (one object a line with its request_id, for shippers).

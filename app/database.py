@@ -18,7 +18,10 @@ def engine_options(config) -> dict:
     when given back) costs the database a new backend process each time."""
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         return {}
-    return {"pool_size": config["DB_POOL_SIZE"], "max_overflow": config["DB_MAX_OVERFLOW"]}
+    # pre-ping: a connection the server dropped (a database restart) is replaced at checkout,
+    # not handed to a request that then fails
+    return {"pool_size": config["DB_POOL_SIZE"], "max_overflow": config["DB_MAX_OVERFLOW"],
+            "pool_pre_ping": True}
 
 
 def configure_sqlite(engine: Engine) -> None:

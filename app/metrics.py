@@ -45,7 +45,7 @@ SHAKES_SHED = Counter("xiaoge_shakes_shed_total",
                       "Shakes refused at once because SHAKE_MAX_IN_FLIGHT were in hand")
 DATABASE_ERRORS = Counter("xiaoge_database_errors_total",
                           "Database operational errors (connection lost, server down, timeouts)")
-REDIS_ERRORS = Counter("xiaoge_redis_errors_total", "Redis errors answered as 503, by where", ["where"])
+REDIS_ERRORS = Counter("xiaoge_redis_errors_total", "Redis errors, by where they hit", ["where"])
 ROUND_CLOSE_LAG = Histogram("xiaoge_round_close_lag_seconds",
                             "How late the sweeper closed a round after closes_at",
                             buckets=(0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 300.0))

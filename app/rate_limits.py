@@ -1,10 +1,13 @@
-"""Rate limits on password sign-ins: per client address and account, shared across workers.
+"""Rate limits on sign-ins, shared across workers: password sign-ins per client address and per
+account, WeChat logins per client address.
 
 Built on `limits` (Flask-Limiter's core library) directly. Each limit is checked by the view it
-decorates (`limit_sign_in`), on POST only; nothing runs for any other request: no before-request
-hook. Over the limit a view raises `RateLimited`: API.md's 429 `rate_limited` with
-`retry_after_seconds` and a Retry-After header (app/api/errors.py), the console's 429 page
-(app/console/blueprint.py).
+decorates, on POST only; nothing runs for any other request: no before-request hook. Over a
+limit a view raises `RateLimited`: API.md's 429 `rate_limited` with `retry_after_seconds` and a
+Retry-After header (app/api/errors.py), the console's 429 page (app/console/blueprint.py).
+The counts live in RATELIMIT_STORAGE_URI (Redis when REDIS_URL is set); while it cannot be
+reached each worker counts in its own memory instead (app/limit_storage.py), so sign-ins stay
+limited and answered.
 """
 from __future__ import annotations
 
@@ -12,33 +15,55 @@ import functools
 import logging
 import math
 import time
+from dataclasses import dataclass
 
 from flask import Flask, current_app, request
-from limits import parse_many
-from limits.errors import StorageError
-from limits.storage import storage_from_string
-from limits.strategies import FixedWindowRateLimiter
+from limits import RateLimitItem, parse_many
 
-from app import metrics
-from app.services.errors import RateLimited, Unavailable
+from app.limit_storage import FallingBackLimiter
+from app.services.accounts.names import normalise_account_name
+from app.services.errors import RateLimited
 
 log = logging.getLogger(__name__)
 
-# Enough for a courier fumbling a password with gloves on; far too few to guess one.
-SIGN_IN_LIMIT = "10 per minute;50 per hour"
-SIGN_IN_LIMITS = sorted(parse_many(SIGN_IN_LIMIT))  # shortest window first
-
 EXTENSION = "xiaoge.rate_limiter"
+# Longer names are refused by the sign-in schemas anyway; the cut keeps a counter's key small.
+MAX_KEYED_NAME = 100
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Limits (shortest window first) and what they count, e.g. ("sign-in", "address")."""
+
+    items: tuple[RateLimitItem, ...]
+    scope: tuple[str, ...]
+
+
+@dataclass
+class Limits:
+    """This app's limiter and its rules (app.config, docs/operations.md)."""
+
+    limiter: FallingBackLimiter
+    per_address: Rule
+    per_account: Rule
+    wechat_per_address: Rule
+
+
+def rule(limits: str, *scope: str) -> Rule:
+    return Rule(tuple(sorted(parse_many(limits))), scope)
 
 
 def init_app(app: Flask) -> None:
-    """This app's limiter on its own storage (RATELIMIT_STORAGE_URI: Redis when REDIS_URL is set,
-    so workers share counts); none when RATELIMIT_ENABLED is off (the tests' default)."""
+    """This app's limits on its own storage; none when RATELIMIT_ENABLED is off (the tests' default)."""
     if not app.config.get("RATELIMIT_ENABLED", True):
         return
-    storage = storage_from_string(app.config.get("RATELIMIT_STORAGE_URI") or "memory://",
-                                  wrap_exceptions=True)
-    app.extensions[EXTENSION] = FixedWindowRateLimiter(storage)
+    cfg = app.config
+    app.extensions[EXTENSION] = Limits(
+        limiter=FallingBackLimiter(cfg.get("RATELIMIT_STORAGE_URI") or "memory://"),
+        per_address=rule(cfg["SIGN_IN_LIMIT_PER_ADDRESS"], "sign-in", "address"),
+        per_account=rule(cfg["SIGN_IN_LIMIT_PER_ACCOUNT"], "sign-in", "account"),
+        wechat_per_address=rule(cfg["WECHAT_LOGIN_LIMIT_PER_ADDRESS"], "wechat-login", "address"),
+    )
 
 
 def client_address() -> str:
@@ -46,44 +71,56 @@ def client_address() -> str:
     return request.remote_addr or "127.0.0.1"
 
 
-def sign_in_key(field: str, body: str = "json") -> str:
-    """Key a limit by client address and the account named in the JSON body (or the form)."""
+def account_in_request(field: str, body: str) -> str:
+    """The account named in the JSON body (or the form), normalised as the sign-in looks it up."""
     if body == "form":
         account = request.form.get(field)
     else:
         data = request.get_json(silent=True)
         account = data.get(field) if isinstance(data, dict) else None
-    return f"{client_address()}:{account if isinstance(account, str) else ''}"
+    return normalise_account_name(account)[:MAX_KEYED_NAME] if isinstance(account, str) else ""
 
 
-def check_sign_in(field: str, body: str = "json") -> None:
-    """Count this sign-in attempt; RateLimited past SIGN_IN_LIMIT, Unavailable if the counts
-    cannot be reached (nothing was done: retrying is safe)."""
-    limiter: FixedWindowRateLimiter | None = current_app.extensions.get(EXTENSION)
-    if limiter is None:
+def check(rules: list[tuple[Rule, str]]) -> None:
+    """Count this request against each (rule, key); RateLimited past any of them."""
+    limits: Limits | None = current_app.extensions.get(EXTENSION)
+    if limits is None:
         return
-    # Each view counts apart; REDIS_KEY_PREFIX keeps deployments sharing a Redis apart.
-    identifiers = (current_app.config.get("REDIS_KEY_PREFIX", "xiaoge:") + "sign-in",
-                   request.endpoint or request.path, sign_in_key(field, body))
-    try:
-        for item in SIGN_IN_LIMITS:
-            if not limiter.hit(item, *identifiers):
-                log.info("sign-in rate limit %s exceeded at %s by %s", item, *identifiers[1:])
-                reset_at = limiter.get_window_stats(item, *identifiers).reset_time
-                raise RateLimited(retry_after_seconds=max(1, math.ceil(reset_at - time.time())))
-    except StorageError as error:
-        metrics.redis_error("rate_limits")
-        raise Unavailable() from error
+    # REDIS_KEY_PREFIX keeps deployments sharing a Redis apart.
+    prefix = current_app.config.get("REDIS_KEY_PREFIX", "xiaoge:")
+    for each, key in rules:
+        identifiers = (prefix + each.scope[0], *each.scope[1:], key)
+        reset_at = limits.limiter.hit(each.items, identifiers)
+        if reset_at is not None:
+            log.info("rate limit %s exceeded by %s", "/".join(each.scope), key)
+            raise RateLimited(retry_after_seconds=max(1, math.ceil(reset_at - time.time())))
 
 
-def limit_sign_in(field: str, body: str = "json"):
-    """Decorate a sign-in view: its POSTs count against SIGN_IN_LIMIT per client address and the
-    account in `field` of the JSON body (body="json") or the form (body="form")."""
+def limited_on_post(rules_for_request):
+    """Decorate a view: its POSTs are counted against rules_for_request(limits) first."""
     def decorate(view):
         @functools.wraps(view)  # keeps flask-smorest's documentation on the view
         def limited(*args, **kwargs):
-            if request.method == "POST":
-                check_sign_in(field, body)
+            limits = current_app.extensions.get(EXTENSION)
+            if limits is not None and request.method == "POST":
+                check(rules_for_request(limits))
             return view(*args, **kwargs)
         return limited
     return decorate
+
+
+def limit_sign_in(field: str, accounts: str, body: str = "json"):
+    """Decorate a password sign-in view: its POSTs count against SIGN_IN_LIMIT_PER_ADDRESS for the
+    client address (every account and sign-in view alike) and SIGN_IN_LIMIT_PER_ACCOUNT for the
+    account in `field` of the JSON body (body="json") or the form (body="form") among `accounts`
+    ("courier", "staff"), from every address."""
+    return limited_on_post(lambda limits: [
+        (limits.per_address, client_address()),
+        (limits.per_account, f"{accounts}:{account_in_request(field, body)}"),
+    ])
+
+
+def limit_wechat_login():
+    """Decorate the WeChat login: its POSTs count against WECHAT_LOGIN_LIMIT_PER_ADDRESS, good
+    codes and bogus ones alike (each costs a call on the app's WeChat quota)."""
+    return limited_on_post(lambda limits: [(limits.wechat_per_address, client_address())])

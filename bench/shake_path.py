@@ -73,7 +73,10 @@ def main() -> None:
     app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url, "ROUND_SWEEPER": False,
                       "SOCKETIO_ASYNC_MODE": "threading", "RATELIMIT_ENABLED": False,
                       "PASSWORD_HASH_COST": "fast", "SHAKE_DRAWS": args.draws, "REDIS_URL": args.redis_url,
-                      "SOCKETIO_MESSAGE_QUEUE": "", "SHAKE_LOG_WRITER": False})
+                      "SOCKETIO_MESSAGE_QUEUE": "", "SHAKE_LOG_WRITER": False,
+                      # 200 shoppers in turn at ~1,000 shakes/s would be each 5 a second, the
+                      # per-shopper cadence cap's default: this times the draw, not that cap.
+                      "SHAKE_RATE_PER_SHOPPER": 0})
     with app.app_context():
         upgrade()
         compound_id, courier_token, shopper_tokens = seed(app, 200)

@@ -98,7 +98,7 @@ def seed(app, plan: Plan) -> Seeded:
         db.session.add_all([Address(shopper_id=s.id, recipient="住户", phone="13800000000", detail="基准花园",
                                     compound_id=home.id, is_default=True) for s in shoppers])
         tokens = app.extensions["xiaoge.tokens"]
-        seeded = Seeded(home.id, tokens.issue("courier", courier.id),
+        seeded = Seeded(home.id, tokens.issue("courier", courier.id, token_version=courier.token_version),
                         [tokens.issue("shopper", s.id) for s in shoppers], template.id, campaign.id)
         db.session.commit()
         db.session.remove()

@@ -35,6 +35,8 @@ def delivered(delivery: Delivery, signed: SignedIn | None) -> str:
     if delivery.replayed:
         return line + " (already on the server)."
     rounds = body.get("rounds") or []
+    if (body.get("arrival") or {}).get("repeat"):
+        return line + ". You opened a shake here minutes ago: no new round."
     if not rounds:
         return line + ". No shake campaign here now."
     until = clock_time(max(r.get("closes_at") or "" for r in rounds))
@@ -50,6 +52,8 @@ def refusal_reason(tap: Tap, refusal: Refused, signed: SignedIn | None) -> str:
         return f"not on your route. Your route: {route or 'none'}."
     if refusal.code == "stale_event":
         return "tap too old to open a shake; recorded only."
+    if refusal.code == "too_far":
+        return "GPS says the van is too far from this compound to open a shake; recorded only."
     if refusal.code == "wrong_code":
         left = body_error.get("attempts_left")
         tries = f" {left} tries left." if left is not None else ""

@@ -139,7 +139,12 @@ def app_config(url: str, wechat_base: str) -> dict:
         "PASSWORD_HASH_COST": "fast",
         "SOCKETIO_ASYNC_MODE": "threading",
         "ROUND_SWEEPER": False,
+        "SOCKET_ACCOUNT_WATCH": False,  # tests/test_socket_revocation.py runs its check by hand
         "SHAKE_MAX_IN_FLIGHT": 10_000,  # the concurrency tests fire 200 at once; test_load_shedding lowers it
+        # One shopper's shakes fire from many threads at once in the concurrency tests: no
+        # per-shopper caps here; test_shake_abuse turns them on.
+        "SHAKE_MAX_IN_FLIGHT_PER_SHOPPER": 0,
+        "SHAKE_RATE_PER_SHOPPER": 0,
     }
 
 

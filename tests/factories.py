@@ -95,7 +95,8 @@ class Factories:
     def staff_token(self, role="admin"):
         member = staff.create_staff(db.session, f"{role}{next(_seq)}", "staff-password", role)
         db.session.commit()
-        return self.app.extensions["xiaoge.tokens"].issue("staff", member.id, member.role)
+        return self.app.extensions["xiaoge.tokens"].issue("staff", member.id, member.role,
+                                                          token_version=member.token_version)
 
     def staff_headers(self, role="admin"):
         return bearer(self.staff_token(role))

@@ -70,8 +70,9 @@ class Server:
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
-    def start(self) -> None:
-        """Start it (unless running) and wait until it answers."""
+    def start(self, request: bool = True) -> None:
+        """Start it (unless running) and wait until it answers (or, with request False, until
+        it listens: no request reaches the app)."""
         if self.running:
             return
         with open(self.log_path, "ab") as log:
@@ -83,8 +84,10 @@ class Server:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited with {self.process.returncode}:\n{self.log_tail()}")
+            if not request and self.listening():
+                return
             with contextlib.suppress(requests.RequestException):
-                if requests.get(f"{self.url}/api/v1/openapi.json", timeout=1).status_code == 200:
+                if request and requests.get(f"{self.url}/api/v1/openapi.json", timeout=1).status_code == 200:
                     return
             time.sleep(0.1)
         self.kill()
@@ -115,6 +118,10 @@ class Server:
             os.killpg(self.process.pid, signal.SIGKILL)
         self.wait_port_closed()
         self.process = None
+
+    def listening(self) -> bool:
+        with socket.socket() as probe:
+            return probe.connect_ex((HOST, self.port)) == 0
 
     def wait_port_closed(self) -> None:
         deadline = time.monotonic() + STOP_TIMEOUT

@@ -179,7 +179,9 @@ def test_event_29_minutes_old_still_opens_a_round(client, make):
     assert (answer.status_code, len(answer.get_json()["rounds"])) == (201, 1)
 
 
-@pytest.mark.parametrize("offset, far", [(0.0, False), (0.1, True)])
+# 0.004° of latitude is ~445 m: past the 300 m radius, within its 300 m margin
+# (beyond it: tests/test_arrival_limits.py)
+@pytest.mark.parametrize("offset, far", [(0.0, False), (0.004, True)])
 def test_arrival_far_from_the_compound_is_recorded_and_flagged(client, make, offset, far):
     home = make.compound(radius_m=300)
     courier = make.courier([home])
@@ -191,8 +193,8 @@ def test_arrival_far_from_the_compound_is_recorded_and_flagged(client, make, off
     assert answer.get_json()["arrival"]["far_from_compound"] is far
     assert len(answer.get_json()["rounds"]) == 1  # flagged for ops, not refused
     arrival = db.session.scalar(select(Arrival))
-    assert arrival.far_from_compound is far
-    assert (arrival.distance_m > 10_000) if far else (arrival.distance_m == 0)
+    assert arrival.far_from_compound is far and not arrival.too_far
+    assert (400 < arrival.distance_m < 600) if far else (arrival.distance_m == 0)
 
 
 @pytest.mark.one_database

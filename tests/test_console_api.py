@@ -89,7 +89,8 @@ def test_expired_staff_token_is_unauthorized(app, client, make, monkeypatch):
     ttl = app.config["STAFF_TOKEN_TTL"]
     issued_at = int(time.time()) - ttl - 5
     monkeypatch.setattr(app.extensions["xiaoge.tokens"], "clock", lambda: issued_at)
-    stale = app.extensions["xiaoge.tokens"].issue("staff", member.id, member.role)
+    stale = app.extensions["xiaoge.tokens"].issue("staff", member.id, member.role,
+                                                        token_version=member.token_version)
     monkeypatch.undo()
     assert_error(create_product(client, bearer(stale)), 401, "unauthorized")
 
@@ -99,7 +100,8 @@ def test_staff_token_just_inside_its_lifetime_still_works(app, client, make, mon
     member = make.staff_member("admin")
     issued_at = int(time.time()) - app.config["STAFF_TOKEN_TTL"] + 60
     monkeypatch.setattr(app.extensions["xiaoge.tokens"], "clock", lambda: issued_at)
-    token = app.extensions["xiaoge.tokens"].issue("staff", member.id, member.role)
+    token = app.extensions["xiaoge.tokens"].issue("staff", member.id, member.role,
+                                                        token_version=member.token_version)
     monkeypatch.undo()
     assert create_product(client, bearer(token)).status_code == 201
 

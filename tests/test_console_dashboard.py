@@ -40,7 +40,8 @@ def test_the_page_embeds_a_staff_token_and_the_figures_so_far(app, console, worl
     assert (principal.subject_id, principal.role) == (marketer.member.id, "marketing")
     assert boot["campaign"]["compounds"] == {str(world.home.id): "看板花园"}
     assert boot["stats"] == {"campaign_id": world.campaign.id, "rounds": 0, "shakes": 0, "wins": 0,
-                             "by_prize": [pytest.approx(boot["stats"]["by_prize"][0])]}
+                             "by_prize": [pytest.approx(boot["stats"]["by_prize"][0])],
+                             "rounds_today": [{"compound_id": world.home.id, "rounds": 0}]}
     assert boot["rounds"] == [] and boot["arrivals"] == []
     assert "/vendor/socket.io.min.js" in page and "/vendor/uPlot.iife.min.js" in page
 

@@ -252,3 +252,16 @@ def test_staff_sign_in_with_nul_characters_is_refused_cleanly(client, make):
     answer = client.post(f"{CONSOLE}/auth", json={"username": member.username,
                                                   "password": "staff-\x00password"})
     assert_invalid(answer, "password")
+
+
+@pytest.mark.parametrize("password", ["abcdef", "六个字密码吗"])
+def test_a_courier_password_of_6_characters_or_fewer_is_refused(client, make, admin, password):
+    body = make.courier_body([make.compound()], password=password)
+    error = assert_invalid(post(client, make, "couriers", body, admin), "password")
+    assert "7" in error["fields"]["password"]
+    assert db.session.query(Courier).count() == 0
+
+
+def test_a_courier_password_of_7_characters_is_taken(client, make, admin):
+    body = make.courier_body([make.compound()], password="abcd123")
+    assert post(client, make, "couriers", body, admin).status_code == 201

@@ -181,3 +181,13 @@ def test_admins_add_staff_accounts(console):
     assert db.session.scalar(db.select(Staff.role).where(Staff.username == "new.ops")) == "ops"
     page = text(admin.post("/console/staff", {"username": "new.ops", "password": "short", "role": "boss"}))
     assert "8" in field_error(page, "password") and field_error(page, "role").startswith("请从选项中选择")
+
+
+def test_a_short_courier_password_is_a_form_error(console, make):
+    compound = make.compound()
+    answer = console("ops").post("/console/couriers", {
+        "employee_no": "W7007", "name": "短密码", "password": "abc123", "compound_ids": str(compound.id)})
+    page = text(answer)
+    assert answer.status_code == 422
+    assert "7" in field_error(page, "password")
+    assert db.session.query(Courier).filter_by(employee_no="W7007").count() == 0

@@ -20,6 +20,7 @@ ALLOWED = {
     "campaigns": {"admin", "marketing"}, "coupons": {"admin", "marketing"}, "deals": {"admin", "marketing"},
     "compounds": {"admin", "ops"}, "couriers": {"admin", "ops"}, "products": {"admin", "ops"},
     "reports": {"admin", "marketing", "ops"}, "audit": {"admin"}, "staff": {"admin"},
+    "orders": {"admin", "ops"},
 }
 CONSOLE_ROUTES = [  # (section, method, path): every console page and action
     ("campaigns", "GET", "/console/campaigns"), ("campaigns", "GET", "/console/campaigns/new"),
@@ -37,11 +38,17 @@ CONSOLE_ROUTES = [  # (section, method, path): every console page and action
     ("couriers", "GET", "/console/couriers/{courier}"),
     ("couriers", "GET", "/console/couriers/{courier}/badge.png"),
     ("couriers", "POST", "/console/couriers/{courier}/rotate-code"),
+    ("couriers", "POST", "/console/couriers/{courier}/sign-out"),
+    ("couriers", "POST", "/console/couriers/{courier}/disabled"),
     ("products", "GET", "/console/products"), ("products", "POST", "/console/products"),
     ("reports", "GET", "/console/reports"), ("reports", "GET", "/console/reports/campaigns.csv"),
     ("reports", "GET", "/console/reports/compounds.csv"),
     ("audit", "GET", "/console/audit"),
     ("staff", "GET", "/console/staff"), ("staff", "POST", "/console/staff"),
+    ("staff", "POST", "/console/staff/{staff}"),
+    ("campaigns", "GET", "/console/socket-token"),
+    ("orders", "GET", "/console/orders"), ("orders", "POST", "/console/orders/{order}/cancel"),
+    ("orders", "POST", "/console/orders/{order}/unlock-handover"),
 ]
 API_ROUTES = [  # the JSON API counterparts of those pages
     ("campaigns", "POST", "/api/v1/console/campaigns"),
@@ -54,6 +61,11 @@ API_ROUTES = [  # the JSON API counterparts of those pages
     ("couriers", "GET", "/api/v1/console/couriers/{courier}/badge.png"),
     ("couriers", "POST", "/api/v1/console/couriers/{courier}/rotate-code"),
     ("products", "POST", "/api/v1/console/products"), ("staff", "POST", "/api/v1/console/staff"),
+    ("staff", "PATCH", "/api/v1/console/staff/{staff}"),
+    ("couriers", "PATCH", "/api/v1/console/couriers/{courier}"),
+    ("couriers", "POST", "/api/v1/console/couriers/{courier}/sign-out"),
+    ("orders", "POST", "/api/v1/console/orders/{order}/cancel"),
+    ("orders", "POST", "/api/v1/console/orders/{order}/unlock-handover"),
 ]
 OPEN_TO_ANY_STAFF = {"console_web.home", "console_web.logout"}
 PUBLIC = {"console_web.login", "console_web.static", "console_web.not_found"}
@@ -61,10 +73,15 @@ PUBLIC = {"console_web.login", "console_web.static", "console_web.not_found"}
 
 @pytest.fixture
 def ids(make) -> dict:
-    """A campaign that has not started (so it can still be edited) and a courier."""
+    """A campaign that has not started (so it can still be edited), a courier, an order at their
+    van and a staff member."""
     home = make.compound()
     campaign = make.campaign([home], starts_at=now() + timedelta(days=1), ends_at=now() + timedelta(days=2))
-    return {"campaign": campaign.id, "courier": make.courier([home]).id}
+    courier = make.courier([home])
+    _, headers = make.shopper(home=home)
+    order = make.placed_order(headers, make.store_session(headers, courier), [(make.product(), 1)])
+    return {"campaign": campaign.id, "courier": courier.id, "order": order["id"],
+            "staff": make.staff_member("ops").id}
 
 
 def routes_of(section: str, table, ids: dict):

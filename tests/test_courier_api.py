@@ -121,7 +121,7 @@ def test_expired_courier_token_is_unauthorized(app, client, make, monkeypatch):
     courier = make.courier()
     issued_at = int(time.time()) - app.config["COURIER_TOKEN_TTL"] - 5
     monkeypatch.setattr(app.extensions["xiaoge.tokens"], "clock", lambda: issued_at)
-    stale = app.extensions["xiaoge.tokens"].issue("courier", courier.id)
+    stale = app.extensions["xiaoge.tokens"].issue("courier", courier.id, token_version=courier.token_version)
     monkeypatch.undo()
     assert_error(client.get(f"{COURIER}/me", headers=bearer(stale)), 401, "unauthorized")
 

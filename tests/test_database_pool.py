@@ -8,7 +8,7 @@ def test_a_server_database_keeps_the_configured_pool_open_and_sqlite_keeps_its_d
     postgres = {"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://u@h/d", "DB_POOL_SIZE": 20, "DB_MAX_OVERFLOW": 10}
     sqlite = {**postgres, "SQLALCHEMY_DATABASE_URI": "sqlite:///:memory:"}
 
-    assert engine_options(postgres) == {"pool_size": 20, "max_overflow": 10}
+    assert engine_options(postgres) == {"pool_size": 20, "max_overflow": 10, "pool_pre_ping": True}
     assert engine_options(sqlite) == {}
 
 

@@ -91,7 +91,8 @@ def test_the_version_written_for_gets_the_lean_transport(monkeypatch, caplog):
 
     lean = server._async["websocket"]
     assert isinstance(lean, functools.partial) and lean.func is lean_websocket.LeanWebSocket
-    assert lean.keywords == {"fallback": stock_websocket} and server._async["sleep"] is gevent.sleep
+    assert lean.keywords == {"fallback": stock_websocket, "connect_timeout": 0.0, "namespaced": None}
+    assert server._async["sleep"] is gevent.sleep
     assert warnings_from(caplog) == []
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import IdempotentAnswer, Order
 from app.services.store import pickups
+from tests.concurrency import at_once, error_code
 from tests.test_shake_concurrency import fire_at_once
 
 COURIER = "/api/v1/courier"
@@ -208,3 +209,55 @@ def test_handover_is_in_the_openapi_document(client):
     operation = spec["paths"]["/api/v1/courier/pickups/{order_id}/handover"]["post"]
     assert operation["security"] == [{"bearerAuth": []}]
     assert {"200", "409", "429"} <= set(operation["responses"])
+
+
+def counting_code_checks(monkeypatch) -> list:
+    """Record every comparison of a pickup code (secrets.compare_digest), however pickups calls it."""
+    compared: list = []
+    original = pickups.secrets.compare_digest
+
+    def counting(given, expected):
+        compared.append(given)
+        return original(given, expected)
+
+    monkeypatch.setattr(pickups.secrets, "compare_digest", counting)
+    return compared
+
+
+def test_thirty_wrong_codes_at_once_are_five_tries_and_only_five_are_ever_compared(app, make, monkeypatch):
+    _, headers, order = won_item(make)
+    compared = counting_code_checks(monkeypatch)
+    guess = {"pickup_code": wrong(order["pickup_code"])}
+    path = f"{COURIER}/pickups/{order['id']}/handover"
+
+    results = at_once(app, [lambda client: client.post(path, json=guess, headers=headers)] * 30)
+
+    assert Counter((status, error_code((status, body))) for status, body in results) == Counter(
+        {(409, "wrong_code"): pickups.MAX_WRONG_CODES, (429, "too_many_attempts"): 30 - pickups.MAX_WRONG_CODES})
+    assert len(compared) == pickups.MAX_WRONG_CODES  # the code was checked only for counted tries
+    db.session.expire_all()
+    stored = db.session.get(Order, order["id"])
+    assert (stored.status, stored.wrong_code_attempts) == ("reserved", pickups.MAX_WRONG_CODES)
+
+
+def test_the_right_code_among_wrong_ones_at_the_last_try_either_completes_or_is_locked_out(app, make):
+    _, headers, order = won_item(make)
+    for _ in range(pickups.MAX_WRONG_CODES - 1):
+        assert hand_over(app.test_client(), headers, order["id"], wrong(order["pickup_code"])).status_code == 409
+    path = f"{COURIER}/pickups/{order['id']}/handover"
+    guesses = [wrong(order["pickup_code"])] * 29 + [order["pickup_code"]]
+
+    results = at_once(app, [lambda client, code=code: client.post(path, json={"pickup_code": code}, headers=headers)
+                            for code in guesses])
+
+    right, wrongs = results[-1], Counter((status, error_code((status, body))) for status, body in results[:-1])
+    db.session.expire_all()
+    stored = db.session.get(Order, order["id"])
+    if right[0] == 200:  # the right code took the last try: the order is handed over, nothing else was counted
+        assert right[1] == {"order": {"id": order["id"], "status": "completed"}}
+        assert stored.status == "completed" and stored.wrong_code_attempts == pickups.MAX_WRONG_CODES - 1
+        assert set(wrongs) <= {(409, "wrong_code"), (429, "too_many_attempts")}
+    else:  # a wrong code took it: the order is locked, and the right code was never let through
+        assert (right[0], error_code(right)) == (429, "too_many_attempts")
+        assert wrongs == Counter({(409, "wrong_code"): 1, (429, "too_many_attempts"): 28})
+        assert stored.status == "reserved" and stored.wrong_code_attempts == pickups.MAX_WRONG_CODES

@@ -108,7 +108,7 @@ def seed(app):
                                    detail="阳光花园", compound_id=home.id, is_default=True))
             shopper_tokens.append(tokens.issue("shopper", shopper.id))
         db.session.commit()
-        return home.id, tokens.issue("courier", courier.id), shopper_tokens
+        return home.id, tokens.issue("courier", courier.id, token_version=courier.token_version), shopper_tokens
 
 
 def arrive(server, courier_token, compound_id):

@@ -3,9 +3,12 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import time
 
 import pytest
+from cryptography.hazmat.primitives import padding
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from app.extensions import db
 from app.models import Shopper
@@ -210,6 +213,81 @@ def test_profile_with_our_appid_but_no_watermark_is_decrypt_failed(client, sandb
     encrypted, iv = encrypt_user_data(key, {"nickName": "x", "watermark": None}, SANDBOX_APPID)
     answer = client.post("/api/v1/me/profile", json={"encrypted_data": encrypted, "iv": iv}, headers=headers)
     assert_error(answer, 400, "decrypt_failed")
+
+
+def encrypted_with(key_b64: str, plain: bytes) -> dict:
+    """`plain` (any bytes, not only JSON) encrypted with the shopper's key and good padding."""
+    padder = padding.PKCS7(128).padder()
+    padded = padder.update(plain) + padder.finalize()
+    iv = os.urandom(16)
+    encryptor = Cipher(algorithms.AES(base64.b64decode(key_b64)), modes.CBC(iv)).encryptor()
+    cipher_text = encryptor.update(padded) + encryptor.finalize()
+    return {"encrypted_data": base64.b64encode(cipher_text).decode(), "iv": base64.b64encode(iv).decode()}
+
+
+def test_every_kind_of_undecryptable_profile_gets_the_same_answer_byte_for_byte(client, sandbox):
+    """No padding oracle: bad padding, not JSON and every other failure answer identically."""
+    _, headers = signed_in(client, sandbox, "openid-oracle")
+    key = sandbox.state.session_key("openid-oracle")
+    good = user_info(sandbox, "openid-oracle", nickname="小明")
+    other_app = dict(zip(("encrypted_data", "iv"), encrypt_user_data(key, {"nickName": "x"}, "wx_other")))
+    bodies = {
+        "bad padding": {**good,
+                        "encrypted_data": flip_last_byte_of_second_last_block(good["encrypted_data"])},
+        "not JSON": encrypted_with(key, b"this is no JSON"),
+        "not UTF-8": encrypted_with(key, b"\xff\xfe\xfd"),
+        "not an object": encrypted_with(key, b"[1, 2]"),
+        "another appid": other_app,
+        "no watermark": encrypted_with(key, json.dumps({"nickName": "x"}).encode()),
+        "bad base64": {**good, "encrypted_data": "not base64 at all!"},
+        "not whole blocks": {**good, "encrypted_data": base64.b64encode(b"short").decode()},
+        "short iv": {**good, "iv": base64.b64encode(b"eight by").decode()},
+    }
+    answers = {kind: client.post("/api/v1/me/profile", json=body, headers=headers)
+               for kind, body in bodies.items()}
+
+    for answer in answers.values():
+        assert_error(answer, 400, "decrypt_failed")
+    assert len({answer.get_data() for answer in answers.values()}) == 1, {
+        kind: answer.get_json()["error"]["message"] for kind, answer in answers.items()}
+
+
+def profile_with(client, sandbox, headers, openid, **fields):
+    answer = client.post("/api/v1/me/profile", json=user_info(sandbox, openid, **fields), headers=headers)
+    assert answer.status_code == 200, answer.get_json()
+    return answer.get_json()["shopper"]
+
+
+@pytest.mark.parametrize("avatar", [
+    "http://img.test/a.png", "javascript:alert(1)", "data:image/png;base64,AAAA", "//img.test/a.png",
+    "https://", "https:///a.png", "/web-static/a.png", "https://img.test/" + "a" * 500,
+    "https://img.test/a b.png",
+    "https://[::1/a.png", 12, ["https://img.test/a.png"],
+])
+def test_only_an_https_avatar_replaces_the_previous_one(client, sandbox, avatar):
+    shopper_id, headers = signed_in(client, sandbox, "openid-avatar")
+    profile_with(client, sandbox, headers, "openid-avatar", avatar_url="https://img.test/ok.png")
+
+    shopper = profile_with(client, sandbox, headers, "openid-avatar", avatar_url=avatar)
+
+    assert shopper["avatar_url"] == "https://img.test/ok.png"
+    db.session.expire_all()
+    assert db.session.get(Shopper, shopper_id).avatar_url == "https://img.test/ok.png"
+
+
+def test_a_first_avatar_that_is_not_https_is_not_stored(client, sandbox):
+    shopper_id, headers = signed_in(client, sandbox, "openid-no-avatar")
+
+    shopper = profile_with(client, sandbox, headers, "openid-no-avatar", avatar_url="http://x/a.png")
+
+    assert shopper["avatar_url"] is None
+
+
+def test_a_nickname_that_is_not_text_leaves_the_previous_one(client, sandbox):
+    _, headers = signed_in(client, sandbox, "openid-nick")
+    profile_with(client, sandbox, headers, "openid-nick", nickname="小明")
+
+    assert profile_with(client, sandbox, headers, "openid-nick", nickname=12)["nickname"] == "小明"
 
 
 # --- phone -------------------------------------------------------------------------------

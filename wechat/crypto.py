@@ -3,6 +3,7 @@
 import base64
 import binascii
 import json
+import logging
 import os
 import time
 
@@ -12,6 +13,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from wechat.errors import DecryptFailed
 
 _BLOCK_BITS = 128
+log = logging.getLogger(__name__)
 
 
 def _b64(value, what):
@@ -46,6 +48,19 @@ def _unpad(padded):
 
 def decrypt_user_data(session_key_b64, encrypted_data_b64, iv_b64, appid):
     """Decrypt encrypted user data and check that its watermark is for `appid`."""
+    # Every failure is the same DecryptFailed with the same message: telling "bad padding" from
+    # "not JSON" (or any other step) apart would let a client decrypt data byte by byte (a
+    # padding oracle). Why it failed goes to the log only.
+    try:
+        return _decrypt_and_check(session_key_b64, encrypted_data_b64, iv_b64, appid)
+    except Exception as exc:  # whatever went wrong (a bug too), the answer is the one below
+        why = exc if isinstance(exc, DecryptFailed) else type(exc).__name__
+        log.info("encrypted user data refused: %s", why)
+        raise DecryptFailed() from exc
+
+
+def _decrypt_and_check(session_key_b64, encrypted_data_b64, iv_b64, appid):
+    """decrypt_user_data, each failure saying why (for the log)."""
     key = _b64(session_key_b64, "session_key")
     iv = _b64(iv_b64, "iv")
     data = _b64(encrypted_data_b64, "encrypted_data")

@@ -1,13 +1,18 @@
 """The courier's "arrived" tap, over REST or the socket: recorded once per event_id, announced once."""
 from __future__ import annotations
 
+from datetime import timedelta
+
+from flask import current_app
+
 from app import broadcasts, metrics
 from app.extensions import db
 from app.models import Courier, utcnow
 from app.schemas.shake import ArrivalAnswer
 from app.services import idempotency
+from app.services.campaigns import live_campaigns_for
 from app.services.couriers import arrivals, registry
-from app.services.errors import StaleEvent
+from app.services.errors import StaleEvent, TooFar
 
 ANSWER = ArrivalAnswer()
 
@@ -20,11 +25,11 @@ def arrive(courier_id: int, body: dict) -> idempotency.Answer:
     def produce():
         outcome = arrivals.record_arrival(db.session, courier, event_id=body["event_id"],
                                           compound_id=body["compound_id"], occurred_at=body["occurred_at"],
-                                          lat=body["lat"], lng=body["lng"], now=utcnow())
+                                          lat=body["lat"], lng=body["lng"], now=utcnow(), limits=limits())
         outcomes.append(outcome)
         answer = ANSWER.dump({"arrival": outcome.arrival, "rounds": outcome.opened})
-        if outcome.stale:
-            refusal = StaleEvent()
+        if outcome.too_far or outcome.stale:  # recorded, so answered with the arrival, and replayed as such
+            refusal = TooFar() if outcome.too_far else StaleEvent()
             return refusal.status, {**idempotency.error_body(refusal), **answer}
         return 201, answer
 
@@ -33,6 +38,13 @@ def arrive(courier_id: int, body: dict) -> idempotency.Answer:
     if not answer.replayed and outcomes:
         announce(courier, outcomes[-1])
     return answer
+
+
+def limits() -> arrivals.ArrivalLimits:
+    """ARRIVAL_REPEAT_MINUTES and ARRIVALS_PER_MINUTE, as the arrival service takes them."""
+    config = current_app.config
+    return arrivals.ArrivalLimits(repeat_after=timedelta(minutes=config.get("ARRIVAL_REPEAT_MINUTES", 0)),
+                                  per_minute=config.get("ARRIVALS_PER_MINUTE", 10))
 
 
 def arrival_outcome(answer: idempotency.Answer, outcomes: list) -> str:
@@ -46,12 +58,17 @@ def arrival_outcome(answer: idempotency.Answer, outcomes: list) -> str:
 
 
 def announce(courier: Courier, outcome: arrivals.ArrivalOutcome) -> None:
-    """Rounds the arrival closed, the van to the compound's shoppers, each round it opened."""
+    """Rounds the arrival closed, the van to the compound's shoppers, each round it opened; an
+    arrival refused as too far to the dashboards of the campaigns running there."""
     for closed in outcome.closed:
         broadcasts.shake_closed(closed)
-    if outcome.stale:
+    if outcome.too_far:
+        arrival = outcome.arrival
+        for campaign in live_campaigns_for(db.session, arrival.compound_id, arrival.received_at):
+            broadcasts.console_arrival(campaign.id, None, arrival, courier)
+    if not outcome.accepted:
         return
     broadcasts.van_arrived(outcome.arrival, courier)
     for opened in outcome.opened:
-        broadcasts.console_arrival(opened, outcome.arrival, courier)
+        broadcasts.console_arrival(opened.campaign_id, opened, outcome.arrival, courier)
         broadcasts.shake_open(opened)

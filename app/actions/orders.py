@@ -1,6 +1,8 @@
 """A shopper's order: placed once per Idempotency-Key, sent to the courier's pick list the first time."""
 from __future__ import annotations
 
+from flask import current_app
+
 from app import broadcasts
 from app.extensions import db
 from app.models import Order, utcnow
@@ -17,7 +19,8 @@ def place_order(shopper_id: int, idempotency_key: str, body: dict) -> idempotenc
 
     def produce():
         store_session = storefront.get_store_session(db.session, body["store_session_id"], shopper_id)
-        order = orders.place_order(db.session, store_session, body["items"], utcnow(), body["coupon_id"])
+        order = orders.place_order(db.session, store_session, body["items"], utcnow(), body["coupon_id"],
+                                   max_open=current_app.config["SHOPPER_OPEN_ORDERS_MAX"])
         placed.append(order)
         return 201, ENVELOPE.dump({"order": order})
 

@@ -4,7 +4,11 @@ from werkzeug.routing import IntegerConverter
 
 from app.api import (
     console,
+    console_accounts,
     console_campaigns,
+    console_edits,
+    console_lists,
+    console_orders,
     courier,
     courier_arrivals,
     courier_pickups,
@@ -29,6 +33,7 @@ class IdConverter(IntegerConverter):
 
 def register_api(api: Api) -> None:
     for module in (shopper_account, shopper_store, shopper_orders, shopper_shakes,
-                   courier, courier_arrivals, courier_pickups, console, console_campaigns, health,
+                   courier, courier_arrivals, courier_pickups, console, console_campaigns,
+                   console_lists, console_edits, console_orders, console_accounts, health,
                    readiness):
         api.register_blueprint(module.blp)

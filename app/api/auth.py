@@ -8,7 +8,7 @@ from flask import g, request
 
 from app.services.accounts.tokens import Principal
 from app.services.errors import Forbidden, Unauthorized
-from app.wiring import tokens
+from app.wiring import signed_in
 
 
 def bearer_token() -> str:
@@ -20,8 +20,9 @@ def bearer_token() -> str:
 
 
 def authenticate(audience: str, roles: tuple[str, ...] = ()) -> Principal:
-    """The caller's principal for this audience; admins pass every role check."""
-    principal = tokens().verify(bearer_token(), audience)
+    """The caller's principal for this audience, with its account's current role; admins pass
+    every role check."""
+    principal = signed_in(bearer_token(), audience)
     if roles and principal.role != "admin" and principal.role not in roles:
         raise Forbidden()
     return principal

@@ -11,6 +11,7 @@ from flask import current_app, send_file
 from flask_smorest import Blueprint
 
 from app.api.auth import auth_required, principal
+from app.api.errors import ErrorBody
 from app.extensions import db
 from app.rate_limits import limit_sign_in
 from app.schemas import console as s
@@ -18,21 +19,22 @@ from app.schemas.common import PNG_FILE
 from app.services.accounts import staff
 from app.services.audit import changes
 from app.services.couriers import badges, registry
-from app.services.places import compounds
 from app.wiring import tokens
 
 blp = Blueprint("console", __name__, url_prefix="/api/v1/console", description="Staff console")
 
 
 @blp.post("/auth")
-@limit_sign_in("username")
+@limit_sign_in("username", accounts="staff")
+@blp.alt_response(429, schema=ErrorBody,
+                  description="rate_limited (per client address and per account), with retry_after_seconds")
 @blp.arguments(s.StaffSignIn)
 @blp.response(200, s.StaffSignedIn)
 def sign_in(body):
     """Sign in with username and password."""
     member = staff.authenticate_staff(db.session, body["username"], body["password"])
     issuer = tokens()
-    return {"token": issuer.issue("staff", member.id, member.role),
+    return {"token": issuer.issue("staff", member.id, member.role, token_version=member.token_version),
             "expires_in": issuer.ttl("staff"), "staff": member}
 
 
@@ -56,14 +58,6 @@ def create_compound(body):
     compound = changes.create_compound(db.session, principal().subject_id, body)
     db.session.commit()
     return {"compound": compound}
-
-
-@blp.get("/compounds")
-@auth_required("staff", "ops", "marketing")
-@blp.response(200, s.CompoundList)
-def list_compounds():
-    """Every compound, for the console's pickers."""
-    return {"compounds": [c for c, _ in compounds.search_compounds(db.session, limit=10_000)]}
 
 
 @blp.post("/couriers")

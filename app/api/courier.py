@@ -8,6 +8,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from app.api.auth import auth_required, principal
+from app.api.errors import ErrorBody
 from app.extensions import db
 from app.rate_limits import limit_sign_in
 from app.schemas.base import In, Secret, Text
@@ -30,14 +31,17 @@ class CourierSignedIn(Schema):
 
 
 @blp.post("/auth")
-@limit_sign_in("employee_no")
+@limit_sign_in("employee_no", accounts="courier")
+@blp.alt_response(429, schema=ErrorBody,
+                  description="rate_limited (per client address and per account), with retry_after_seconds")
 @blp.arguments(CourierSignIn)
 @blp.response(200, CourierSignedIn)
 def sign_in(body):
     """Sign in with employee number and password."""
     courier = registry.authenticate_courier(db.session, body["employee_no"], body["password"])
     issuer = tokens()
-    return {"token": issuer.issue("courier", courier.id), "expires_in": issuer.ttl("courier"),
+    return {"token": issuer.issue("courier", courier.id, token_version=courier.token_version),
+            "expires_in": issuer.ttl("courier"),
             "courier": courier}
 
 

@@ -11,13 +11,13 @@ import logging
 import marshmallow as ma
 from flask import Flask, jsonify, request
 from flask_smorest import Api
-from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from app import metrics
 from app.extensions import db
 from app.schemas.loading import flatten_messages
-from app.services.errors import InvalidJson, ServiceError, Unavailable
+from app.services.errors import OUTAGES, InvalidJson, ServiceError, Unavailable
 from wechat.errors import WeChatError
 
 log = logging.getLogger(__name__)
@@ -109,10 +109,13 @@ def register_error_handlers(app: Flask) -> None:
         why = "a value is out of range or has characters that cannot be stored"
         return error_response(422, "invalid_request", "A value cannot be stored.", fields={"body": why})
 
-    @app.errorhandler(OperationalError)
-    def database_unavailable(error: OperationalError):
-        log.error("database error on %s %s: %s", request.method, request.path, error.orig)
+    def store_unavailable(error: Exception):
+        log.error("database or Redis unreachable on %s %s: %s", request.method, request.path,
+                  getattr(error, "orig", None) or error)
         return service_error(Unavailable())  # nothing was committed: the same retryable 503
+
+    for outage in OUTAGES:
+        app.register_error_handler(outage, store_unavailable)
 
     @app.errorhandler(RecursionError)
     def nested_too_deeply(error: RecursionError):

@@ -5,8 +5,10 @@ from flask import current_app
 from flask_smorest import Blueprint
 
 from app.api.auth import auth_required, principal
+from app.api.errors import ErrorBody
 from app.extensions import db
 from app.models import utcnow
+from app.rate_limits import limit_wechat_login
 from app.schemas import shopper as s
 from app.services.accounts import shoppers
 from app.wiring import tokens, wechat
@@ -15,6 +17,9 @@ blp = Blueprint("shopper_account", __name__, url_prefix="/api/v1", description="
 
 
 @blp.post("/auth/wechat")
+@limit_wechat_login()
+@blp.alt_response(429, schema=ErrorBody,
+                  description="rate_limited (per client address), with retry_after_seconds")
 @blp.arguments(s.WeChatLogin)
 @blp.response(200, s.ShopperSignedIn)
 def wechat_login(body):

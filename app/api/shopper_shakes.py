@@ -11,6 +11,7 @@ from app.api.errors import ErrorBody
 from app.extensions import db
 from app.models import Compound, utcnow
 from app.schemas import shake as s
+from app.schemas.paging import OwnListArgs, own_list
 from app.services.campaigns import rounds
 from app.services.errors import NotFound
 from app.services.shaking.answers import prize_won
@@ -41,6 +42,9 @@ def current_round(compound_id):
 @blp.response(200, s.ShakeAnswer)
 @blp.alt_response(503, schema=ErrorBody, description="unavailable: busy or Redis unreachable; nothing was done, "
                                                      "retry the same shake_id after Retry-After seconds")
+@blp.alt_response(429, schema=ErrorBody, description="shake_limit_reached; or rate_limited: this shopper's shakes "
+                                                     "come too fast or too many at once; nothing was done, retry the "
+                                                     "same shake_id after Retry-After seconds")
 def shake(round_id):
     """Shake once; the same shake_id again returns the first answer."""
     body = json_body(s.ShakeIn)
@@ -50,9 +54,10 @@ def shake(round_id):
 
 @blp.get("/me/wins")
 @auth_required("shopper")
+@blp.arguments(OwnListArgs, location="query")
 @blp.response(200, s.WinList)
-def my_wins():
-    """What the shopper has won, newest first."""
-    return {"wins": [{"shake_id": w.shake_id, "round_id": w.round_id, "won_at": w.created_at,
-                      "prize": prize_won(w).body()}
-                     for w in shopper_wins(db.session, principal().subject_id)]}
+def my_wins(query):
+    """What the shopper has won, newest first, a page at a time."""
+    page = shopper_wins(db.session, principal().subject_id, query["cursor"], query["limit"])
+    return own_list("wins", [{"shake_id": w.shake_id, "round_id": w.round_id, "won_at": w.created_at,
+                           "prize": prize_won(w).body()} for w in page.items], page.next_after)

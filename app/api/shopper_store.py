@@ -1,6 +1,7 @@
 """The shopper's way into a store: compounds, addresses, store sessions, storefront, coupons."""
 from __future__ import annotations
 
+from flask import current_app
 from flask_smorest import Blueprint
 
 from app.actions.residence import residence_changed
@@ -8,6 +9,7 @@ from app.api.auth import auth_required, principal
 from app.extensions import db
 from app.models import utcnow
 from app.schemas import shopper as s
+from app.schemas.paging import OwnListArgs, own_list
 from app.services.places import addresses, compounds
 from app.services.store import coupons, storefront
 
@@ -20,7 +22,7 @@ blp = Blueprint("shopper_store", __name__, url_prefix="/api/v1", description="Sc
 @blp.response(200, s.CompoundHits)
 def search_compounds(query):
     """Compounds by name or alias, nearest first when lat/lng are given."""
-    hits = compounds.search_compounds(db.session, query["q"], query["lat"], query["lng"])
+    hits = compounds.search_compounds(db.session, query["q"], query["lat"], query["lng"], query["limit"])
     return {"compounds": [{"id": c.id, "name": c.name, "city": c.city, "district": c.district,
                            "distance_m": distance} for c, distance in hits]}
 
@@ -31,7 +33,8 @@ def search_compounds(query):
 @blp.response(201, s.AddressEnvelope)
 def add_address(body):
     """Save an address; its compound is the given one or matched from the text."""
-    address = addresses.add_address(db.session, principal().subject_id, **body)
+    address = addresses.add_address(db.session, principal().subject_id, **body,
+                                    max_addresses=current_app.config["SHOPPER_ADDRESSES_MAX"])
     db.session.commit()
     residence_changed(principal().subject_id)
     return {"address": address}
@@ -94,7 +97,9 @@ def claim_coupon(template_id):
 
 @blp.get("/me/coupons")
 @auth_required("shopper")
+@blp.arguments(OwnListArgs, location="query")
 @blp.response(200, s.CouponList)
-def my_coupons():
-    """The shopper's wallet, newest first."""
-    return {"coupons": coupons.wallet(db.session, principal().subject_id)}
+def my_coupons(query):
+    """The shopper's wallet, newest first, a page at a time."""
+    page = coupons.wallet(db.session, principal().subject_id, query["cursor"], query["limit"])
+    return own_list("coupons", page.items, page.next_after)

@@ -12,6 +12,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from app.console.blueprint import bp
 from app.console.views import (  # noqa: F401  (each module adds its routes to bp)
+    accounts,
     admin,
     campaigns,
     catalog,
@@ -19,6 +20,7 @@ from app.console.views import (  # noqa: F401  (each module adds its routes to b
     coupons,
     couriers,
     dashboard,
+    orders,
     reports,
     session,
 )

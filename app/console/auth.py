@@ -1,9 +1,11 @@
 """Who is signed in to the console, and which sections each role may open.
 
 Staff sign in with username and password (the same service as `POST /api/v1/console/auth`);
-the cookie session then holds only the staff id and when they signed in. The account is read
-again on every request, so a changed role applies at once. A session ends after
-PERMANENT_SESSION_LIFETIME from sign-in, however busy it was.
+the cookie session then holds only the staff id, the account's token_version and when they
+signed in. The account is read again on every request, so a changed role applies at once, and
+a disabled account or a bumped token_version (sign-out) ends the session: a copy of the cookie
+kept from before sign-out opens nothing. A session ends after PERMANENT_SESSION_LIFETIME from
+sign-in, however busy it was.
 """
 from __future__ import annotations
 
@@ -14,12 +16,14 @@ from flask import abort, current_app, g, redirect, request, session, url_for
 
 from app.extensions import db
 from app.models import STAFF_ROLES, Staff
+from app.services.accounts import staff as staff_accounts
+from app.wiring import standings
 
 # Section -> roles that may open it (API.md: marketing runs campaigns, coupons and deals;
 # ops runs compounds, couriers and products; admin may do everything, staff accounts too).
 SECTION_ROLES: dict[str, tuple[str, ...]] = {
     "campaigns": ("marketing",), "coupons": ("marketing",), "deals": ("marketing",),
-    "compounds": ("ops",), "couriers": ("ops",), "products": ("ops",),
+    "compounds": ("ops",), "couriers": ("ops",), "products": ("ops",), "orders": ("ops",),
     "reports": ("marketing", "ops"),
     "audit": ("admin",), "staff": ("admin",),
 }
@@ -33,6 +37,7 @@ NAVIGATION = (
     ("compounds", "console_web.compounds", "小区", "Compounds"),
     ("couriers", "console_web.couriers", "小哥", "Couriers"),
     ("products", "console_web.products", "商品", "Products"),
+    ("orders", "console_web.orders", "订单", "Orders"),
     ("reports", "console_web.reports", "报表", "Reports"),
     ("staff", "console_web.staff", "员工账号", "Staff"),
     ("audit", "console_web.audit_log", "操作日志", "Audit log"),
@@ -53,10 +58,16 @@ def sign_in(member: Staff) -> None:
     session.clear()
     session.permanent = True
     session["staff_id"] = member.id
+    session["token_version"] = member.token_version
     session["signed_in_at"] = int(time.time())
 
 
-def sign_out() -> None:
+def sign_out(member: Staff | None) -> None:
+    """End the session, and void this account's other sessions, copies of this cookie and tokens."""
+    if member is not None:
+        staff_accounts.sign_out_everywhere(member)
+        db.session.commit()
+        standings().forget("staff", member.id)
     session.clear()
 
 
@@ -70,8 +81,9 @@ def load_signed_in_staff() -> tuple[Staff | None, bool]:
         session.clear()
         return None, True
     member = db.session.get(Staff, staff_id)
-    if member is None:
+    if member is None or member.disabled or session.get("token_version") != member.token_version:
         session.clear()
+        return None, False
     return member, False
 
 

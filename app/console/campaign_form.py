@@ -26,12 +26,15 @@ CAMPAIGN_FIELDS = (
           help="小哥到达后可摇的时间，10–3600 秒 · How long shoppers may shake after the van arrives"),
     Field("shakes_per_shopper", "每人每轮可摇", "Shakes per shopper per round", kind="int"),
     Field("wins_per_shopper", "每人每轮最多中奖", "Wins per shopper per round", kind="int"),
+    Field("rounds_per_compound_per_day", "每小区每天最多轮次", "Rounds per compound a day", kind="int",
+          help="小哥再到也不再开轮 · Further arrivals that day open no round"),
 )
-PRIZE_ROW = re.compile(r"^prizes\.(\d+)\.(prize|per_round|win_probability)$")
+PRIZE_ROW = re.compile(r"^prizes\.(\d+)\.(prize|per_round|win_probability|total)$")
 PRIZE_TARGET = re.compile(r"^prizes\.(\d+)\.(kind|coupon_template_id|product_id)$")
 DEFAULT_ROWS = 2
 # What a new campaign starts with: a two-minute round, three shakes and one win each.
-NEW_CAMPAIGN = {"window_seconds": "120", "shakes_per_shopper": "3", "wins_per_shopper": "1"}
+NEW_CAMPAIGN = {"window_seconds": "120", "shakes_per_shopper": "3", "wins_per_shopper": "1",
+                "rounds_per_compound_per_day": "2"}
 
 
 def prize_fields(n: int) -> tuple[Field, ...]:
@@ -40,6 +43,8 @@ def prize_fields(n: int) -> tuple[Field, ...]:
         Field(f"prizes.{n}.per_round", "每轮数量", "Stock per round", kind="int", attrs={"min": 1}),
         Field(f"prizes.{n}.win_probability", "每次摇中概率", "Chance per shake", kind="percent",
               attrs={"placeholder": "5"}),
+        Field(f"prizes.{n}.total", "活动总量", "Total over the campaign", kind="int", required=False,
+              attrs={"min": 1, "placeholder": "不限 no cap"}),
     )
 
 
@@ -94,7 +99,7 @@ def read_campaign_form(formdata) -> tuple[Form, dict]:
 def prize_line(data: dict, n: int) -> dict:
     """Row n as CampaignIn's prize: {"kind", "coupon_template_id" or "product_id", ...}."""
     choice = data.pop(f"prizes.{n}.prize", None)
-    line = {key: data.pop(f"prizes.{n}.{key}") for key in ("per_round", "win_probability")
+    line = {key: data.pop(f"prizes.{n}.{key}") for key in ("per_round", "win_probability", "total")
             if f"prizes.{n}.{key}" in data}
     if choice is None:
         return line
@@ -113,10 +118,12 @@ def form_for(campaign: Campaign) -> Form:
         "window_seconds": str(campaign.window_seconds),
         "shakes_per_shopper": str(campaign.shakes_per_shopper),
         "wins_per_shopper": str(campaign.wins_per_shopper),
+        "rounds_per_compound_per_day": str(campaign.rounds_per_compound_per_day),
     }
     for n, prize in enumerate(campaign.prizes):
         target = (f"coupon:{prize.coupon_template_id}" if prize.kind == "coupon"
                   else f"item:{prize.product_id}")
         raw.update({f"prizes.{n}.prize": target, f"prizes.{n}.per_round": str(prize.per_round),
-                    f"prizes.{n}.win_probability": percent_input(prize.win_probability)})
+                    f"prizes.{n}.win_probability": percent_input(prize.win_probability),
+                    f"prizes.{n}.total": "" if prize.total is None else str(prize.total)})
     return campaign_form(len(campaign.prizes), raw)

@@ -3,16 +3,16 @@ from app.models.audit import AuditEntry
 from app.models.base import Base, utcnow
 from app.models.campaign import Campaign, CampaignPrize
 from app.models.catalog import DEAL_KINDS, Deal, Product
-from app.models.compound import Compound
+from app.models.compound import Compound, CompoundName
 from app.models.coupon import Coupon, CouponTemplate
 from app.models.courier import Courier
 from app.models.order import IdempotentAnswer, Order, OrderItem
-from app.models.shake import Arrival, RoundPrize, RoundShopper, Shake, ShakeRound
+from app.models.shake import Arrival, RoundPrize, RoundShopper, Shake, ShakeRound, ShopperCompoundDay
 from app.models.shopper import Address, Shopper, StoreSession
 from app.models.staff import STAFF_ROLES, Staff
 
 __all__ = [
-    "Address", "Arrival", "AuditEntry", "Base", "Campaign", "CampaignPrize", "Compound", "Coupon", "CouponTemplate", "Courier", "DEAL_KINDS",
+    "Address", "Arrival", "AuditEntry", "Base", "Campaign", "CampaignPrize", "Compound", "CompoundName", "Coupon", "CouponTemplate", "Courier", "DEAL_KINDS",
     "Deal", "IdempotentAnswer", "Order", "OrderItem", "Product", "RoundPrize", "RoundShopper",
-    "STAFF_ROLES", "Shake", "ShakeRound", "Shopper", "Staff", "StoreSession", "utcnow",
+    "STAFF_ROLES", "Shake", "ShakeRound", "Shopper", "ShopperCompoundDay", "Staff", "StoreSession", "utcnow",
 ]

@@ -1,6 +1,7 @@
 """Declarative base, naming convention and reusable column types."""
 from __future__ import annotations
 
+import secrets
 from datetime import datetime, timezone
 from typing import Annotated
 
@@ -56,3 +57,9 @@ created_at = Annotated[datetime, mapped_column(UTCDateTime, default=utcnow, serv
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def first_token_version() -> int:
+    """A new account's token_version: random, so an account that reuses a deleted one's id (SQLite
+    hands out the highest id again) never accepts that one's tokens; room above it for bumps."""
+    return secrets.randbelow(2**30)

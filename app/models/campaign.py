@@ -1,7 +1,7 @@
 """Shake campaigns: which compounds, when, how long a round lasts, and each round's prize pool."""
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, Column, Float, ForeignKey, String, Table
+from sqlalchemy import CheckConstraint, Column, Float, ForeignKey, String, Table, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, BigId, Timestamp, created_at, intpk, str120
@@ -26,6 +26,7 @@ class Campaign(Base):
         CheckConstraint(f"status IN {CAMPAIGN_STATUSES}", name="status"),
         CheckConstraint("window_seconds > 0", name="window_seconds"),
         CheckConstraint("shakes_per_shopper >= 1 AND wins_per_shopper >= 0", name="per_shopper"),
+        CheckConstraint("rounds_per_compound_per_day >= 1", name="rounds_per_compound_per_day"),
     )
 
     id: Mapped[intpk]
@@ -37,6 +38,8 @@ class Campaign(Base):
     wins_per_shopper: Mapped[int]
     status: Mapped[str] = mapped_column(String(20), default="active")
     created_at: Mapped[created_at]
+    # At most this many rounds a day (Asia/Shanghai) in each compound, however often vans arrive.
+    rounds_per_compound_per_day: Mapped[int] = mapped_column(default=2, server_default=text("2"))
 
     compounds: Mapped[list[Compound]] = relationship(secondary=campaign_compounds)
     prizes: Mapped[list[CampaignPrize]] = relationship(
@@ -45,12 +48,19 @@ class Campaign(Base):
 
 
 class CampaignPrize(Base):
-    """One line of a round's prize pool: `per_round` of these, each shake wins with `win_probability`."""
+    """One line of a round's prize pool: `per_round` of these, each shake wins with `win_probability`.
+
+    `total` (None: no cap) bounds what the line gives over the whole campaign; `allocated` is
+    what rounds hold of it: each round takes its stock when it opens and gives back what it
+    did not award when it closes, so open rounds together never hold more than the total.
+    """
 
     __tablename__ = "campaign_prizes"
     __table_args__ = (
         CheckConstraint(f"kind IN {PRIZE_KINDS}", name="kind"),
         CheckConstraint("per_round >= 1", name="per_round"),
+        CheckConstraint("allocated >= 0 AND (total IS NULL OR allocated <= total)",
+                        name="allocated_within_total"),
         CheckConstraint("win_probability > 0 AND win_probability <= 1", name="win_probability"),
         CheckConstraint(
             "(kind = 'coupon' AND coupon_template_id IS NOT NULL) OR (kind = 'item' AND product_id IS NOT NULL)",
@@ -65,6 +75,8 @@ class CampaignPrize(Base):
     product_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("products.id"))
     per_round: Mapped[int]
     win_probability: Mapped[float] = mapped_column(Float)
+    total: Mapped[int | None]
+    allocated: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 
     campaign: Mapped[Campaign] = relationship(back_populates="prizes")
     # Loaded when a prize is won or shown, not on every shake.

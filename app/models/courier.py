@@ -1,10 +1,10 @@
 """Couriers and the compounds on their route."""
 from __future__ import annotations
 
-from sqlalchemy import Column, ForeignKey, String, Table
+from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Base, BigId, created_at, intpk, str120
+from app.models.base import Base, BigId, created_at, first_token_version, intpk, str120
 from app.models.compound import Compound
 
 courier_compounds = Table(
@@ -26,6 +26,10 @@ class Courier(Base):
     # Opaque and unguessable; rotating it voids every printed badge.
     courier_code: Mapped[str] = mapped_column(String(40), unique=True)
     created_at: Mapped[created_at]
+    # A disabled courier cannot sign in and their tokens stop working (app/services/accounts/standing.py).
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # In every token of the courier; bumping it (sign-out of a lost handheld) voids them all.
+    token_version: Mapped[int] = mapped_column(Integer, default=first_token_version, server_default="0")
 
     compounds: Mapped[list[Compound]] = relationship(
         secondary=courier_compounds, order_by=Compound.id, lazy="selectin"

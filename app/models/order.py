@@ -27,7 +27,7 @@ class Order(Base):
     subtotal_fen: Mapped[fen]
     discount_fen: Mapped[fen] = mapped_column(default=0)
     total_fen: Mapped[fen]
-    pickup_code: Mapped[str] = mapped_column(String(12))
+    pickup_code: Mapped[str] = mapped_column(String(12), index=True)  # ops find an order by it
     # Wrong codes tried at the van; at the limit, handover is refused until ops resets it.
     wrong_code_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     completed_at: Mapped[Timestamp | None]

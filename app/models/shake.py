@@ -1,9 +1,10 @@
 """Arrivals of a van, the shake rounds they open, and every shake drawn in a round."""
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, BigId, Timestamp, created_at, intpk
@@ -19,7 +20,11 @@ class Arrival(Base):
     """A courier's "arrived" tap, recorded once per device event id."""
 
     __tablename__ = "arrivals"
-    __table_args__ = (UniqueConstraint("courier_id", "event_id"),)
+    __table_args__ = (
+        UniqueConstraint("courier_id", "event_id"),
+        # A courier's taps of the last minute: the per-minute limit looks here on every tap.
+        Index("ix_arrivals_courier_received", "courier_id", "received_at"),
+    )
 
     id: Mapped[intpk]
     courier_id: Mapped[int] = mapped_column(BigId, ForeignKey("couriers.id"), index=True)
@@ -30,10 +35,16 @@ class Arrival(Base):
     lat: Mapped[float | None] = mapped_column(Float)
     lng: Mapped[float | None] = mapped_column(Float)
     # How far the device said it was from the compound's centre, and whether that is
-    # beyond the compound's radius (flagged for ops, not refused: GPS in a van drifts).
+    # beyond the compound's radius (flagged for ops: GPS in a van drifts).
     distance_m: Mapped[int | None]
     far_from_compound: Mapped[bool] = mapped_column(default=False)
     stale: Mapped[bool] = mapped_column(default=False)
+    # Refused as more than the compound's radius + TOO_FAR_MARGIN_M away (422 too_far), and a
+    # repeat of the courier's arrival that opened a round there minutes ago (opens nothing).
+    too_far: Mapped[bool] = mapped_column(default=False, server_default=false())
+    repeat: Mapped[bool] = mapped_column(default=False, server_default=false())
+
+    compound: Mapped[Compound] = relationship()
 
 
 class ShakeRound(Base):
@@ -129,3 +140,17 @@ class Shake(Base):
     round_prize: Mapped[RoundPrize | None] = relationship(lazy="joined")
     coupon: Mapped[Coupon | None] = relationship()  # what a won coupon prize became
     order: Mapped[Order | None] = relationship()  # what a won item became: an order to pick up
+
+
+class ShopperCompoundDay(Base):
+    """The one compound a shopper shakes in for a campaign on a day (Asia/Shanghai): the first
+    where they shook in a round of it that day (the SQL draw engine's; the Redis one keeps it in Redis)."""
+
+    __tablename__ = "shopper_compound_days"
+    __table_args__ = (UniqueConstraint("campaign_id", "shopper_id", "day"),)
+
+    id: Mapped[intpk]
+    campaign_id: Mapped[int] = mapped_column(BigId, ForeignKey("campaigns.id"))
+    shopper_id: Mapped[int] = mapped_column(BigId, ForeignKey("shoppers.id"), index=True)
+    day: Mapped[date]
+    compound_id: Mapped[int] = mapped_column(BigId, ForeignKey("compounds.id"))

@@ -1,10 +1,13 @@
 """Socket.IO: one namespace per actor (/shopper, /courier, /console), one room per compound."""
 from __future__ import annotations
 
+import functools
+
 from flask import Flask
 
 from app.extensions import socketio
-from app.realtime import lean_websocket
+from app.realtime import lean_websocket, redis_queue
+from app.realtime.account_watch import AccountWatch
 from app.realtime.namespaces import (
     ConsoleNamespace,
     CourierNamespace,
@@ -18,17 +21,20 @@ from app.wiring import draw_engine
 # Defaults for the SOCKETIO_PING_INTERVAL / SOCKETIO_PING_TIMEOUT settings (tests shorten them).
 PING_INTERVAL_SECONDS = 25
 PING_TIMEOUT_SECONDS = 20
+# Default of SOCKET_CONNECT_TIMEOUT: a WebSocket with no Socket.IO namespace connected this long
+# after its upgrade is closed (under gunicorn -k gevent, app/realtime/lean_websocket.py).
+CONNECT_TIMEOUT_SECONDS = 5.0
 
 
 def init_socketio(app: Flask) -> None:
     """Bind Socket.IO: WebSocket only, Redis message queue when REDIS_URL is set."""
     # Flask-SocketIO keeps the last app's client manager in its options and would reuse a Redis
     # queue for an app without REDIS_URL; one process may build several apps (the tests do).
-    socketio.server_options.pop("client_manager", None)
+    for option in ("client_manager", "message_queue", "channel"):
+        socketio.server_options.pop(option, None)
     socketio.init_app(
         app,
-        message_queue=message_queue(app),
-        channel=app.config.get("SOCKETIO_CHANNEL", "xiaoge-socketio"),
+        **queue_options(app),
         async_mode=app.config.get("SOCKETIO_ASYNC_MODE"),
         transports=["websocket"],
         cors_allowed_origins="*",
@@ -36,7 +42,27 @@ def init_socketio(app: Flask) -> None:
         ping_timeout=_seconds(app, "SOCKETIO_PING_TIMEOUT", PING_TIMEOUT_SECONDS),
         cookie=None,
     )
-    lean_websocket.install(socketio.server.eio)  # under gevent: one greenlet per idle WebSocket
+    server = socketio.server
+    # under gevent: one greenlet per idle WebSocket, and none kept long without a namespace
+    lean_websocket.install(server.eio,
+                           connect_timeout=_seconds(app, "SOCKET_CONNECT_TIMEOUT", CONNECT_TIMEOUT_SECONDS),
+                           namespaced=functools.partial(has_namespace, server))
+
+
+def has_namespace(server, eio_sid: str) -> bool:
+    """Whether the WebSocket `eio_sid` has a Socket.IO namespace connected (an accepted token)."""
+    manager = server.manager
+    return any(manager.sid_from_eio_sid(eio_sid, namespace) for namespace in list(manager.get_namespaces()))
+
+
+def queue_options(app: Flask) -> dict:
+    """Flask-SocketIO's message queue options: a Redis queue that rides out Redis outages
+    (redis_queue.py) for a redis:// URL, else what Flask-SocketIO builds for the URL."""
+    url, channel = message_queue(app), app.config.get("SOCKETIO_CHANNEL", "xiaoge-socketio")
+    if url and url.startswith(("redis://", "rediss://")):
+        retry = app.config.get("SOCKETIO_PUBLISH_RETRY_SECONDS") or redis_queue.PUBLISH_RETRY_SECONDS
+        return {"client_manager": redis_queue.ResilientRedisManager(url, channel, retry_seconds=retry)}
+    return {"message_queue": url, "channel": channel}
 
 
 def message_queue(app: Flask) -> str | None:
@@ -56,9 +82,15 @@ def _seconds(app: Flask, key: str, default: float) -> float:
 
 
 def start_background_tasks_on_first_request(app: Flask) -> None:
-    """Start closing rounds (and the draw engine's own loops) once the app serves: never in
-    `flask db upgrade` and the like."""
+    """Start closing rounds, watching signed-in sockets (and the draw engine's own loops) once
+    the app serves: never in `flask db upgrade` and the like. Under gunicorn each worker starts
+    them as it boots (start_worker_background_tasks); the first request or socket starts them
+    elsewhere."""
     tasks = []
+    # Sockets register with it on connect whether or not its loop runs (tests run its check by hand).
+    watch = app.extensions.setdefault("xiaoge.account_watch", AccountWatch(app))
+    if app.config.get("SOCKET_ACCOUNT_WATCH", True):
+        tasks.append(watch)
     if app.config.get("ROUND_SWEEPER"):
         tasks.append(app.extensions.setdefault("xiaoge.round_sweeper", RoundSweeper(app)))
     with app.app_context():
@@ -66,6 +98,13 @@ def start_background_tasks_on_first_request(app: Flask) -> None:
     app.extensions["xiaoge.background_tasks"] = tasks  # also started on a socket's connect
     if tasks:
         app.before_request(start_background_tasks)
+
+
+def start_worker_background_tasks(app: Flask) -> None:
+    """Start this worker's background loops now, before any client comes (gunicorn.conf.py's
+    post_worker_init): a restarted server closes the rounds left open on time by itself."""
+    for task in app.extensions.get("xiaoge.background_tasks", ()):
+        task.start()
 
 
 def register_namespaces() -> None:

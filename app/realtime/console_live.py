@@ -4,7 +4,8 @@
 event to announce it: it has to be pushed on a clock, not on events. The feed runs beside
 the round sweeper (whose `campaign_stats` the same dashboards hear) and stops with it; a
 dashboard page starts it. With several workers each one pushes, through the message queue,
-to every console: a duplicate push repeats the same counts, which is harmless.
+to every console: a duplicate push repeats the same counts, which is harmless. Only campaigns
+a console socket on this worker watches are counted.
 """
 from __future__ import annotations
 
@@ -45,10 +46,15 @@ class ConsoleLiveFeed:
             self.running = False
 
     def tick(self) -> None:
+        watched = broadcasts.watched_campaign_ids()  # counts only for dashboards open on this worker
+        if not watched:
+            return
         with self.app.app_context():
             try:
                 now = utcnow()
                 for campaign in dashboard.campaigns_worth_watching(db.session, now):
+                    if campaign.id not in watched:
+                        continue
                     payload = dashboard.live_counts(db.session, campaign, now)
                     broadcasts.campaign_live(campaign.id, payload)
                 db.session.commit()

@@ -8,7 +8,9 @@ queue) and a pinger (sleeping out the ping interval). Each costs ~8 KiB of worke
 packets are written from whichever greenlet sends them (a short-lived flusher takes over
 only when the kernel buffer is full, so a broadcast never waits for a slow client), and the
 next ping is a libev timer, not a sleeping greenlet. The wire protocol is the same: wsproto
-frames it, permessage-deflate is accepted as before, Engine.IO packets are unchanged.
+frames it, permessage-deflate is accepted as before, Engine.IO packets are unchanged. After
+the upgrade a socket keeps only what the app reads of its request (shed_request.py), and one
+that connects no Socket.IO namespace in time (another libev timer) is closed.
 
 Only the first WebSocket request of a session under gunicorn takes this path (this app is
 WebSocket-only); anything else goes to the stock driver. Relies on python-engineio's internals
@@ -34,6 +36,8 @@ from wsproto.frame_protocol import CloseReason
 from wsproto.handshake import server_extensions_handshake
 from wsproto.utilities import LocalProtocolError, generate_accept_token, split_comma_header
 
+from app.realtime.shed_request import shed_request
+
 RECEIVE_BYTES = 4096
 WRITTEN_FOR = "4.15.1"  # the python-engineio whose internals this was written against
 # What of them install() and LeanWebSocket use, checked before installing (see unsupported()).
@@ -44,8 +48,10 @@ SOCKET_STATE = ("queue", "last_ping", "connected", "upgraded", "closing", "close
 logger = logging.getLogger(__name__)
 
 
-def install(eio_server) -> None:
-    """Use the lean transport for this Engine.IO server when it runs on gevent (and can)."""
+def install(eio_server, connect_timeout: float = 0.0, namespaced=None) -> None:
+    """Use the lean transport for this Engine.IO server when it runs on gevent (and can). A
+    WebSocket for which `namespaced(eio_sid)` is still false `connect_timeout` seconds after
+    its upgrade (no Socket.IO namespace connected) is closed; 0: never."""
     if eio_server.async_mode != "gevent":
         return
     problem = unsupported(eio_server)
@@ -56,7 +62,9 @@ def install(eio_server) -> None:
     # connection of frame summaries that nothing here reads.
     gevent.config.track_greenlet_tree = False
     stock = eio_server._async["websocket"]
-    eio_server._async = {**eio_server._async, "websocket": functools.partial(LeanWebSocket, fallback=stock)}
+    lean = functools.partial(LeanWebSocket, fallback=stock, namespaced=namespaced,
+                             connect_timeout=connect_timeout if namespaced else 0.0)
+    eio_server._async = {**eio_server._async, "websocket": lean}
 
 
 def unsupported(eio_server) -> str | None:
@@ -100,11 +108,13 @@ class LeanWebSocket:
     Engine.IO socket's outgoing queue (put / join / task_done), writing packets straight out."""
 
     __slots__ = ("handler", "server", "fallback", "sock", "conn", "eio", "backlog", "flusher", "inbox",
-                 "partial", "ping_timer")
+                 "partial", "ping_timer", "connect_timeout", "namespaced", "connect_timer")
 
-    def __init__(self, handler, server, fallback):
+    def __init__(self, handler, server, fallback, connect_timeout: float = 0.0, namespaced=None):
         self.handler, self.server, self.fallback = handler, server, fallback
+        self.connect_timeout, self.namespaced = connect_timeout, namespaced
         self.sock = self.conn = self.eio = self.backlog = self.flusher = self.partial = self.ping_timer = None
+        self.connect_timer = None
         self.inbox: list = []
 
     def __call__(self, environ, start_response):
@@ -117,7 +127,7 @@ class LeanWebSocket:
             eio.close(wait=False, abort=True, reason=self.server.reason.TRANSPORT_ERROR)
             return self.server._bad_request("Invalid WebSocket handshake")
         response, extensions = agreed
-        environ.pop("eventlet.input", None)  # engineio's wrapper (a class per request), unused on gevent
+        shed_request(environ, start_response)  # the headers, engineio's input wrapper: read no more
         self.handler = None
         self.sock, self.conn, self.eio = sock, Connection(ConnectionType.SERVER, extensions), eio
         try:
@@ -140,6 +150,9 @@ class LeanWebSocket:
         del waiting  # a gevent JoinableQueue: 2.5 KiB this frame would hold for the session
         # what engineio asks of every WebSocket: a client silent for a ping cycle is gone
         self.sock.settimeout(server.ping_interval + server.ping_timeout)
+        if self.connect_timeout:
+            self.connect_timer = gevent.get_hub().loop.timer(self.connect_timeout)
+            self.connect_timer.start(gevent.spawn_raw, self.close_unless_connected)
         server.logger.info("%s: Upgrade to websocket successful", eio.sid)
         try:
             while True:
@@ -164,8 +177,9 @@ class LeanWebSocket:
                     server.logger.exception("Unknown receive error")
                     break
         finally:
-            if self.ping_timer is not None:
-                self.ping_timer.close()
+            for timer in (self.ping_timer, self.connect_timer):
+                if timer is not None:
+                    timer.close()
             self.put(None)
             if self.flusher is not None:
                 self.flusher.join()
@@ -220,6 +234,16 @@ class LeanWebSocket:
             # a new timer each time: a libev timer restarted after firing fires at once
             self.ping_timer = gevent.get_hub().loop.timer(self.server.ping_interval)
             self.ping_timer.start(gevent.spawn_raw, self.send_ping)
+
+    def close_unless_connected(self) -> None:
+        """No Socket.IO namespace connected in time (no token, or a refused one): close, so an
+        anonymous WebSocket holds no worker memory for long."""
+        eio = self.eio
+        if eio.closing or eio.closed or self.namespaced(eio.sid):
+            return
+        self.server.logger.info("%s: no namespace connected in %s s, closing", eio.sid, self.connect_timeout)
+        self.put(None)
+        self.hang_up()
 
     def send_ping(self) -> None:
         eio = self.eio

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import logging
 
-from flask import current_app, session
-from flask_socketio import ConnectionRefusedError, Namespace, join_room, leave_room
+from flask import current_app, request, session
+from flask_socketio import ConnectionRefusedError, join_room, leave_room
 
 from app import metrics
 from app.actions import arrivals, shakes
@@ -17,13 +17,15 @@ from app.actions.residence import remember_resident
 from app.actions.store import announce_live
 from app.broadcasts import campaign_room, compound_room, courier_room
 from app.extensions import db
+from app.realtime.account_watch import may_watch_campaigns
+from app.realtime.guard import GuardedNamespace
 from app.schemas.loading import load
 from app.schemas.shake import ArrivalIn, EnterStoreIn, SocketShakeIn, WatchCampaignIn
-from app.services.errors import Forbidden, ServiceError
+from app.services.errors import OUTAGES, Forbidden, ServiceError, Unavailable
 from app.services.idempotency import error_body
 from app.services.places import residence
 from app.services.store import storefront
-from app.wiring import tokens
+from app.wiring import signed_in, standings
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +37,7 @@ def principal_from_auth(auth, audience: str):
         raise ConnectionRefusedError("unauthorized")
     start_background_tasks()
     try:
-        return tokens().verify(token, audience)
+        return signed_in(token, audience)
     except ServiceError:
         raise ConnectionRefusedError("unauthorized") from None
 
@@ -47,6 +49,16 @@ def start_background_tasks() -> None:
         task.start()
 
 
+def watch_account(principal) -> None:
+    """Hold this socket against its account from now on (account_watch.py drops it when revoked)."""
+    session["principal"] = principal
+    current_app.extensions["xiaoge.account_watch"].add(request.namespace, request.sid, principal)
+
+
+def unwatch_account() -> None:
+    current_app.extensions["xiaoge.account_watch"].remove(request.namespace, request.sid)
+
+
 def acked(run) -> dict:
     """The ack of a handler: what `run` answers, or, for a refusal or a failure of ours, the
     error body, so a client waiting for its ack is never left waiting."""
@@ -56,6 +68,12 @@ def acked(run) -> dict:
         db.session.rollback()
         metrics.refused(refusal.code)
         return error_body(refusal)
+    except OUTAGES as outage:  # as REST answers it: a 503 to retry, not our bug
+        db.session.rollback()
+        log.error("database or Redis unreachable in a socket handler: %s",
+                  getattr(outage, "orig", None) or outage)
+        metrics.refused(Unavailable.code)
+        return error_body(Unavailable())
     except Exception:
         db.session.rollback()
         log.exception("socket handler failed")
@@ -63,11 +81,12 @@ def acked(run) -> dict:
         return {"error": {"code": "internal_error", "message": "Something went wrong on our side."}}
 
 
-class ShopperNamespace(Namespace):
+class ShopperNamespace(GuardedNamespace):
     def on_connect(self, auth=None):
         """Sent by the mini-program; the shopper joins their home compound's room to hear the van."""
         principal = principal_from_auth(auth, "shopper")
         session["shopper_id"] = principal.subject_id
+        self.hold(principal.subject_id)
         compound_id = residence.home_compound_id(db.session, principal.subject_id)
         session["home_compound_id"] = compound_id  # trusted by this socket's shakes (DrawEngine.shake)
         if compound_id is not None:
@@ -75,8 +94,9 @@ class ShopperNamespace(Namespace):
             remember_resident(principal.subject_id, compound_id)
 
     def on_enter_store(self, data=None, *_ignored):
-        """Sent by a shopper opening a store; joins its compound's room; the room hears `live`.
-        Acked with `{"compound_id", "watching", "buying"}`."""
+        """Sent by a shopper opening a store; joins its compound's room; the room hears `live`
+        within a second (coalesced: app/actions/store.py). Acked with `{"compound_id",
+        "watching", "buying"}`."""
         def run():
             body = load(EnterStoreIn, data)
             store_session = storefront.get_store_session(db.session, body["store_session_id"], session["shopper_id"])
@@ -93,11 +113,14 @@ class ShopperNamespace(Namespace):
     def on_leave_store(self, data=None, *_ignored):
         """Sent by a shopper leaving the store; they stop hearing that compound (unless it is home).
         Acked with `{"ok": true}`."""
-        compound_id = session.pop("store_compound_id", None)
-        home = residence.home_compound_id(db.session, session["shopper_id"])
-        if compound_id is not None and compound_id != home:
-            leave_room(compound_room(compound_id))
-        return {"ok": True}
+        def run():
+            compound_id = session.get("store_compound_id")
+            home = residence.home_compound_id(db.session, session["shopper_id"])
+            if compound_id is not None and compound_id != home:
+                leave_room(compound_room(compound_id))
+            session.pop("store_compound_id", None)
+            return {"ok": True}
+        return acked(run)
 
     def on_shake(self, data=None, *_ignored):
         """Sent by a shaking shopper; acked with the REST shake's body."""
@@ -108,12 +131,18 @@ class ShopperNamespace(Namespace):
         return acked(run)
 
 
-class CourierNamespace(Namespace):
+class CourierNamespace(GuardedNamespace):
     def on_connect(self, auth=None):
         """A courier's handheld connects; it joins its own room and hears `pickup_added`."""
         principal = principal_from_auth(auth, "courier")
         session["courier_id"] = principal.subject_id
+        self.hold(principal.subject_id)
         join_room(courier_room(principal.subject_id))
+        watch_account(principal)
+
+    def on_disconnect(self, *_reason):
+        """The handheld went away (or was signed out)."""
+        unwatch_account()
 
     def on_arrived(self, data=None, *_ignored):
         """Sent by the handheld on "arrived"; acked with the REST answer's body (a replay's too)."""
@@ -122,17 +151,24 @@ class CourierNamespace(Namespace):
         return acked(run)
 
 
-class ConsoleNamespace(Namespace):
+class ConsoleNamespace(GuardedNamespace):
     def on_connect(self, auth=None):
         """A staff console connects to watch campaigns live."""
         principal = principal_from_auth(auth, "staff")
-        session["staff_id"], session["staff_role"] = principal.subject_id, principal.role
+        session["staff_id"] = principal.subject_id
+        self.hold(principal.subject_id)
+        watch_account(principal)
+
+    def on_disconnect(self, *_reason):
+        """The console went away (or was signed out)."""
+        unwatch_account()
 
     def on_watch_campaign(self, data=None, *_ignored):
         """Sent by a console dashboard; it then hears that campaign's rounds and `campaign_stats`.
         Acked with `{"ok": true, "campaign_id"}`."""
         def run():
-            if session["staff_role"] not in ("admin", "marketing"):
+            current = standings().admit(db.session, session["principal"])  # the role as it is now
+            if not may_watch_campaigns(current.role):
                 raise Forbidden()
             campaign_id = load(WatchCampaignIn, data)["campaign_id"]
             join_room(campaign_room(campaign_id))

@@ -1,8 +1,10 @@
 """Closes shake rounds on time, even when no request comes in, and pushes campaign figures.
 
-Every worker runs one; the conditional UPDATE in close_due_rounds makes each round close
+Every worker runs one; the conditional UPDATE in rounds.close_round makes each round close
 exactly once whichever worker gets there first. Rounds live in the database, so a round
-that was due while the server was down closes on the first tick after a restart.
+that was due while the server was down closes on the first tick after a restart. Campaign
+figures (a COUNT over the campaign's shakes) are counted only for campaigns a console socket
+connected to this worker watches: none at all while no dashboard is open.
 """
 from __future__ import annotations
 
@@ -27,12 +29,19 @@ class RoundSweeper(BackgroundLoop):
         with self.app.app_context():
             try:
                 now = utcnow()
-                closed = rounds.close_due_rounds(db.session, now)
-                db.session.commit()
+                closed = []
+                for shake_round in rounds.due_rounds(db.session, now):
+                    # One transaction a round: it holds its campaign's prize rows (the stock it
+                    # gives back) only for itself, never while waiting for another round's row.
+                    if rounds.close_round(db.session, shake_round, now):
+                        closed.append(shake_round)
+                    db.session.commit()
                 metrics.rounds_closed(closed, now)
                 for shake_round in closed:
                     broadcasts.shake_closed(shake_round)
-                self.push_stats({r.campaign_id for r in closed} | live_campaign_ids(now))
+                watched = broadcasts.watched_campaign_ids()  # figures only for dashboards open here
+                if watched:
+                    self.push_stats(watched & ({r.campaign_id for r in closed} | live_campaign_ids(now)))
                 upcoming = rounds.next_closing_time(db.session)
             finally:
                 db.session.remove()

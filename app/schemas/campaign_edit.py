@@ -17,6 +17,7 @@ class CampaignPatchIn(In):
     window_seconds = Count(10, 3600)
     shakes_per_shopper = Count(1, 1000)
     wins_per_shopper = Count(0, 1000)
+    rounds_per_compound_per_day = Count(1, 1000)
     prizes = fields.List(fields.Nested(PrizeIn), validate=validate.Length(min=1, max=20))
 
     @validates_schema

@@ -6,6 +6,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from app.models import DEAL_KINDS, STAFF_ROLES
 from app.schemas.base import Count, Fen, Id, Ids, In, Latitude, Longitude, Secret, Text, When, web_url
 from app.schemas.common import CompoundOut, CourierEnvelope, ProductOut  # noqa: F401
+from app.services.accounts.passwords import MIN_COURIER_PASSWORD_LENGTH, MIN_STAFF_PASSWORD_LENGTH
 
 
 class StaffSignIn(In):
@@ -27,7 +28,7 @@ class StaffSignedIn(Schema):
 
 class StaffIn(In):
     username = Text(60, required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.-]+$"))
-    password = Secret(min_length=8, required=True)
+    password = Secret(min_length=MIN_STAFF_PASSWORD_LENGTH, required=True)
     role = fields.String(required=True, validate=validate.OneOf(STAFF_ROLES))
 
 
@@ -49,14 +50,10 @@ class CompoundEnvelope(Schema):
     compound = fields.Nested(CompoundOut)
 
 
-class CompoundList(Schema):
-    compounds = fields.List(fields.Nested(CompoundOut))
-
-
 class CourierIn(In):
     employee_no = Text(40, required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]+$"))
     name = Text(120, required=True)
-    password = Secret(min_length=6, required=True)
+    password = Secret(min_length=MIN_COURIER_PASSWORD_LENGTH, required=True)
     avatar_url = Text(500, load_default=None, allow_none=True, validate=web_url)
     compound_ids = Ids(required=True)
 

@@ -6,6 +6,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from app.models import utcnow
 from app.models.campaign import PRIZE_KINDS
 from app.schemas.base import Count, Id, Ids, In, Latitude, Longitude, StrictFloat, Text, When
+from app.schemas.paging import NextCursor
 from app.services.campaigns import display_status
 
 
@@ -24,6 +25,11 @@ class ArrivalOut(Schema):
     occurred_at = fields.AwareDateTime()
     far_from_compound = fields.Boolean()
     distance_m = fields.Integer(allow_none=True)
+    too_far = fields.Boolean(
+        metadata={"description": "refused (422 too_far): past the compound's radius + 300 m"})
+    repeat = fields.Boolean(
+        metadata={"description": "a tap of this courier's opened a round here minutes ago: "
+                                 "recorded, opens no round"})
 
 
 class OpenedRound(Schema):
@@ -94,6 +100,7 @@ class WinOut(Schema):
 
 class WinList(Schema):
     wins = fields.List(fields.Nested(WinOut))
+    next_cursor = NextCursor()  # only when there is more
 
 
 class PrizeIn(In):
@@ -102,6 +109,8 @@ class PrizeIn(In):
     product_id = Id(load_default=None, allow_none=True)
     per_round = Count(1, 100_000, required=True)
     win_probability = StrictFloat(required=True, validate=validate.Range(min=0, max=1, min_inclusive=False))
+    total = Count(1, 100_000_000, load_default=None, allow_none=True,
+                  metadata={"description": "the most this prize awards over the campaign (none: no cap)"})
 
 
 class CampaignIn(In):
@@ -112,6 +121,7 @@ class CampaignIn(In):
     window_seconds = Count(10, 3600, required=True)
     shakes_per_shopper = Count(1, 1000, required=True)
     wins_per_shopper = Count(0, 1000, required=True)
+    rounds_per_compound_per_day = Count(1, 1000, load_default=2)
     prizes = fields.List(fields.Nested(PrizeIn), required=True, validate=validate.Length(min=1, max=20))
 
     @validates_schema
@@ -128,6 +138,7 @@ class CampaignPrizeOut(Schema):
     product_id = fields.Integer(allow_none=True)
     per_round = fields.Integer()
     win_probability = fields.Float()
+    total = fields.Integer(allow_none=True)
 
 
 class CampaignOut(Schema):
@@ -140,6 +151,7 @@ class CampaignOut(Schema):
     window_seconds = fields.Integer()
     shakes_per_shopper = fields.Integer()
     wins_per_shopper = fields.Integer()
+    rounds_per_compound_per_day = fields.Integer()
     compound_ids = fields.Function(lambda c: [x.id for x in c.compounds])
     prizes = fields.List(fields.Nested(CampaignPrizeOut))
 
@@ -155,6 +167,13 @@ class PrizeStats(Schema):
     per_round = fields.Integer()
     win_probability = fields.Float()
     awarded = fields.Integer()
+    total = fields.Integer(allow_none=True)
+    allocated = fields.Integer(metadata={"description": "held by open rounds plus awarded by closed ones"})
+
+
+class CompoundRoundsToday(Schema):
+    compound_id = fields.Integer()
+    rounds = fields.Integer()
 
 
 class CampaignStatsOut(Schema):
@@ -162,6 +181,8 @@ class CampaignStatsOut(Schema):
     shakes = fields.Integer()
     wins = fields.Integer()
     by_prize = fields.List(fields.Nested(PrizeStats))
+    rounds_today = fields.List(fields.Nested(CompoundRoundsToday),
+                               metadata={"description": "rounds opened today (Asia/Shanghai) per compound"})
 
 
 class CampaignWithStats(Schema):

@@ -5,6 +5,10 @@ from marshmallow import Schema, fields, pre_load, validate
 
 from app.schemas.base import Count, Id, In, Text
 from app.schemas.common import CompoundRef, CouponOut, CourierPublic, OrderOut
+from app.schemas.paging import NextCursor
+from app.services.places.compounds import SEARCH_LIMIT
+
+MAX_SEARCH_LIMIT = 50
 
 
 class WeChatLogin(In):
@@ -45,6 +49,8 @@ class CompoundQuery(In):
     q = Text(60, load_default=None)
     lat = fields.Float(load_default=None, validate=validate.Range(min=-90, max=90))
     lng = fields.Float(load_default=None, validate=validate.Range(min=-180, max=180))
+    limit = fields.Integer(load_default=SEARCH_LIMIT, validate=validate.Range(min=1, max=MAX_SEARCH_LIMIT),
+                           metadata={"description": f"at most {MAX_SEARCH_LIMIT}; default {SEARCH_LIMIT}"})
 
     @pre_load
     def blank_means_absent(self, data, **kwargs):
@@ -152,6 +158,7 @@ class CouponEnvelope(Schema):
 
 class CouponList(Schema):
     coupons = fields.List(fields.Nested(CouponOut))
+    next_cursor = NextCursor()  # only when there is more
 
 
 class OrderLineIn(In):
@@ -175,3 +182,4 @@ class OrderEnvelope(Schema):
 
 class OrderList(Schema):
     orders = fields.List(fields.Nested(OrderOut))
+    next_cursor = NextCursor()  # only when there is more

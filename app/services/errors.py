@@ -4,6 +4,10 @@ Services raise these; `app/api/errors.py` turns them into API.md's error shape i
 """
 from __future__ import annotations
 
+import redis
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
 
 class ServiceError(Exception):
     """A refusal the client can act on."""
@@ -11,6 +15,9 @@ class ServiceError(Exception):
     status = 400
     code = "bad_request"
     message = "The request cannot be served."
+    # Stored as the answer to a client-made id and replayed (idempotency.py); False for a
+    # refusal that did nothing and passes with time, so a retry with the same id is tried afresh.
+    remembered = True
 
     def __init__(self, message: str | None = None, **extra):
         super().__init__(message or self.message)
@@ -87,6 +94,11 @@ class StaleEvent(ServiceError):
     status, code, message = 422, "stale_event", "This tap is too old to open a shake; it was recorded."
 
 
+class TooFar(ServiceError):
+    status, code = 422, "too_far"
+    message = "The van is too far from this compound to open a shake; it was recorded."
+
+
 class RoundNotOpen(ServiceError):
     status, code, message = 409, "round_not_open", "This shake round is not open."
 
@@ -105,6 +117,7 @@ class Unavailable(ServiceError):
 
     status, code, message = 503, "unavailable", "The service is busy; try again."
     retry_after_seconds = 1
+    remembered = False
 
     def __init__(self, message: str | None = None):
         super().__init__(message, retry_after_seconds=self.retry_after_seconds)
@@ -115,7 +128,40 @@ class RateLimited(ServiceError):
     when to try again (`retry_after_seconds`), as does a REST answer's Retry-After header."""
 
     status, code, message = 429, "rate_limited", "Too many attempts; try again later."
+    remembered = False
 
     def __init__(self, retry_after_seconds: int, message: str | None = None):
         super().__init__(message, retry_after_seconds=retry_after_seconds)
         self.retry_after_seconds = retry_after_seconds
+
+
+class InUse(Conflict):
+    """A row others depend on cannot be deleted; `used_by` names what depends on it."""
+
+    status, code, message = 409, "in_use", "Other records depend on this; it cannot be deleted."
+
+
+# What a database or Redis outage raises (a refused or dropped connection, a pool or socket
+# timeout): REST (app/api/errors.py) and socket acks (app/realtime/namespaces.py) both answer
+# them as Unavailable, a retryable 503, never internal_error.
+OUTAGES: tuple[type[BaseException], ...] = (
+    OperationalError, PoolTimeout, redis.ConnectionError, redis.TimeoutError)
+
+
+class CouponNotValidHere(CouponUnusable):
+    """A coupon stays in the compounds its template was offered to."""
+
+    status, code, message = 409, "coupon_not_valid_here", "This coupon is for another compound."
+
+
+class TooManyOpenOrders(ServiceError):
+    status, code = 409, "too_many_open_orders"
+    message = "You have as many orders waiting for pickup as allowed; pick them up or cancel one first."
+
+
+class TooManyAddresses(ServiceError):
+    status, code, message = 409, "too_many_addresses", "You have as many addresses as allowed."
+
+
+class NotCancellable(ServiceError):
+    status, code, message = 409, "not_cancellable", "This order has been handed over; it cannot be cancelled."

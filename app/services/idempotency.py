@@ -2,7 +2,8 @@
 
 API.md: the same id again returns the first answer's body and status, whatever it was;
 a 201 replays as 200. Refusals (ServiceError) are answers too and are stored; a crash is
-not, so a retry after one is tried afresh.
+not, nor a refusal that did nothing and passes with time (`remembered` False: busy, rate
+limited), so a retry after one is tried afresh.
 """
 from __future__ import annotations
 
@@ -37,11 +38,12 @@ def replay(session: Session, scope: str, owner_id: int, key: str) -> Answer | No
 
 
 def answer_once(session: Session, scope: str, owner_id: int, key: str,
-                produce: Callable[[], tuple[int, dict]]) -> Answer:
+                produce: Callable[[], tuple[int, dict]], keep_refusals: bool = True) -> Answer:
     """Run `produce` once per key and commit its answer with its effects, atomically.
 
     It owns the transaction: a refusal rolls back whatever `produce` did (no savepoint needed:
-    nothing else is in the transaction) and stores the refusal as the answer instead.
+    nothing else is in the transaction) and stores the refusal as the answer instead, unless
+    `keep_refusals` is False (a refusal that did nothing, decided the same way when asked again).
     """
     earlier = replay(session, scope, owner_id, key)
     if earlier is not None:
@@ -52,7 +54,11 @@ def answer_once(session: Session, scope: str, owner_id: int, key: str,
         session.commit()
     except ServiceError as refusal:
         session.rollback()
+        if not refusal.remembered:
+            raise
         status, body = refusal.status, error_body(refusal)
+        if not keep_refusals:  # unless the same key's concurrent request answered first (that answer holds)
+            return replay(session, scope, owner_id, key) or Answer(status, body, replayed=False)
         try:
             store(session, scope, owner_id, key, status, body)
             session.commit()

@@ -130,9 +130,12 @@
     item.setAttribute("data-arrival-id", arrival.arrival_id);
     item.appendChild(el("time", "", clock(arrival.arrived_at)));
     item.appendChild(el("b", "", arrival.courier.name));
+    var distance = arrival.distance_m != null ? " (" + arrival.distance_m + " m)" : "";
+    if (arrival.too_far) item.classList.add("too-far");
     item.appendChild(document.createTextNode(" 到达 arrived at " + arrival.compound.name +
-      " · 开启轮次 opened round #" + arrival.round_id +
-      (arrival.far_from_compound ? " · ⚠ 离小区较远 far from the compound" : "")));
+      (arrival.too_far ? " · ⛔ 离小区太远，已拒绝 refused: too far from the compound" + distance
+                       : " · 开启轮次 opened round #" + arrival.round_id +
+                         (arrival.far_from_compound ? " · ⚠ 离小区较远 far from the compound" + distance : ""))));
     list.insertBefore(item, list.firstChild);
     while (list.querySelectorAll("li[data-arrival-id]").length > 30) list.removeChild(list.lastChild);
     showEmpty(list, false);
@@ -234,7 +237,17 @@
 
   if (typeof io === "undefined") { setRealtime("offline", "实时库未加载 Socket library missing"); return; }
   var connectedBefore = false;
-  var socket = io("/console", { transports: ["websocket"], auth: { token: boot.token } });
+  // The page's token is short-lived: the first connect uses it, a reconnect asks for a fresh one
+  // (which the console answers only while this sign-in lasts).
+  var pageToken = boot.token;
+  function socketAuth(callback) {
+    if (pageToken) { var first = pageToken; pageToken = null; callback({ token: first }); return; }
+    fetch(root.getAttribute("data-token-url"), { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (answer) { return answer.ok ? answer.json() : {}; })
+      .then(function (body) { callback({ token: body.token || "" }); })
+      .catch(function () { callback({ token: "" }); });
+  }
+  var socket = io("/console", { transports: ["websocket"], auth: socketAuth });
   socket.on("connect", function () {
     socket.emit("watch_campaign", { campaign_id: campaignId }, function (ack) {
       if (ack && ack.ok) setRealtime("live", "实时 Live");

@@ -50,7 +50,8 @@ def staff_form() -> Form:
 
 def staff_page(form: Form, status: int = 200):
     members = list(db.session.scalars(select(Staff).order_by(Staff.id)))
-    return render_template("console/staff.html", active="staff", members=members, form=form), status
+    return render_template("console/staff.html", active="staff", members=members, form=form,
+                           roles=STAFF_ROLES), status
 
 
 @bp.get("/staff")

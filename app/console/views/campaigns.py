@@ -2,6 +2,8 @@
 prize pool made plain."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
@@ -15,7 +17,7 @@ from app.models import Campaign, utcnow
 from app.schemas.shake import CampaignIn
 from app.services import campaigns as campaign_service
 from app.services.audit import changes, trail
-from app.services.campaigns import display_status, edits
+from app.services.campaigns import dashboard, display_status, edits
 
 
 @bp.get("/campaigns")
@@ -74,14 +76,17 @@ def campaign(campaign_id: int):
     """One campaign: settings, the prize pool with odds and pacing, figures, and its change history."""
     campaign = campaign_service.get_campaign(db.session, campaign_id)
     now = utcnow()
+    stats = campaign_service.campaign_stats(db.session, campaign)
     history = None
     if may(g.staff.role, "audit"):
         history = trail.entries(db.session, target_type="campaign", target_id=campaign.id)
     return render_template(
         "console/campaign.html", active="campaigns", campaign=campaign, status=display_status(campaign, now),
         editable=edits.is_editable(db.session, campaign, now),
-        pool=pool_summary(campaign.prizes, campaign.window_seconds),
-        stats=campaign_service.campaign_stats(db.session, campaign), history=history)
+        pool=pool_summary(campaign.prizes, campaign.window_seconds), stats=stats, history=history,
+        rounds_today={r["compound_id"]: r["rounds"] for r in stats.rounds_today},
+        flagged=[{**a, "at": datetime.fromisoformat(a["arrived_at"])}
+                 for a in dashboard.flagged_arrivals(db.session, campaign)])
 
 
 @bp.post("/campaigns/<int:campaign_id>/pause")

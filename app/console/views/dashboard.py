@@ -30,7 +30,7 @@ def snapshot(campaign: Campaign) -> dict:
                      "compounds": {str(c.id): c.name for c in campaign.compounds}},
         "stats": {"campaign_id": campaign.id, **stats},
         "rounds": rounds,
-        "arrivals": dashboard_service.recent_arrivals(db.session, campaign.id),
+        "arrivals": dashboard_service.recent_arrivals(db.session, campaign),
         "live": dashboard_service.live_counts(db.session, campaign, now),
         "timeline": {"bucket_seconds": dashboard_service.TIMELINE_BUCKET_SECONDS,
                      "points": dashboard_service.shake_timeline(db.session, campaign.id, now)},
@@ -43,9 +43,23 @@ def dashboard(campaign_id: int):
     """The page, with a staff token for the socket (the page is never cached)."""
     campaign = campaigns.get_campaign(db.session, campaign_id)
     boot = snapshot(campaign)
-    boot["token"] = tokens().issue("staff", g.staff.id, g.staff.role)
+    boot["token"] = dashboard_token()
     ensure_live_feed(current_app._get_current_object())
     return render_template("console/dashboard.html", active="campaigns", campaign=campaign, boot=boot)
+
+
+def dashboard_token() -> str:
+    """A staff token for the page's socket: short-lived, and void once this console session ends
+    (it carries the session's token_version, which sign-out bumps)."""
+    return tokens().issue("staff", g.staff.id, g.staff.role, token_version=g.staff.token_version,
+                          ttl=current_app.config["CONSOLE_TOKEN_SECONDS"])
+
+
+@bp.get("/socket-token")
+@requires("campaigns")
+def socket_token():
+    """A fresh dashboard token for the page's socket to reconnect with, while the session lives."""
+    return jsonify({"token": dashboard_token()})
 
 
 @bp.get("/campaigns/<int:campaign_id>/live.json")

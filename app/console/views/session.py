@@ -19,7 +19,7 @@ SIGN_IN_FIELDS = (
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limit_sign_in("username", body="form")  # guesses per client address and account, as the JSON sign-in
+@limit_sign_in("username", accounts="staff", body="form")  # counted with the JSON sign-in
 def login():
     """The sign-in form; a good username and password start an 8-hour session."""
     form = Form(SIGN_IN_FIELDS)
@@ -43,8 +43,8 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    """Sign out (a form with its CSRF token, so no other site can sign anyone out)."""
-    auth.sign_out()
+    """Sign out (a form with its CSRF token, so no other site can sign anyone out): everywhere."""
+    auth.sign_out(g.staff)
     return redirect(url_for("console_web.login"))
 
 

@@ -13,10 +13,11 @@
   var API = document.body.dataset.api;
   var ACK_TIMEOUT_MS = 8000, HTTP_TIMEOUT_MS = 15000;
   var BASE_DELAY_MS = 2000, MAX_DELAY_MS = 300000, FIX_MAX_AGE_MS = 120000, TAPS_KEPT = 50;
-  var FINAL_ACK_CODES = ["invalid_request", "not_on_route", "stale_event", "not_found", "forbidden"];
+  var FINAL_ACK_CODES = ["invalid_request", "not_on_route", "stale_event", "too_far", "not_found", "forbidden"];
   var REASONS = {
     not_on_route: "不在你的路线 Not on your route",
     stale_event: "太久了，只记录不开摇 Too old: recorded, no shake",
+    too_far: "离小区太远，只记录不开摇 Too far from the compound: recorded, no shake",
     invalid_request: "请求无效 Invalid tap",
     wrong_code: "取货码错误 Wrong code",
     too_many_attempts: "错误太多已锁定，请找运营 Locked: too many wrong codes, call ops",
@@ -266,6 +267,8 @@
     }
     if (tap.status === "refused") return ["被拒 refused", "到达 " + made + " · " + tap.last_error];
     var rounds = (tap.answer && tap.answer.rounds) || [];
+    if (tap.answer && tap.answer.arrival && tap.answer.arrival.repeat)
+      return ["已送达 sent", "到达 " + made + " · 刚开过一轮，不再开 Opened here minutes ago: no new round"];
     if (!rounds.length) return ["已送达 sent", "到达 " + made + " · 此处暂无摇一摇 No shake campaign here now"];
     var until = rounds.map(function (r) { return r.closes_at; }).sort().pop();
     return ["已送达 sent", "到达 " + made + " · 摇一摇已开 " + rounds.length + " shake round" +

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -11,6 +12,8 @@ from app.models import Shopper
 from app.services.errors import NotFound
 from wechat.crypto import decrypt_user_data
 from wechat.gateway import WeChatGateway
+
+MAX_AVATAR_URL = 500  # Shopper.avatar_url's column
 
 
 def login_with_wechat(session: Session, gateway: WeChatGateway, code: str, now: datetime) -> Shopper:
@@ -43,9 +46,24 @@ def get_shopper(session: Session, shopper_id: int) -> Shopper:
 def update_profile(shopper: Shopper, appid: str, encrypted_data: str, iv: str) -> Shopper:
     """Nickname and avatar from wx.getUserInfo's encrypted data, checked against our appid."""
     info = decrypt_user_data(shopper.session_key, encrypted_data, iv, appid)
-    shopper.nickname = (info.get("nickName") or shopper.nickname or "")[:64] or None
-    shopper.avatar_url = info.get("avatarUrl") or shopper.avatar_url
+    # Only text replaces the nickname, only an https URL the avatar (shown as an image by the
+    # console and the H5 store): anything else leaves the shopper's previous one.
+    nickname = info.get("nickName")
+    if isinstance(nickname, str) and nickname.strip():
+        shopper.nickname = nickname[:64]
+    shopper.avatar_url = https_url(info.get("avatarUrl")) or shopper.avatar_url
     return shopper
+
+
+def https_url(value) -> str | None:
+    """The value when it is an https URL with a host that a column of 500 can hold, else None."""
+    if not isinstance(value, str) or len(value) > MAX_AVATAR_URL or not value.isprintable():
+        return None
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # e.g. an unclosed [ of an IPv6 host
+        return None
+    return value if parts.scheme == "https" and parts.hostname and " " not in value else None
 
 
 def bind_phone(shopper: Shopper, gateway: WeChatGateway, code: str) -> str:

@@ -21,6 +21,8 @@ class Principal:
     audience: str
     subject_id: int
     role: str | None = None
+    # The account's token_version when the token was issued (courier and staff; standing.py).
+    token_version: int = 0
 
 
 # A verified token is trusted again without checking its signature for up to this long (and
@@ -43,10 +45,16 @@ class TokenService:
     def ttl(self, audience: str) -> int:
         return self._ttl[audience]
 
-    def issue(self, audience: str, subject_id: int, role: str | None = None) -> str:
+    def issue(self, audience: str, subject_id: int, role: str | None = None, *,
+              token_version: int | None = None, ttl: int | None = None) -> str:
+        """A token; `ttl` shortens its life below the audience's (a console dashboard's token)."""
         payload = {"aud": audience, "sub": subject_id}
         if role:
             payload["role"] = role
+        if token_version is not None:
+            payload["ver"] = token_version
+        if ttl is not None and ttl < self._ttl[audience]:
+            payload["exp"] = int(self.clock()) + ttl
         return self._serializer.dumps(payload)
 
     def verify(self, token: str, audience: str) -> Principal:
@@ -55,9 +63,9 @@ class TokenService:
             known = self._verified.get((token, audience))
         if known is not None:
             return known[0]
-        principal, issued_at = self._verify_signature(token, audience)
+        principal, expires_at = self._verify_signature(token, audience)
         with self._lock:
-            self._verified[(token, audience)] = (principal, issued_at.timestamp() + self._ttl[audience])
+            self._verified[(token, audience)] = (principal, expires_at)
         return principal
 
     def _verify_signature(self, token: str, audience: str):
@@ -69,7 +77,13 @@ class TokenService:
             raise Unauthorized("This token is not valid.") from None
         if not isinstance(payload, dict) or payload.get("aud") != audience:
             raise Unauthorized("This token is not for this part of the API.")
-        return Principal(audience, int(payload["sub"]), payload.get("role")), issued_at
+        expires_at = issued_at.timestamp() + self._ttl[audience]
+        if "exp" in payload:
+            expires_at = min(expires_at, float(payload["exp"]))
+            if expires_at <= self.clock():
+                raise Unauthorized("Your sign-in has expired; sign in again.")
+        principal = Principal(audience, int(payload["sub"]), payload.get("role"), int(payload.get("ver", 0)))
+        return principal, expires_at
 
 
 def _trusted_until(_key, value, now: float) -> float:

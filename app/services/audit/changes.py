@@ -7,21 +7,22 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from app.models import Campaign, CouponTemplate, Courier, utcnow
+from app.models import Campaign, CouponTemplate, Courier, Order, utcnow
 from app.services import campaigns
 from app.services.accounts import staff
 from app.services.audit import trail
 from app.services.campaigns import edits
 from app.services.couriers import registry
 from app.services.places import compounds
-from app.services.store import catalog, coupons
+from app.services.store import catalog, coupons, orders, pickups
 
 
 def campaign_settings(campaign: Campaign) -> dict:
     return {"title": campaign.title, "compound_ids": [c.id for c in campaign.compounds],
             "starts_at": campaign.starts_at, "ends_at": campaign.ends_at,
             "window_seconds": campaign.window_seconds, "shakes_per_shopper": campaign.shakes_per_shopper,
-            "wins_per_shopper": campaign.wins_per_shopper}
+            "wins_per_shopper": campaign.wins_per_shopper,
+            "rounds_per_compound_per_day": campaign.rounds_per_compound_per_day}
 
 
 def create_campaign(session: Session, staff_id: int, body: dict) -> Campaign:
@@ -94,3 +95,22 @@ def create_staff(session: Session, staff_id: int, body: dict):
     trail.record(session, staff_id, "staff.create", member,
                  {"username": member.username, "role": member.role})
     return member
+
+
+def cancel_order(session: Session, staff_id: int, order_id: int, reason: str) -> Order:
+    """Ops cancel an order not yet handed over (its coupon back to the shopper); a repeat changes nothing."""
+    order = orders.get_order(session, order_id)
+    before, coupon_id = order.status, order.coupon_id
+    order, cancelled_now = orders.cancel_order(session, order_id)
+    if cancelled_now:
+        trail.record(session, staff_id, "order.cancel", order,
+                     {"reason": reason, "status": [before, order.status], "coupon_returned": coupon_id})
+    return order
+
+
+def unlock_handover(session: Session, staff_id: int, order_id: int) -> Order:
+    """Ops let the courier try pickup codes again after too many wrong ones."""
+    attempts = orders.get_order(session, order_id).wrong_code_attempts
+    order = pickups.reset_wrong_codes(session, order_id)
+    trail.record(session, staff_id, "order.unlock_handover", order, {"wrong_code_attempts": [attempts, 0]})
+    return order

@@ -17,6 +17,7 @@ from app.models import AuditEntry
 TARGET_TYPES = {
     "Campaign": "campaign", "CouponTemplate": "coupon_template", "Courier": "courier",
     "Compound": "compound", "Product": "product", "Deal": "deal", "Staff": "staff",
+    "Order": "order",
 }
 PAGE_SIZE = 50
 

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import BigInteger, Integer, cast, func, or_, select
+from sqlalchemy import BigInteger, Integer, and_, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.models import Arrival, Campaign, Compound, Courier, Shake, ShakeRound, StoreSession
+from app.models.campaign import campaign_compounds
 from app.services.places.live import WATCHING_WINDOW
 
 TIMELINE_WINDOW = timedelta(minutes=15)
@@ -25,21 +26,44 @@ def open_rounds(session: Session, campaign_id: int) -> list[ShakeRound]:
     ))
 
 
-def recent_arrivals(session: Session, campaign_id: int, limit: int = 20) -> list[dict]:
-    """The latest arrivals that opened a round of this campaign, newest first."""
+def in_its_compounds_while_it_ran(campaign: Campaign):
+    """The WHERE conditions of arrivals in the campaign's compounds between its start and end."""
+    compound_ids = (select(campaign_compounds.c.compound_id)
+                    .where(campaign_compounds.c.campaign_id == campaign.id))
+    return and_(Arrival.compound_id.in_(compound_ids), Arrival.received_at >= campaign.starts_at,
+                Arrival.received_at < campaign.ends_at)
+
+
+def recent_arrivals(session: Session, campaign: Campaign, limit: int = 20) -> list[dict]:
+    """The latest arrivals that opened a round of this campaign, and those refused as too far
+    from one of its compounds while it ran (marketing should see both), newest first."""
+    refused_here = and_(Arrival.too_far, in_its_compounds_while_it_ran(campaign))
+    return arrival_rows(session, campaign, or_(ShakeRound.id.is_not(None), refused_here), limit)
+
+
+def flagged_arrivals(session: Session, campaign: Campaign, limit: int = 50) -> list[dict]:
+    """Arrivals in its compounds while it ran whose GPS fix was past the compound's radius
+    (flagged) or its margin too (refused, too_far), newest first: the campaign page lists them."""
+    return arrival_rows(session, campaign, and_(or_(Arrival.far_from_compound, Arrival.too_far),
+                                                in_its_compounds_while_it_ran(campaign)), limit)
+
+
+def arrival_rows(session: Session, campaign: Campaign, where, limit: int) -> list[dict]:
+    """Arrivals matching `where`, newest first, each with the round of the campaign it opened (or None)."""
     rows = session.execute(
         select(Arrival, ShakeRound.id, Courier.name, Compound.name)
-        .join(ShakeRound, ShakeRound.arrival_id == Arrival.id)
+        .outerjoin(ShakeRound, and_(ShakeRound.arrival_id == Arrival.id,
+                                    ShakeRound.campaign_id == campaign.id))
         .join(Courier, Courier.id == Arrival.courier_id)
         .join(Compound, Compound.id == Arrival.compound_id)
-        .where(ShakeRound.campaign_id == campaign_id)
-        .order_by(Arrival.id.desc()).limit(limit)
+        .where(where).order_by(Arrival.id.desc()).limit(limit)
     ).all()
-    return [{"arrival_id": arrival.id, "round_id": round_id, "campaign_id": campaign_id,
+    return [{"arrival_id": arrival.id, "round_id": round_id, "campaign_id": campaign.id,
              "compound": {"id": arrival.compound_id, "name": compound_name},
              "courier": {"id": arrival.courier_id, "name": courier_name},
              "arrived_at": arrival.received_at.isoformat(),
-             "far_from_compound": bool(arrival.far_from_compound)}
+             "far_from_compound": bool(arrival.far_from_compound), "too_far": bool(arrival.too_far),
+             "distance_m": arrival.distance_m}
             for arrival, round_id, courier_name, compound_name in rows]
 
 

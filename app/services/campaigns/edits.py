@@ -16,7 +16,8 @@ from app.services.campaigns import prize_line
 from app.services.errors import Conflict, InvalidRequest
 from app.services.places.compounds import get_compounds
 
-SETTINGS = ("title", "starts_at", "ends_at", "window_seconds", "shakes_per_shopper", "wins_per_shopper")
+SETTINGS = ("title", "starts_at", "ends_at", "window_seconds", "shakes_per_shopper", "wins_per_shopper",
+            "rounds_per_compound_per_day")
 
 
 class CampaignStarted(Conflict):
@@ -35,12 +36,14 @@ def is_editable(session: Session, campaign: Campaign, now: datetime) -> bool:
 def prize_pool(campaign: Campaign) -> list[dict]:
     """The prize pool as plain data, for the audit log."""
     return [{"kind": p.kind, "title": p.title, "coupon_template_id": p.coupon_template_id,
-             "product_id": p.product_id, "per_round": p.per_round, "win_probability": p.win_probability}
+             "product_id": p.product_id, "per_round": p.per_round, "win_probability": p.win_probability,
+             "total": p.total}
             for p in campaign.prizes]
 
 
 def pool_line(prize: CampaignPrize) -> tuple:
-    return (prize.kind, prize.coupon_template_id, prize.product_id, prize.per_round, prize.win_probability)
+    return (prize.kind, prize.coupon_template_id, prize.product_id, prize.per_round, prize.win_probability,
+            prize.total)
 
 
 def update_campaign(session: Session, campaign: Campaign, now: datetime, **changes) -> dict:

@@ -3,7 +3,7 @@
 A campaign's figures follow the shakes made in its rounds within the period: shakes, the
 distinct shoppers who shook, wins, coupons won and how many of those were used, and the
 orders it brought (prize items picked up at the van, plus orders paid with its coupons).
-A compound's figures are what happened there: arrivals, rounds, shakes, shoppers, wins,
+A compound's figures are what happened there: arrivals (and those refused as too far), rounds, shakes, shoppers, wins,
 coupons used on its orders, and its orders and sales (cancelled orders left out).
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from app.models import Arrival, Campaign, Compound, Coupon, Order, Shake, ShakeRound, utcnow
@@ -46,7 +46,8 @@ CAMPAIGN_COLUMNS = (
 )
 COMPOUND_COLUMNS = (
     ("compound_id", "小区编号", "Compound id"), ("name", "小区", "Compound"), ("city", "城市", "City"),
-    ("arrivals", "到车次数", "Arrivals"), ("rounds", "轮次", "Rounds"), ("shakes", "摇动次数", "Shakes"),
+    ("arrivals", "到车次数", "Arrivals"), ("arrivals_too_far", "离小区太远被拒", "Arrivals refused as too far"),
+    ("rounds", "轮次", "Rounds"), ("shakes", "摇动次数", "Shakes"),
     ("shoppers", "参与人数", "Unique shoppers"), ("wins", "中奖", "Wins"),
     ("coupons_redeemed", "已核销优惠券", "Coupons redeemed"), ("orders", "订单", "Orders"),
     ("completed_orders", "已提货订单", "Orders picked up"), ("sales_fen", "销售额(分)", "Sales (fen)"),
@@ -99,7 +100,7 @@ def compound_report(session: Session, period: Period = Period()) -> list[dict]:
     """One row per compound, by id."""
     by_round = (ShakeRound, ShakeRound.id == Shake.round_id)
     arrivals = grouped(session, Arrival.compound_id, func.count(Arrival.id),
-                       where=period.bound(Arrival.received_at))
+                       func.count(case((Arrival.too_far, Arrival.id))), where=period.bound(Arrival.received_at))
     rounds = grouped(session, ShakeRound.compound_id, func.count(ShakeRound.id),
                      where=period.bound(ShakeRound.opens_at))
     shakes = grouped(session, ShakeRound.compound_id, func.count(Shake.id),
@@ -116,7 +117,8 @@ def compound_report(session: Session, period: Period = Period()) -> list[dict]:
         n_orders, n_coupons, sales = orders.get(compound.id, (0, 0, 0))
         rows.append({
             "compound_id": compound.id, "name": compound.name, "city": compound.city,
-            "arrivals": arrivals.get(compound.id, (0,))[0], "rounds": rounds.get(compound.id, (0,))[0],
+            "arrivals": arrivals.get(compound.id, (0, 0))[0],
+            "arrivals_too_far": arrivals.get(compound.id, (0, 0))[1], "rounds": rounds.get(compound.id, (0,))[0],
             "shakes": n_shakes, "shoppers": n_shoppers, "wins": n_wins, "coupons_redeemed": n_coupons,
             "orders": n_orders, "completed_orders": completed.get(compound.id, (0,))[0],
             "sales_fen": int(sales or 0),

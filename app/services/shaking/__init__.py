@@ -31,5 +31,6 @@ def build_engine(config: Mapping) -> DrawEngine:
         return RedisDrawEngine(config["REDIS_URL"], config.get("REDIS_KEY_PREFIX", "xiaoge:"),
                                round_cache_seconds=config.get("SHAKE_ROUND_CACHE_SECONDS", 1.0),
                                residence_cache_seconds=config.get("SHAKE_RESIDENCE_CACHE_SECONDS", 3600.0),
-                               log_writer=bool(config.get("SHAKE_LOG_WRITER", True)))
+                               log_writer=bool(config.get("SHAKE_LOG_WRITER", True)),
+                               refusal_keep_seconds=config.get("SHAKE_REFUSAL_KEEP_SECONDS", 600))
     raise RuntimeError(f"SHAKE_DRAWS must be sql or redis, not {choice!r}")

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import RoundPrize, Shake, ShakeRound
+from app.services.paging import OWN_LIST_LIMIT, Page, page_of
 from app.services.shaking.prizes import PRIZE_KINDS
 
 
@@ -40,9 +41,7 @@ def give_prize(session: Session, record: Shake, round_prize: RoundPrize, shake_r
     record.coupon, record.order = awarded.coupon, awarded.order
 
 
-def shopper_wins(session: Session, shopper_id: int) -> list[Shake]:
-    """The shopper's winning shakes, newest first (the last 100)."""
-    return list(session.scalars(
-        select(Shake).where(Shake.shopper_id == shopper_id, Shake.won.is_(True))
-        .order_by(Shake.id.desc()).limit(100)
-    ))
+def shopper_wins(session: Session, shopper_id: int, after: int | None = None, limit: int = OWN_LIST_LIMIT) -> Page:
+    """The shopper's winning shakes, newest first, a page at a time."""
+    return page_of(session, select(Shake).where(Shake.shopper_id == shopper_id, Shake.won.is_(True)),
+                   Shake.id, after, limit)

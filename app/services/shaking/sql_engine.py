@@ -2,7 +2,15 @@
 
 The stock is taken by a conditional UPDATE whose row count decides:
 `round_prizes.awarded < stock AND awarded < released` (released: rules.released, pacing);
-the shopper's shakes and wins are counted the same way (counters.py).
+the shopper's shakes and wins are counted the same way (counters.py). A shopper's first shake
+in a round claims the round's compound for its campaign and day (rules.py: one compound a
+day) with a unique row, `shopper_compound_days`, inserted ON CONFLICT DO NOTHING and read
+back: of two first shakes at once in two compounds, the second waits for the first's commit
+and is refused.
+
+Refusals are not stored under the shake_id (the idempotency table is never purged, and a
+refused shake did nothing): the same shake_id again is decided again, which gives the same
+refusal unless the shopper's situation changed.
 """
 from __future__ import annotations
 
@@ -10,17 +18,18 @@ import random
 from datetime import datetime
 
 from flask import Flask
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from app.models import Order, RoundPrize, ShakeRound, utcnow
+from app.database import dialect_insert
+from app.models import Order, RoundPrize, ShakeRound, ShopperCompoundDay, utcnow
 from app.services import idempotency
 from app.services.errors import NotFound, NotInCompound, ShakeLimitReached
 from app.services.places.residence import shopper_compound_ids
 from app.services.shaking.answers import ShakeAnswer, ShakeResult
 from app.services.shaking.counters import count_shake, count_win, shakes_used
 from app.services.shaking.recording import ShakeOutcome, record_shake
-from app.services.shaking.rules import check_round_open, released
+from app.services.shaking.rules import check_round_open, released, round_day, taken_part_elsewhere
 
 
 class SqlDrawEngine:
@@ -34,7 +43,7 @@ class SqlDrawEngine:
                 won.append(outcome.shake.order)
             return 200, ShakeAnswer.of_record(outcome.shake, outcome.shakes_left).body()
 
-        answer = idempotency.answer_once(session, "shake", shopper_id, shake_id, produce)
+        answer = idempotency.answer_once(session, "shake", shopper_id, shake_id, produce, keep_refusals=False)
         return ShakeResult(answer, won[0] if won and not answer.replayed else None)
 
     def shakes_left(self, session: Session, shake_round: ShakeRound, shopper_id: int) -> int:
@@ -68,9 +77,24 @@ def decide_shake(session: Session, shopper_id: int, round_id: int, shake_id: str
     if counted is None:
         raise ShakeLimitReached()
     participant_id, used = counted
+    if used == 1:  # the shopper's first shake in this round (counted once: the row count decides)
+        claim_compound_day(session, shake_round, shopper_id)
     round_prize = draw(session, shake_round, participant_id, now, rng or random)
     record = record_shake(session, shake_round, shopper_id, shake_id, round_prize, now)
     return ShakeOutcome(record, round_prize, max(campaign.shakes_per_shopper - used, 0))
+
+
+def claim_compound_day(session: Session, shake_round: ShakeRound, shopper_id: int) -> None:
+    """Make the round's compound the shopper's for its campaign and day, unless another already
+    is (taken_part_elsewhere). On PostgreSQL a concurrent claim waits for the other's commit."""
+    mine = {"campaign_id": shake_round.campaign_id, "shopper_id": shopper_id,
+            "day": round_day(shake_round.opens_at)}
+    claim = dialect_insert(session)(ShopperCompoundDay.__table__).on_conflict_do_nothing(
+        index_elements=["campaign_id", "shopper_id", "day"])
+    session.execute(claim, {**mine, "compound_id": shake_round.compound_id})
+    claimed = session.scalar(select(ShopperCompoundDay.compound_id).filter_by(**mine))
+    if claimed != shake_round.compound_id:
+        raise taken_part_elsewhere()
 
 
 def draw(session: Session, shake_round: ShakeRound, participant_id: int, now: datetime,

@@ -1,4 +1,4 @@
-"""Products and compound deals, and the prices a compound sees right now."""
+"""Products and compound deals, and the one price a shopper sees and pays for each, right now."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,7 +10,9 @@ from sqlalchemy.orm import Session
 from app.models import Deal, Product
 from app.models.catalog import deal_compounds
 from app.services.errors import InvalidRequest
-from app.services.places.compounds import get_compounds
+from app.services.places.compounds import get_compounds, replace_compounds
+from app.services.places.residence import shopper_compound_ids
+from app.services.rows import apply_changes
 
 
 def create_product(session: Session, *, name, category, price_fen, image_url=None) -> Product:
@@ -41,6 +43,37 @@ def create_deal(session: Session, *, product_id, compound_ids, deal_price_fen, k
     return deal
 
 
+def update_product(session: Session, product: Product, **changes) -> dict:
+    """Apply the given fields (those of `create_product`); returns {field: [before, after]}.
+
+    Orders keep the unit price they were placed at, so a new price changes no history; it may
+    not drop below a deal of this product (a deal never costs more than the list price)."""
+    if "price_fen" in changes:
+        dearer = session.scalars(select(Deal.id).where(Deal.product_id == product.id,
+                                                       Deal.deal_price_fen > changes["price_fen"])).all()
+        if dearer:
+            raise InvalidRequest({"price_fen": f"below the price of deals {sorted(dearer)}"})
+    changed = apply_changes(product, changes)
+    session.flush()
+    return changed
+
+
+def update_deal(session: Session, deal: Deal, **changes) -> dict:
+    """Apply the given fields (those of `create_deal`), checked as a new deal's are."""
+    product = get_product(session, changes["product_id"]) if "product_id" in changes else deal.product
+    starts_at, ends_at = changes.get("starts_at", deal.starts_at), changes.get("ends_at", deal.ends_at)
+    if starts_at and ends_at and ends_at <= starts_at:
+        raise InvalidRequest({"ends_at": "must be after starts_at"})
+    if changes.get("deal_price_fen", deal.deal_price_fen) > product.price_fen:
+        raise InvalidRequest({"deal_price_fen": "a deal cannot cost more than the list price"})
+    compound_ids = changes.pop("compound_ids", None)
+    changed = apply_changes(deal, changes)
+    if compound_ids is not None:
+        replace_compounds(session, deal, compound_ids, changed)
+    session.flush()
+    return changed
+
+
 def active_deals(session: Session, compound_id: int, now: datetime) -> list[Deal]:
     """Deals running now in this compound."""
     query = (
@@ -49,16 +82,18 @@ def active_deals(session: Session, compound_id: int, now: datetime) -> list[Deal
         .where(deal_compounds.c.compound_id == compound_id)
         .where(or_(Deal.starts_at.is_(None), Deal.starts_at <= now))
         .where(or_(Deal.ends_at.is_(None), Deal.ends_at > now))
+        .order_by(Deal.id)
     )
     return list(session.scalars(query))
 
 
 @dataclass(frozen=True)
 class PricedItem:
-    """A product as a compound sees it: list price and the best deal, if any."""
+    """A product as one shopper sees it in one compound: list price, the best deal (and its kind), if any."""
 
     product: Product
     deal_price_fen: int | None
+    kind: str | None = None  # the kind of the deal that gives the price: compound, staff or clearance
 
     @property
     def discount_pct(self) -> int:
@@ -71,11 +106,31 @@ class PricedItem:
         return self.product.price_fen if self.deal_price_fen is None else self.deal_price_fen
 
 
-def best_prices(deals: list[Deal]) -> dict[int, int]:
-    """The lowest deal price per product id among these deals."""
-    best: dict[int, int] = {}
-    for deal in deals:
-        current = best.get(deal.product_id)
-        if current is None or deal.deal_price_fen < current:
-            best[deal.product_id] = deal.deal_price_fen
-    return best
+# On a tie the public kinds win: a price anyone here gets is not a staff exclusive.
+KIND_PREFERENCE = {"compound": 0, "clearance": 1, "staff": 2}
+
+
+def staff_prices_apply(session: Session, shopper_id: int, compound_id: int) -> bool:
+    """Staff prices (内购) are the compound's own: for shoppers the residence rule puts in it
+    (API.md: their default address or latest store session), as coupon claims and shakes are."""
+    return compound_id in shopper_compound_ids(session, shopper_id)
+
+
+def price_book(session: Session, shopper_id: int, compound_id: int, now: datetime) -> dict[int, PricedItem]:
+    """The one effective price of every product on a deal, for this shopper in this compound now:
+    the lowest deal that applies to them. Every storefront section and every order price from it."""
+    with_staff = staff_prices_apply(session, shopper_id, compound_id)
+    book: dict[int, PricedItem] = {}
+    for deal in active_deals(session, compound_id, now):
+        if deal.kind == "staff" and not with_staff:
+            continue
+        current = book.get(deal.product_id)
+        offer = (deal.deal_price_fen, KIND_PREFERENCE[deal.kind])
+        if current is None or offer < (current.deal_price_fen, KIND_PREFERENCE[current.kind]):
+            book[deal.product_id] = PricedItem(deal.product, deal.deal_price_fen, deal.kind)
+    return book
+
+
+def priced(book: dict[int, PricedItem], product: Product) -> PricedItem:
+    """The product at its price in the book: its best deal, else the list price."""
+    return book.get(product.id) or PricedItem(product, None)

@@ -14,9 +14,11 @@ from sqlalchemy.orm import Session
 
 from app.models import Coupon, CouponTemplate
 from app.models.coupon import coupon_template_compounds
-from app.services.errors import InvalidRequest, LimitReached, NotAvailable, NotFound, NotInCompound, SoldOut
-from app.services.places.compounds import get_compounds
+from app.services.errors import InUse, InvalidRequest, LimitReached, NotAvailable, NotFound, NotInCompound, SoldOut
+from app.services.paging import OWN_LIST_LIMIT, Page, page_of
+from app.services.places.compounds import get_compounds, replace_compounds
 from app.services.places.residence import shopper_compound_ids
+from app.services.rows import apply_changes, lock_row
 
 CLAIM_ATTEMPTS = 3
 
@@ -34,6 +36,45 @@ def create_coupon_template(session: Session, *, title, discount_fen, threshold_f
     session.add(template)
     session.flush()
     return template
+
+
+# What a held coupon is worth: fixed once shoppers hold coupons of the template.
+HELD_TERMS = ("discount_fen", "threshold_fen")
+
+
+def update_coupon_template(session: Session, template: CouponTemplate, **changes) -> dict:
+    """Apply the given fields (those of `create_coupon_template`); returns {field: [before, after]}.
+
+    The row is locked first, so a claim in flight counts against the new total or waits."""
+    lock_row(session, template)
+    merged = {name: changes.get(name, getattr(template, name)) for name in
+              ("discount_fen", "threshold_fen", "total", "valid_from", "valid_until")}
+    if merged["valid_until"] <= merged["valid_from"]:
+        raise InvalidRequest({"valid_until": "must be after valid_from"})
+    if merged["threshold_fen"] and merged["discount_fen"] >= merged["threshold_fen"]:
+        raise InvalidRequest({"discount_fen": "must be below threshold_fen"})
+    if template.issued:
+        keep_issued_coupons_whole(template, merged, changes.get("compound_ids"))
+    compound_ids = changes.pop("compound_ids", None)
+    changed = apply_changes(template, changes)
+    if compound_ids is not None:
+        replace_compounds(session, template, compound_ids, changed)
+    session.flush()
+    return changed
+
+
+def keep_issued_coupons_whole(template: CouponTemplate, merged: dict, compound_ids: list[int] | None) -> None:
+    """Coupons shoppers hold keep their value (409 `in_use`), expire no earlier and stay usable
+    in every compound they were for; `total` never drops below what is issued."""
+    if merged["total"] < template.issued:
+        raise InvalidRequest({"total": f"cannot be below the {template.issued} already issued"})
+    if any(merged[name] != getattr(template, name) for name in HELD_TERMS):
+        raise InUse("Shoppers hold coupons of this template: its discount and threshold stay.", used_by=["coupons"])
+    if merged["valid_until"] < template.valid_until:
+        raise InvalidRequest({"valid_until": "coupons are issued: their validity can be extended, not cut"})
+    dropped = {c.id for c in template.compounds} - set(compound_ids or [c.id for c in template.compounds])
+    if dropped:
+        raise InvalidRequest({"compound_ids": f"coupons are issued: compounds {sorted(dropped)} must stay"})
 
 
 def claim_coupon(session: Session, shopper_id: int, template_id: int, now: datetime) -> Coupon:
@@ -100,7 +141,6 @@ def compound_coupons(session: Session, compound_id: int, shopper_id: int, now: d
     return [(t, held.get(t.id, 0)) for t in templates]
 
 
-def wallet(session: Session, shopper_id: int) -> list[Coupon]:
-    return list(session.scalars(
-        select(Coupon).where(Coupon.shopper_id == shopper_id).order_by(Coupon.id.desc())
-    ))
+def wallet(session: Session, shopper_id: int, after: int | None = None, limit: int = OWN_LIST_LIMIT) -> Page:
+    """The shopper's coupons, newest first, a page at a time."""
+    return page_of(session, select(Coupon).where(Coupon.shopper_id == shopper_id), Coupon.id, after, limit)

@@ -8,10 +8,16 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.models import Compound, Coupon, Order, OrderItem, Product, StoreSession
-from app.services.errors import CouponUnusable, InvalidRequest, NotFound
+from app.services.errors import (CouponNotValidHere, CouponUnusable, InvalidRequest, NotCancellable, NotFound,
+                                 TooManyOpenOrders)
+from app.services.places.addresses import lock_shopper
+from app.services.paging import OWN_LIST_LIMIT, Page, page_of
 from app.services.store import catalog
 
 BEST_SELLER_WINDOW = timedelta(days=30)
+MAX_OPEN_ORDERS = 5
+# Orders that still hold goods for the shopper (pending_payment: when WeChat Pay comes).
+OPEN_STATUSES = ("reserved", "pending_payment")
 
 
 def new_pickup_code() -> str:
@@ -20,8 +26,10 @@ def new_pickup_code() -> str:
 
 
 def place_order(session: Session, store_session: StoreSession, items: list[dict],
-                now: datetime, coupon_id: int | None = None) -> Order:
-    """Price the items at the compound's deals, apply a coupon, reserve for pickup."""
+                now: datetime, coupon_id: int | None = None, max_open: int = MAX_OPEN_ORDERS) -> Order:
+    """Price the items as the storefront shows them (catalog.price_book), apply a coupon, reserve
+    for pickup; a shopper holds at most `max_open` store orders waiting for pickup."""
+    ensure_room_for_open_order(session, store_session.shopper_id, max_open)
     quantities: dict[int, int] = {}
     for item in items:
         quantities[item["product_id"]] = quantities.get(item["product_id"], 0) + item["quantity"]
@@ -29,12 +37,13 @@ def place_order(session: Session, store_session: StoreSession, items: list[dict]
     missing = sorted(set(quantities) - set(products))
     if missing:
         raise InvalidRequest({"items": f"unknown product ids: {missing}"})
-    prices = catalog.best_prices(catalog.active_deals(session, store_session.compound_id, now))
+    book = catalog.price_book(session, store_session.shopper_id, store_session.compound_id, now)
     lines = [OrderItem(product=products[pid], quantity=qty,
-                       unit_price_fen=prices.get(pid, products[pid].price_fen))
+                       unit_price_fen=catalog.priced(book, products[pid]).price_to_pay_fen)
              for pid, qty in quantities.items()]
     subtotal = sum(line.unit_price_fen * line.quantity for line in lines)
-    discount = redeem_coupon(session, coupon_id, store_session.shopper_id, subtotal, now) if coupon_id else 0
+    discount = (redeem_coupon(session, coupon_id, store_session.shopper_id, store_session.compound_id,
+                              subtotal, now) if coupon_id else 0)
     order = Order(shopper_id=store_session.shopper_id, courier_id=store_session.courier_id,
                   compound_id=store_session.compound_id, store_session_id=store_session.id,
                   coupon_id=coupon_id, source="store", status="reserved", subtotal_fen=subtotal,
@@ -45,7 +54,19 @@ def place_order(session: Session, store_session: StoreSession, items: list[dict]
     return order
 
 
-def redeem_coupon(session: Session, coupon_id: int, shopper_id: int, subtotal: int, now: datetime) -> int:
+def ensure_room_for_open_order(session: Session, shopper_id: int, max_open: int) -> None:
+    """Refuse an order past the open-order cap; the shopper's row is held, so concurrent orders count one at a time."""
+    lock_shopper(session, shopper_id)
+    open_orders = session.scalar(
+        select(func.count()).select_from(Order)
+        .where(Order.shopper_id == shopper_id, Order.source == "store", Order.status.in_(OPEN_STATUSES))
+    )
+    if open_orders >= max_open:
+        raise TooManyOpenOrders()
+
+
+def redeem_coupon(session: Session, coupon_id: int, shopper_id: int, compound_id: int, subtotal: int,
+                  now: datetime) -> int:
     """Mark the shopper's coupon used (one conditional UPDATE) and return its discount."""
     coupon = session.get(Coupon, coupon_id)
     if coupon is None or coupon.shopper_id != shopper_id:
@@ -53,6 +74,8 @@ def redeem_coupon(session: Session, coupon_id: int, shopper_id: int, subtotal: i
     template = coupon.template
     if not template.valid_from <= now < template.valid_until:
         raise CouponUnusable("This coupon is not valid now.")
+    if compound_id not in {c.id for c in template.compounds}:
+        raise CouponNotValidHere()
     if subtotal < template.threshold_fen:
         raise CouponUnusable(f"This coupon needs an order of at least {template.threshold_fen} fen.")
     used = session.execute(
@@ -64,10 +87,48 @@ def redeem_coupon(session: Session, coupon_id: int, shopper_id: int, subtotal: i
     return min(template.discount_fen, subtotal)
 
 
-def shopper_orders(session: Session, shopper_id: int) -> list[Order]:
-    return list(session.scalars(
-        select(Order).where(Order.shopper_id == shopper_id).order_by(Order.id.desc()).limit(100)
-    ))
+def shopper_orders(session: Session, shopper_id: int, after: int | None = None, limit: int = OWN_LIST_LIMIT) -> Page:
+    """The shopper's orders, newest first, a page at a time."""
+    return page_of(session, select(Order).where(Order.shopper_id == shopper_id), Order.id, after, limit)
+
+
+def cancel_order(session: Session, order_id: int) -> tuple[Order, bool]:
+    """Cancel an order not yet handed over, giving its coupon back; (the order, whether this call
+    cancelled it: False for one cancelled before). One conditional UPDATE, so a racing handover
+    and a cancel cannot both win. For ops today; a shopper's cancel (with refunds) reuses it."""
+    order = get_order(session, order_id)
+    cancelled = session.execute(
+        update(Order).where(Order.id == order_id, Order.status.in_(OPEN_STATUSES))
+        .values(status="cancelled").execution_options(synchronize_session=False)
+    ).rowcount == 1
+    session.refresh(order)
+    if not cancelled and order.status != "cancelled":
+        raise NotCancellable()
+    if cancelled and order.coupon_id is not None:
+        give_coupon_back(session, order)
+    return order, cancelled
+
+
+def give_coupon_back(session: Session, order: Order) -> None:
+    """The order's coupon is unused again; the order lets go of it (orders.coupon_id is unique)."""
+    session.execute(
+        update(Coupon).where(Coupon.id == order.coupon_id, Coupon.status == "used")
+        .values(status="unused", used_at=None).execution_options(synchronize_session=False)
+    )
+    order.coupon_id = None
+    session.flush()
+
+
+def find_orders(session: Session, text: str, limit: int = 20) -> list[Order]:
+    """Ops looking for an order: the one with this id, and the newest with this pickup code."""
+    text = text.strip()
+    if not text.isdigit() or len(text) > 18:
+        return []
+    found = session.scalars(
+        select(Order).where((Order.id == int(text)) | (Order.pickup_code == text))
+        .order_by(Order.id.desc()).limit(limit)
+    ).all()
+    return sorted(found, key=lambda order: order.id != int(text))  # the id match first
 
 
 def get_order(session: Session, order_id: int) -> Order:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Order
 from app.services.errors import NotAvailable, NotFound, ServiceError
+from app.services.paging import OWN_LIST_LIMIT, Page, page_of
 
 # Six digits are guessable by brute force; a few tries cover a misread code, not a guessing game.
 MAX_WRONG_CODES = 5
@@ -33,12 +34,13 @@ class Handover:
     refusal: ServiceError | None = None
 
 
-def pick_list(session: Session, courier_id: int, compound_id: int | None = None) -> list[Order]:
-    """Reserved orders (won items and store orders) waiting at this courier's van."""
+def pick_list(session: Session, courier_id: int, compound_id: int | None = None, after: int | None = None,
+              limit: int = OWN_LIST_LIMIT) -> Page:
+    """Reserved orders (won items and store orders) waiting at this courier's van, oldest first, a page at a time."""
     query = select(Order).where(Order.courier_id == courier_id, Order.status == "reserved")
     if compound_id is not None:
         query = query.where(Order.compound_id == compound_id)
-    return list(session.scalars(query.order_by(Order.id)))
+    return page_of(session, query, Order.id, after, limit, newest_first=False)
 
 
 def courier_order(session: Session, courier_id: int, order_id: int) -> Order:
@@ -50,35 +52,63 @@ def courier_order(session: Session, courier_id: int, order_id: int) -> Order:
 
 
 def hand_over(session: Session, courier_id: int, order_id: int, pickup_code: str, now: datetime) -> Handover:
-    """Check the code and complete the order exactly once.
+    """Count the try, then check the code, and complete the order exactly once.
 
-    A wrong code is not raised but returned (with the attempt counted), so the caller
-    keeps the count when it stores the refusal; the count is taken atomically.
+    The try is taken before the code is compared (one conditional UPDATE ... RETURNING, which
+    also holds the order's row until the caller commits): however many guesses arrive at once,
+    at most MAX_WRONG_CODES are ever compared while the order waits. A wrong code is not raised
+    but returned, so the caller keeps the count when it stores the refusal.
     """
     order = courier_order(session, courier_id, order_id)
     if order.status == "cancelled":
         raise NotAvailable("This order was cancelled.")
-    if order.status == "reserved" and order.wrong_code_attempts >= MAX_WRONG_CODES:
-        raise TooManyAttempts()
-    if not secrets.compare_digest(pickup_code.encode(), order.pickup_code.encode()):
-        return Handover(order, refusal=count_wrong_code(session, order))
+    tries = take_a_try(session, order)
+    if tries is None:
+        return settled_handover(order, pickup_code)
+    if not code_is_right(order, pickup_code):
+        return Handover(order, refusal=WrongCode(attempts_left=max(MAX_WRONG_CODES - tries, 0)))
+    give_back_try(session, order)  # the right code is not a wrong try
     completed_now = complete_once(session, order, now)
     if not completed_now and order.status != "completed":
         raise NotAvailable("This order was cancelled.")
     return Handover(order, completed_now=completed_now)
 
 
-def count_wrong_code(session: Session, order: Order) -> ServiceError:
-    """Count one wrong code (one conditional UPDATE); the refusal to answer with."""
-    counted = session.execute(
-        update(Order).where(Order.id == order.id, Order.wrong_code_attempts < MAX_WRONG_CODES)
+def code_is_right(order: Order, pickup_code: str) -> bool:
+    return secrets.compare_digest(pickup_code.encode(), order.pickup_code.encode())
+
+
+def take_a_try(session: Session, order: Order) -> int | None:
+    """Count one try at a reserved order's code, atomically; the tries so far, or None when it
+    is locked (MAX_WRONG_CODES already) or no longer reserved."""
+    tries = session.execute(
+        update(Order)
+        .where(Order.id == order.id, Order.status == "reserved", Order.wrong_code_attempts < MAX_WRONG_CODES)
         .values(wrong_code_attempts=Order.wrong_code_attempts + 1)
+        .returning(Order.wrong_code_attempts)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ).scalar_one_or_none()
     session.refresh(order)
-    if counted != 1:
-        return TooManyAttempts()
-    return WrongCode(attempts_left=max(MAX_WRONG_CODES - order.wrong_code_attempts, 0))
+    return tries
+
+
+def settled_handover(order: Order, pickup_code: str) -> Handover:
+    """No try was taken: the order is locked, cancelled, or handed over already (a repeat)."""
+    if order.status == "reserved":
+        raise TooManyAttempts()
+    if order.status != "completed":
+        raise NotAvailable("This order was cancelled.")
+    if code_is_right(order, pickup_code):
+        return Handover(order)
+    return Handover(order, refusal=WrongCode(attempts_left=max(MAX_WRONG_CODES - order.wrong_code_attempts, 0)))
+
+
+def give_back_try(session: Session, order: Order) -> None:
+    session.execute(
+        update(Order).where(Order.id == order.id, Order.wrong_code_attempts > 0)
+        .values(wrong_code_attempts=Order.wrong_code_attempts - 1)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def complete_once(session: Session, order: Order, now: datetime) -> bool:

@@ -72,21 +72,17 @@ class Storefront:
 
 
 def build_storefront(session: Session, store_session: StoreSession, now: datetime) -> Storefront:
-    """What the compound wants, not what the shopper searched for (货找人)."""
+    """What the compound wants, not what the shopper searched for (货找人); every section at
+    the price this shopper pays (catalog.price_book, as orders are priced)."""
     compound_id = store_session.compound_id
-    deals = catalog.active_deals(session, compound_id, now)
-    public_deals = [d for d in deals if d.kind != "staff"]
-    prices = catalog.best_prices(public_deals)
-    staff_prices = catalog.best_prices([d for d in deals if d.kind == "staff"])
-    deal_products = {d.product_id: d.product for d in deals}
-
-    hot = [catalog.PricedItem(p, prices.get(p.id))
+    book = catalog.price_book(session, store_session.shopper_id, compound_id, now)
+    public = [item for item in book.values() if item.kind != "staff"]
+    hot = [catalog.priced(book, p)
            for p in orders.best_sellers(session, compound_id, store_session.compound.city, now, SECTION_SIZE)]
     if not hot:  # a compound with no orders yet: its deals are what it wants
-        hot = [catalog.PricedItem(deal_products[pid], price) for pid, price in prices.items()][:SECTION_SIZE]
-    exclusives = [catalog.PricedItem(deal_products[pid], price) for pid, price in staff_prices.items()]
-    ranking = sorted((catalog.PricedItem(deal_products[pid], price) for pid, price in prices.items()),
-                     key=lambda item: (-item.discount_pct, item.price_to_pay_fen))
+        hot = public[:SECTION_SIZE]
+    exclusives = [item for item in book.values() if item.kind == "staff"]
+    ranking = sorted(public, key=lambda item: (-item.discount_pct, item.price_to_pay_fen))
     return Storefront(
         store_session=store_session,
         coupons=compound_coupons(session, compound_id, store_session.shopper_id, now),

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from app.services.errors import ServiceError, ShakeLimitReached
 from app.services.idempotency import Answer, error_body
 from app.services.shaking.answers import ShakeAnswer
+from app.services.shaking.rules import taken_part_elsewhere
 
 
 @dataclass(frozen=True)
@@ -65,3 +66,4 @@ def stored_refusal(refusal: ServiceError) -> str:
 
 
 LIMIT_REFUSAL = stored_refusal(ShakeLimitReached())
+ELSEWHERE_REFUSAL = stored_refusal(taken_part_elsewhere())

@@ -2,31 +2,44 @@
 --
 -- KEYS: 1 answer (this shopper's shake_id), 2 shakes per shopper (hash), 3 wins per shopper
 --       (hash), 4 prizes awarded per round prize (hash), 5 the shake log (stream), 6 the
---       compounds this shopper is known to count as in (a set, from the database)
--- ARGV: 1 shopper_id, 2 shake_id, 3 round_id, 4 refusal (answer JSON to store, or ""),
+--       compounds this shopper is known to count as in (a set, from the database), 7 the
+--       compound this shopper shakes in for the round's campaign on the round's day (a string)
+-- ARGV: 1 shopper_id, 2 shake_id, 3 round_id, 4 refusal (answer JSON, or ""),
 --       5 limit refusal (answer JSON), 6 shakes_per_shopper, 7 wins_per_shopper, 8 seconds the
 --       round's keys live, 9 seconds an answer lives, 10 the round's compound, to look for in
---       key 6 ("": the caller knows the shopper counts as in it), then per prize line, in order,
---       five values:
+--       key 6 ("": the caller knows the shopper counts as in it), 11 seconds refusal 4 is kept
+--       (0: not kept), 12 seconds the refusals decided here are kept, 13 the round's compound,
+--       14 seconds key 7 lives, 15 the refusal of a shake in a second compound that day (answer
+--       JSON), then per prize line, in order, five values:
 --       round_prize_id, stock, released now, awarded in the database, hit (1: the dice said win)
 --
 -- Returns {"replay", stored} | {"answer", stored} | {"win", round_prize_id, shakes used} |
 -- {"residence"} (nothing done: key 6 does not hold the compound, ask the database).
 -- A stored answer is JSON {"status": n, "body": {...}}, {"lose": shakes_left}, or, for a win
 -- being recorded in the database, {"pending": round_prize_id, "used": n} (decision.py).
-local answer_key, shakes_key, wins_key, awarded_key, log_key, resident_key =
-  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local answer_key, shakes_key, wins_key, awarded_key, log_key, resident_key, day_key =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
 local shopper, shake_id, round_id, refusal, limit_refusal = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local shakes_limit, wins_limit = tonumber(ARGV[6]), tonumber(ARGV[7])
 local keys_ttl, answer_ttl, compound = tonumber(ARGV[8]), tonumber(ARGV[9]), ARGV[10]
+local refusal_ttl, refused_ttl = tonumber(ARGV[11]), tonumber(ARGV[12])
+local round_compound, day_ttl, elsewhere_refusal = ARGV[13], tonumber(ARGV[14]), ARGV[15]
+
+-- A refusal is kept briefly (a client's retries), or not at all: a flood of fresh shake_ids
+-- must not fill Redis.
+local function refuse(answer, ttl)
+  if ttl > 0 then
+    redis.call("SET", answer_key, answer, "EX", ttl)
+  end
+  return {"answer", answer}
+end
 
 local stored = redis.call("GET", answer_key)
 if stored then
   return {"replay", stored}
 end
 if refusal ~= "" then
-  redis.call("SET", answer_key, refusal, "EX", answer_ttl)
-  return {"answer", refusal}
+  return refuse(refusal, refusal_ttl)
 end
 
 if compound ~= "" and redis.call("SISMEMBER", resident_key, compound) == 0 then
@@ -36,15 +49,22 @@ end
 local counted = redis.call("HGET", shakes_key, shopper)
 local used = tonumber(counted or "0") + 1
 if used > shakes_limit then
-  redis.call("SET", answer_key, limit_refusal, "EX", answer_ttl)
-  return {"answer", limit_refusal}
+  return refuse(limit_refusal, refused_ttl)
+end
+if not counted then -- the shopper's first shake here: one compound a campaign and day (rules.py)
+  local claimed = redis.call("GET", day_key)
+  if not claimed then
+    redis.call("SET", day_key, round_compound, "EX", day_ttl)
+  elseif claimed ~= round_compound then
+    return refuse(elsewhere_refusal, refused_ttl)
+  end
 end
 redis.call("HSET", shakes_key, shopper, used)
 if not counted then -- the shopper's first shake here (the key may be new): it lives keys_ttl
   redis.call("EXPIRE", shakes_key, keys_ttl)
 end
 
-for i = 11, #ARGV, 5 do
+for i = 16, #ARGV, 5 do
   if ARGV[i + 4] == "1" then
     local wins = tonumber(redis.call("HGET", wins_key, shopper) or "0")
     if wins >= wins_limit then

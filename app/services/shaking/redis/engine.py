@@ -29,6 +29,7 @@ from app.services.shaking import rules
 from app.services.shaking.answers import ShakeAnswer, ShakeResult
 from app.services.shaking.redis import decided_wins
 from app.services.shaking.redis.decision import (
+    ELSEWHERE_REFUSAL,
     LIMIT_REFUSAL,
     Decision,
     read_reply,
@@ -42,13 +43,14 @@ from app.services.shaking.redis.round_view import PrizeLine, RoundView
 log = logging.getLogger(__name__)
 SCRIPT = (Path(__file__).parent / "draw.lua").read_text(encoding="utf-8")
 ROUND_KEYS_OUTLIVE = timedelta(days=1)  # the round's counters stay this long after it closes
-ANSWER_TTL_SECONDS = 7 * 24 * 3600  # a shake_id's answer is replayed this long
+ANSWER_TTL_SECONDS = 7 * 24 * 3600  # a shake_id's answer is replayed this long (a refusal: less)
 ABANDONED_AFTER = timedelta(seconds=60)  # a win claimed this long ago with no prize: its worker stopped
 
 
 class RedisDrawEngine:
     def __init__(self, redis_url: str, key_prefix: str, round_cache_seconds: float = 1.0,
-                 residence_cache_seconds: float = 3600.0, log_writer: bool = True):
+                 residence_cache_seconds: float = 3600.0, log_writer: bool = True,
+                 refusal_keep_seconds: int = 600):
         self.redis = redis.Redis.from_url(redis_url)
         self.redis_url = redis_url
         # Draws go to Redis on their own connection, spoken to directly (a client around it
@@ -64,6 +66,9 @@ class RedisDrawEngine:
         self._rounds: TTLCache = TTLCache(maxsize=4096, ttl=round_cache_seconds)
         self._round_read = threading.Condition()  # also the lock: cachetools caches are not thread-safe
         self.residence_seconds = int(residence_cache_seconds)
+        # A refused shake_id's answer (over the limit, not in the compound) is replayed this long;
+        # a refusal of the round itself (rules.ROUND_REFUSALS) is not kept at all.
+        self.refusal_keep_seconds = int(refusal_keep_seconds)
 
     def shake(self, session: Session, shopper_id: int, round_id: int, shake_id: str,
               known_home: int | None = None) -> ShakeResult:
@@ -88,11 +93,13 @@ class RedisDrawEngine:
              refusal: ServiceError | None, check_residence: bool) -> Decision:
         """One run of the script (draw.lua): what it decided."""
         keys = [self.answer_key(shopper_id, shake_id), *self.round_keys(round_id), self.log_key,
-                self.resident_key(shopper_id)]
+                self.resident_key(shopper_id), self.compound_day_key(view, shopper_id)]
+        keep_refusal = 0 if isinstance(refusal, rules.ROUND_REFUSALS) else self.refusal_keep_seconds
         args = [shopper_id, shake_id, round_id, stored_refusal(refusal) if refusal else "", LIMIT_REFUSAL,
                 view.shakes_per_shopper if view else 0, view.wins_per_shopper if view else 0,
                 self.keys_ttl(view, now) if view else 60, ANSWER_TTL_SECONDS,
-                view.compound_id if view and check_residence else ""]
+                view.compound_id if view and check_residence else "", keep_refusal, self.refusal_keep_seconds,
+                view.compound_id if view else "", rules.COMPOUND_DAY_SECONDS, ELSEWHERE_REFUSAL]
         for line in (view.prizes if view and not refusal else ()):
             hit = random.random() < line.win_probability
             args += [line.round_prize_id, line.stock, rules.released(line.stock, view, now), line.awarded, int(hit)]
@@ -237,6 +244,12 @@ class RedisDrawEngine:
 
     def answer_key(self, shopper_id: int, shake_id: str) -> str:
         return f"{self.prefix}shake:answer:{shopper_id}:{shake_id}"
+
+    def compound_day_key(self, view: RoundView | None, shopper_id: int) -> str:
+        """The compound the shopper shakes in for the round's campaign on its day (rules.py)."""
+        if view is None:  # the script refuses before it reads this key
+            return f"{self.prefix}shake:compound-day:none"
+        return f"{self.prefix}shake:compound-day:{view.campaign_id}:{view.day.isoformat()}:{shopper_id}"
 
     def resident_key(self, shopper_id: int) -> str:
         """The compounds the shopper is known to count as in (a set)."""

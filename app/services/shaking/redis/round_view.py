@@ -3,9 +3,10 @@ and kept by each worker for a moment, so the shakes of one second share one read
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from app.models import RoundPrize, ShakeRound
+from app.services.shaking.rules import round_day
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,8 @@ class RoundView:
 
     id: int
     compound_id: int
+    campaign_id: int
+    day: date  # rules.round_day: the day its compound is claimed for (one compound a day)
     opens_at: datetime
     closes_at: datetime
     closed_at: datetime | None
@@ -52,8 +55,9 @@ class RoundView:
     @classmethod
     def of(cls, shake_round: ShakeRound) -> RoundView:
         campaign = shake_round.campaign
-        return cls(shake_round.id, shake_round.compound_id, shake_round.opens_at, shake_round.closes_at,
-                   shake_round.closed_at, campaign.status, campaign.shakes_per_shopper, campaign.wins_per_shopper,
+        return cls(shake_round.id, shake_round.compound_id, campaign.id, round_day(shake_round.opens_at),
+                   shake_round.opens_at, shake_round.closes_at, shake_round.closed_at, campaign.status,
+                   campaign.shakes_per_shopper, campaign.wins_per_shopper,
                    tuple(PrizeLine.of(p) for p in shake_round.prizes))
 
     def line(self, round_prize_id: int) -> PrizeLine | None:

@@ -1,0 +1,48 @@
+"""Orders (ops): find one by id or pickup code, cancel it, unlock its handover."""
+from __future__ import annotations
+
+from flask import flash, g, redirect, render_template, request, url_for
+from marshmallow import ValidationError
+
+from app.console.auth import requires
+from app.console.blueprint import bp
+from app.extensions import db
+from app.schemas.orders import CancelIn
+from app.services.audit import changes
+from app.services.store import orders as order_service
+from app.services.store.pickups import MAX_WRONG_CODES
+
+
+@bp.get("/orders")
+@requires("orders")
+def orders():
+    """The search box, and the orders it finds (the one with that id, those with that pickup code)."""
+    query = request.args.get("q", "").strip()[:40]
+    found = order_service.find_orders(db.session, query) if query else []
+    return render_template("console/orders.html", active="orders", query=query, orders=found,
+                           max_wrong_codes=MAX_WRONG_CODES)
+
+
+@bp.post("/orders/<int:order_id>/cancel")
+@requires("orders")
+def cancel_order(order_id: int):
+    """Cancel the order (a reason is required; the same checks as the JSON API), then show it again."""
+    try:
+        body = CancelIn().load({"reason": request.form.get("reason", "")})
+    except ValidationError:
+        flash("请填写取消原因（200 字以内）· Say why the order is cancelled (up to 200 characters).")
+        return redirect(url_for("console_web.orders", q=order_id))
+    order = changes.cancel_order(db.session, g.staff.id, order_id, body["reason"])
+    db.session.commit()
+    flash(f"订单 #{order.id} 已取消 · Order #{order.id} cancelled.")
+    return redirect(url_for("console_web.orders", q=order_id))
+
+
+@bp.post("/orders/<int:order_id>/unlock-handover")
+@requires("orders")
+def unlock_handover(order_id: int):
+    """Let the courier try pickup codes again."""
+    changes.unlock_handover(db.session, g.staff.id, order_id)
+    db.session.commit()
+    flash(f"订单 #{order_id} 已解锁，小哥可重新输入取货码 · Order #{order_id} unlocked: the courier may enter codes again.")
+    return redirect(url_for("console_web.orders", q=order_id))
