@@ -66,6 +66,7 @@ class Admission:
             self.in_flight += 1
             if shopper_id is not None:
                 self.shoppers_in_flight[shopper_id] += 1
+        metrics.SHAKES_IN_FLIGHT.inc()
         try:
             yield
         finally:
