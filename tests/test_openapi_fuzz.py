@@ -90,3 +90,17 @@ def test_every_operation_answers_no_500_and_within_its_schema(app, make):
     # The tokens work: most operations accepted some generated request (not only 401/404/422s).
     accepted = [label for label, statuses in answered.items() if any(s < 300 for s in statuses)]
     assert len(accepted) >= len(answered) // 2, answered
+
+
+def test_an_error_with_fields_of_its_own_matches_the_document(app, make):
+    """API.md's errors may carry fields beside code and message (retry_after_seconds, attempts_left,
+    used_by): the document's error schema allows them."""
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    headers, ids = seed(make)
+    app.extensions["xiaoge.shake_admission"].limit = 0  # every shake: 503 with retry_after_seconds
+    operation = schema["/api/v1/shake-rounds/{round_id}/shakes"]["POST"]
+    case = operation.Case(path_parameters={"round_id": ids["round_id"]}, body={"shake_id": "extra-fields"},
+                          headers=headers["shopper"], media_type="application/json")
+    response = case.call()
+    assert response.status_code == 503 and "retry_after_seconds" in response.json()["error"]
+    case.validate_response(response, checks=CHECKS[1:])  # the 503 is the point here, not a failure

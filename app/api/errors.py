@@ -34,6 +34,9 @@ class ErrorBody(ma.Schema):
     """API.md's error shape, for the OpenAPI document."""
 
     class Inner(ma.Schema):
+        class Meta:
+            unknown = ma.INCLUDE  # a code's own fields beside these: retry_after_seconds, used_by, ...
+
         code = ma.fields.String(required=True)
         message = ma.fields.String(required=True)
         fields = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
