@@ -5,6 +5,8 @@ pass `-c /path/to/gunicorn.conf.py`); flags on the command line win over the set
 bench/memprobe.py, a config file of its own, loads this one so a probed worker runs the same.
 """
 import gc
+import os
+from pathlib import Path
 
 import gevent
 from gevent import monkey
@@ -53,3 +55,22 @@ def post_request(worker, req, environ, resp) -> None:
     # time, in the order they came.
     if monkey.is_module_patched("socket"):  # the gevent worker patched it; other workers block
         gevent.sleep(TURN_SECONDS)
+
+
+# Prometheus multiprocess mode (app/metrics.py): with several workers, set PROMETHEUS_MULTIPROC_DIR
+# to a directory of its own; each worker writes its figures there and /metrics adds them up.
+def on_starting(server) -> None:
+    """Start the figures from zero: a previous run's files would be added to this run's."""
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
+        Path(directory).mkdir(parents=True, exist_ok=True)
+        for stale in Path(directory).glob("*.db"):
+            stale.unlink()
+
+
+def child_exit(server, worker) -> None:
+    """Forget a dead worker's live gauges (shakes in flight); its counters stay counted."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess  # the master never needs it otherwise
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -10,7 +10,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import config as settings
-from app import rate_limits
+from app import metrics, rate_limits, request_log
 from app.actions import admission
 from app.actions import store as store_actions
 from app.api import IdConverter, register_api
@@ -103,6 +103,8 @@ def register_extensions(app: Flask) -> None:
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config))
     db.init_app(app)
     rate_limits.init_app(app)  # checked by the sign-in views alone: no per-request hook
+    metrics.init_app(app)  # /metrics behind METRICS_TOKEN; the database error counter
+    request_log.init_app(app)  # X-Request-Id on every log record and answer; LOG_FORMAT=json
     with app.app_context():
         configure_sqlite(db.engine)
     migrate.init_app(app, db, directory=str(settings.INSTANCE_DIR.parent / "migrations"),

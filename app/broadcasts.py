@@ -7,6 +7,7 @@ to every worker, so a shopper connected to one worker hears an arrival announced
 from __future__ import annotations
 
 from app.extensions import socketio
+from app.metrics import timed_broadcast
 from app.models import Arrival, Courier, Order, ShakeRound
 from app.schemas.pickup import PickupOut
 from app.schemas.shake import CampaignStatsOut
@@ -38,6 +39,7 @@ def rfc3339(moment) -> str:
     return moment.isoformat()
 
 
+@timed_broadcast
 def van_arrived(arrival: Arrival, courier: Courier) -> None:
     """Shoppers in the compound: the van is here."""
     socketio.emit("van_arrived", {
@@ -47,6 +49,7 @@ def van_arrived(arrival: Arrival, courier: Courier) -> None:
     }, to=compound_room(arrival.compound_id), namespace="/shopper")
 
 
+@timed_broadcast
 def console_arrival(campaign_id: int, shake_round: ShakeRound | None, arrival: Arrival,
                     courier: Courier) -> None:
     """Consoles watching the campaign: a van arrived and opened this round (`round_opened`
@@ -61,6 +64,7 @@ def console_arrival(campaign_id: int, shake_round: ShakeRound | None, arrival: A
     }, to=campaign_room(campaign_id), namespace="/console")
 
 
+@timed_broadcast
 def shake_open(shake_round: ShakeRound) -> None:
     """Shoppers in the compound, and consoles watching the campaign: a round is open."""
     payload = {
@@ -72,6 +76,7 @@ def shake_open(shake_round: ShakeRound) -> None:
     socketio.emit("round_opened", payload, to=campaign_room(shake_round.campaign_id), namespace="/console")
 
 
+@timed_broadcast
 def shake_closed(shake_round: ShakeRound) -> None:
     """Shoppers in the compound, and consoles: the round is over."""
     payload = {"round_id": shake_round.id, "compound_id": shake_round.compound_id}
@@ -80,24 +85,28 @@ def shake_closed(shake_round: ShakeRound) -> None:
     socketio.emit("round_closed", payload, to=campaign_room(shake_round.campaign_id), namespace="/console")
 
 
+@timed_broadcast
 def live(compound_id: int, watching: int, buying: int) -> None:
     """Shoppers in the compound: how many are watching and buying."""
     socketio.emit("live", {"compound_id": compound_id, "watching": watching, "buying": buying},
                   to=compound_room(compound_id), namespace="/shopper")
 
 
+@timed_broadcast
 def pickup_added(order: Order) -> None:
     """The courier's handheld: a new order to hand over."""
     socketio.emit("pickup_added", {"order": PICKUP.dump(order)}, to=courier_room(order.courier_id),
                   namespace="/courier")
 
 
+@timed_broadcast
 def campaign_stats(campaign_id: int, stats: CampaignStats) -> None:
     """Consoles watching the campaign: fresh figures."""
     socketio.emit("campaign_stats", {"campaign_id": campaign_id, **STATS.dump(stats)},
                   to=campaign_room(campaign_id), namespace="/console")
 
 
+@timed_broadcast
 def campaign_live(campaign_id: int, payload: dict) -> None:
     """Consoles watching the campaign: shoppers watching per compound (console_live's feed)."""
     socketio.emit("campaign_live", payload, to=campaign_room(campaign_id), namespace="/console")

@@ -129,5 +129,12 @@ def from_environment() -> dict:
         # A shopper's store orders waiting for pickup (won items do not count), and saved addresses.
         "SHOPPER_OPEN_ORDERS_MAX": env("SHOPPER_OPEN_ORDERS_MAX", 5, int),
         "SHOPPER_ADDRESSES_MAX": env("SHOPPER_ADDRESSES_MAX", 20, int),
+        # The bearer token Prometheus scrapes /metrics with; unset: /metrics answers 404.
+        "METRICS_TOKEN": env("METRICS_TOKEN"),
+        # text (default, for people) or json (one object a line with its request_id, for shippers).
+        "LOG_FORMAT": env("LOG_FORMAT", "text"),
+        "LOG_LEVEL": env("LOG_LEVEL", "INFO"),
+        # How long /api/v1/readyz waits for the database and for Redis, each.
+        "READINESS_TIMEOUT_SECONDS": env("READINESS_TIMEOUT_SECONDS", 2.0, float),
     }
 

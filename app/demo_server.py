@@ -65,7 +65,13 @@ def prepare_database() -> list[str]:
                 for c in db.session.scalars(select(Courier).order_by(Courier.id))]
 
 
+def stop_like_ctrl_c(signum, frame) -> None:
+    """SIGTERM (a process manager, `timeout`) stops the demo as Ctrl-C does: children first."""
+    raise KeyboardInterrupt
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, stop_like_ctrl_c)
     env = demo_environment()
     os.environ.update(env)
     sandbox = subprocess.Popen([sys.executable, "-m", "wechat.sandbox", "--port", str(SANDBOX_PORT)], env=env)
@@ -82,10 +88,21 @@ def main() -> None:
     except KeyboardInterrupt:
         pass
     finally:
-        for process in (server, sandbox):
-            if process and process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-                process.wait(timeout=10)
+        stop_children([process for process in (server, sandbox) if process])
+
+
+def stop_children(children: list[subprocess.Popen]) -> None:
+    """SIGTERM each (gunicorn stops its workers), then SIGKILL whatever lingers past 10 s."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not cut this short
+    for process in children:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    for process in children:
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def print_urls(public_url: str, stores: list[str]) -> None:

@@ -17,6 +17,8 @@ from limits.errors import StorageError
 from limits.storage import MemoryStorage, storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 
+from app import metrics
+
 log = logging.getLogger(__name__)
 
 RETRY_SHARED_SECONDS = 5.0
@@ -64,6 +66,7 @@ class FallingBackLimiter:
 
     def lost(self, error: StorageError) -> None:
         """Count locally for a while; warn once per outage."""
+        metrics.redis_error("rate_limits")
         now = time.monotonic()
         self.next_try = now + self.retry_seconds
         if self.outage_since is None:

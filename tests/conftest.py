@@ -37,6 +37,12 @@ from tests.factories import draw_engine
 from tests.live_server import (
     live_server_fixture,  # noqa: F401  (fixture `live_server`: the app served for real)
 )
+from tests.secret_scan import (  # noqa: F401  (no secret in any log record of the suite)
+    pytest_configure,
+    pytest_sessionfinish,
+    pytest_terminal_summary,
+    secret_scan,
+)
 from wechat.sandbox import start_sandbox
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

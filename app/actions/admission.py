@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from cachetools import TTLCache
 from flask import Flask, current_app
 
+from app import metrics
 from app.services.errors import RateLimited, Unavailable
 
 BUCKETS_KEPT = 100_000  # shoppers whose cadence a worker remembers (the least recent forgotten first)
@@ -65,9 +66,11 @@ class Admission:
             self.in_flight += 1
             if shopper_id is not None:
                 self.shoppers_in_flight[shopper_id] += 1
+        metrics.SHAKES_IN_FLIGHT.inc()
         try:
             yield
         finally:
+            metrics.SHAKES_IN_FLIGHT.dec()
             with self._lock:
                 self.in_flight -= 1
                 if shopper_id is not None:
@@ -81,6 +84,7 @@ class Admission:
             if not self.cadence.has_token(shopper_id, now):
                 raise RateLimited(1, "You are shaking too fast; try again in a moment.")
         if self.in_flight >= self.limit:
+            metrics.SHAKES_SHED.inc()
             raise Unavailable("Too many shakes at once; try again in a moment.")
         if shopper_id is not None:
             self.cadence.take(shopper_id, now)

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from flask import current_app
 
-from app import broadcasts
+from app import broadcasts, metrics
 from app.extensions import db
 from app.models import Courier, utcnow
 from app.schemas.shake import ArrivalAnswer
@@ -34,6 +34,7 @@ def arrive(courier_id: int, body: dict) -> idempotency.Answer:
         return 201, answer
 
     answer = idempotency.answer_once(db.session, "arrival", courier_id, body["event_id"], produce)
+    metrics.arrival(arrival_outcome(answer, outcomes))
     if not answer.replayed and outcomes:
         announce(courier, outcomes[-1])
     return answer
@@ -44,6 +45,16 @@ def limits() -> arrivals.ArrivalLimits:
     config = current_app.config
     return arrivals.ArrivalLimits(repeat_after=timedelta(minutes=config.get("ARRIVAL_REPEAT_MINUTES", 0)),
                                   per_minute=config.get("ARRIVALS_PER_MINUTE", 10))
+
+
+def arrival_outcome(answer: idempotency.Answer, outcomes: list) -> str:
+    """What xiaoge_arrivals_total counts an arrival as: its outcome, or the refusal's code."""
+    if answer.replayed:
+        return "replayed"
+    if not outcomes:  # refused before anything was recorded
+        return answer.body["error"]["code"]
+    outcome = outcomes[-1]
+    return "stale" if outcome.stale else "opened" if outcome.opened else "no_round"
 
 
 def announce(courier: Courier, outcome: arrivals.ArrivalOutcome) -> None:

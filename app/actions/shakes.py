@@ -1,7 +1,7 @@
 """A shake, over REST or the socket: admitted, decided once per shake_id, a won item announced."""
 from __future__ import annotations
 
-from app import broadcasts
+from app import broadcasts, metrics
 from app.actions.admission import shake_admission
 from app.extensions import db
 from app.services.shaking import ShakeResult
@@ -13,6 +13,7 @@ def shake(shopper_id: int, round_id: int, shake_id: str, known_home: int | None 
     `known_home`: the shopper's home compound as their socket read it on connect (DrawEngine.shake)."""
     with shake_admission().admit(shopper_id):
         result = draw_engine().shake(db.session, shopper_id, round_id, shake_id, known_home)
+    metrics.shake_answered(draw_engine(), result.answer.body, result.answer.status)
     if result.won_order is not None:
         broadcasts.pickup_added(result.won_order)
     return result

@@ -13,6 +13,7 @@ from app.api import (
     courier_arrivals,
     courier_pickups,
     health,
+    readiness,
     shopper_account,
     shopper_orders,
     shopper_shakes,
@@ -33,5 +34,6 @@ class IdConverter(IntegerConverter):
 def register_api(api: Api) -> None:
     for module in (shopper_account, shopper_store, shopper_orders, shopper_shakes,
                    courier, courier_arrivals, courier_pickups, console, console_campaigns,
-                   console_lists, console_edits, console_orders, console_accounts, health):
+                   console_lists, console_edits, console_orders, console_accounts, health,
+                   readiness):
         api.register_blueprint(module.blp)

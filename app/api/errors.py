@@ -14,6 +14,7 @@ from flask_smorest import Api
 from sqlalchemy.exc import DataError, IntegrityError
 from werkzeug.exceptions import HTTPException
 
+from app import metrics
 from app.extensions import db
 from app.schemas.loading import flatten_messages
 from app.services.errors import OUTAGES, InvalidJson, ServiceError, Unavailable
@@ -33,6 +34,9 @@ class ErrorBody(ma.Schema):
     """API.md's error shape, for the OpenAPI document."""
 
     class Inner(ma.Schema):
+        class Meta:
+            unknown = ma.INCLUDE  # a code's own fields beside these: retry_after_seconds, used_by, ...
+
         code = ma.fields.String(required=True)
         message = ma.fields.String(required=True)
         fields = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
@@ -41,6 +45,7 @@ class ErrorBody(ma.Schema):
 
 
 def error_response(status: int, code: str, message: str, **extra):
+    metrics.refused(code)
     return jsonify({"error": {"code": code, "message": message, **extra}}), status
 
 

@@ -11,6 +11,7 @@ import logging
 from flask import current_app, request, session
 from flask_socketio import ConnectionRefusedError, join_room, leave_room
 
+from app import metrics
 from app.actions import arrivals, shakes
 from app.actions.residence import remember_resident
 from app.actions.store import announce_live
@@ -65,15 +66,18 @@ def acked(run) -> dict:
         return run()
     except ServiceError as refusal:
         db.session.rollback()
+        metrics.refused(refusal.code)
         return error_body(refusal)
     except OUTAGES as outage:  # as REST answers it: a 503 to retry, not our bug
         db.session.rollback()
         log.error("database or Redis unreachable in a socket handler: %s",
                   getattr(outage, "orig", None) or outage)
+        metrics.refused(Unavailable.code)
         return error_body(Unavailable())
     except Exception:
         db.session.rollback()
         log.exception("socket handler failed")
+        metrics.refused("internal_error")
         return {"error": {"code": "internal_error", "message": "Something went wrong on our side."}}
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from app import broadcasts
+from app import broadcasts, metrics
 from app.background import BackgroundLoop
 from app.extensions import db
 from app.models import ShakeRound, utcnow
@@ -36,6 +36,7 @@ class RoundSweeper(BackgroundLoop):
                     if rounds.close_round(db.session, shake_round, now):
                         closed.append(shake_round)
                     db.session.commit()
+                metrics.rounds_closed(closed, now)
                 for shake_round in closed:
                     broadcasts.shake_closed(shake_round)
                 watched = broadcasts.watched_campaign_ids()  # figures only for dashboards open here

@@ -19,6 +19,7 @@ from flask import Flask
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, selectinload
 
+from app import metrics
 from app.database import quick_writes
 from app.models import CampaignPrize, Order, RoundPrize, ShakeRound, utcnow
 from app.services import idempotency
@@ -106,6 +107,7 @@ class RedisDrawEngine:
             reply = self._draw(keys, args)
         except redis.RedisError as error:
             log.warning("shake refused as unavailable: Redis error %r", error)
+            metrics.redis_error("shake")
             raise Unavailable() from error
         return read_reply(reply, shake_id)
 
@@ -199,6 +201,7 @@ class RedisDrawEngine:
         try:
             used = self.shakes_used(shake_round.id, shopper_id)
         except redis.RedisError as error:
+            metrics.redis_error("shakes_left")
             raise Unavailable() from error
         return max(shake_round.campaign.shakes_per_shopper - used, 0)
 
