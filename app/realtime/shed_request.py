@@ -24,10 +24,10 @@ CALLER_FRAMES = 16  # how far up the serving greenlet's stack gunicorn's own env
 def shed_request(environ: dict, start_response) -> None:
     """Drop from the socket's environ, gunicorn's environ and gunicorn's request whatever the
     app will not read again (in place: every holder sees the same dicts and list)."""
-    lean = {key: value for key, value in environ.items() if key in KEPT}
     for held in (environ, *gunicorn_environs(environ)):
-        held.clear()
-        held.update(lean)
+        # Deleted in place, not rebuilt: a small environ (most) keeps its table and gains none.
+        for key in [key for key in held if key not in KEPT]:
+            del held[key]
     request = getattr(getattr(start_response, "__self__", None), "req", None)  # gunicorn's Response
     if isinstance(getattr(request, "headers", None), list):
         request.headers.clear()
@@ -36,14 +36,16 @@ def shed_request(environ: dict, start_response) -> None:
 def gunicorn_environs(environ: dict) -> list[dict]:
     """gunicorn's environ that this one was copied from (same connection), found on the frame
     of gunicorn's handle_request up the serving greenlet's stack; the only frame whose locals
-    are read (reading them keeps a snapshot of them on the frame for the session)."""
+    are read, and the snapshot of them that reading leaves on the frame is emptied."""
     connection, frame = environ.get("gunicorn.socket"), sys._getframe(2)
     for _ in range(CALLER_FRAMES if connection is not None else 0):
         if frame is None:
             break
         code = frame.f_code
         if code.co_name == "handle_request" and "gunicorn" in code.co_filename:
-            held = frame.f_locals.get("environ")
+            snapshot = frame.f_locals
+            held = snapshot.get("environ")
+            snapshot.clear()  # the frame keeps this snapshot for the session: empty it (locals unchanged)
             if isinstance(held, dict) and held is not environ and held.get("gunicorn.socket") is connection:
                 return [held]
             return []
