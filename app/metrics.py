@@ -9,6 +9,7 @@ Labels are bounded (engine, code, outcome, event): never a shopper, a round or a
 """
 from __future__ import annotations
 
+import functools
 import hmac
 import os
 import time
@@ -92,12 +93,19 @@ def on_database_error(context) -> None:
 
 def shake_answered(engine: object, body: dict, status: int) -> None:
     """A shake's answer: counted by engine, a win as a win, a refusal by its code."""
-    name = type(engine).__name__.removesuffix("DrawEngine").lower() or "other"
-    SHAKES.labels(name).inc()
+    shakes, wins = engine_counters(type(engine))
+    shakes.inc()
     if status >= 400:
         REFUSALS.labels(body.get("error", {}).get("code", "error")).inc()
     elif body.get("result") == "win":
-        WINS.labels(name).inc()
+        wins.inc()
+
+
+@functools.cache
+def engine_counters(engine_type: type):
+    """The shakes and wins counters of one draw engine, labelled once (not on every shake)."""
+    name = engine_type.__name__.removesuffix("DrawEngine").lower() or "other"
+    return SHAKES.labels(name), WINS.labels(name)
 
 
 def refused(code: str) -> None:

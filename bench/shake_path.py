@@ -59,7 +59,7 @@ def seed(app, shoppers: int):
                                compound_id=home.id, is_default=True))
         issued.append(tokens.issue("shopper", shopper.id))
     db.session.commit()
-    return home.id, tokens.issue("courier", courier.id), issued
+    return home.id, tokens.issue("courier", courier.id, token_version=courier.token_version), issued
 
 
 def main() -> None:

@@ -56,6 +56,17 @@ def test_a_shoppers_cadence_is_a_burst_then_the_rate():
     assert cadence.has_token(8, now=100.1)  # another shopper's bucket is their own
 
 
+def test_a_worker_forgets_the_cadence_of_shoppers_who_stopped_shaking(monkeypatch):
+    monkeypatch.setattr("app.actions.admission.PRUNE_EVERY", 3)
+    cadence = ShakeCadence(rate=5, burst=10)  # full again 2 s after a shopper's last shake
+    cadence.take(1, now=100.0)
+    cadence.take(2, now=101.0)
+    cadence.take(3, now=102.5)  # the third take sweeps: shopper 1's bucket is full again, 2's not yet
+
+    assert sorted(cadence._buckets) == [2, 3]
+    assert cadence.has_token(1, now=102.5)
+
+
 def test_the_caps_are_on_by_default(monkeypatch):
     for name in ("SHAKE_MAX_IN_FLIGHT_PER_SHOPPER", "SHAKE_RATE_PER_SHOPPER", "SHAKE_BURST_PER_SHOPPER"):
         monkeypatch.delenv(name, raising=False)

@@ -18,24 +18,27 @@ import time
 from collections import Counter
 from contextlib import contextmanager
 
-from cachetools import TTLCache
 from flask import Flask, current_app
 
 from app import metrics
 from app.services.errors import RateLimited, Unavailable
 
-BUCKETS_KEPT = 100_000  # shoppers whose cadence a worker remembers (the least recent forgotten first)
+PRUNE_EVERY = 10_000  # shakes between two sweeps of the buckets that are full again
 
 
 class ShakeCadence:
     """Per shopper, a token bucket: `rate` shakes a second, `burst` at once (rate 0: no limit).
 
-    A bucket is forgotten once it would be full again (burst / rate seconds after its last
-    shake), so a worker keeps one only for the shoppers shaking now."""
+    A bucket that would be full again (burst / rate seconds after its last shake) is the same
+    as none: such buckets are swept out every PRUNE_EVERY shakes, so a worker keeps one only
+    for the shoppers shaking now. A plain dict (the caller holds the lock): the shake path pays
+    two lookups, not a TTL cache's bookkeeping."""
 
     def __init__(self, rate: float, burst: int):
         self.rate, self.burst = rate, max(burst, 1)
-        self._buckets: TTLCache = TTLCache(maxsize=BUCKETS_KEPT, ttl=self.burst / rate if rate > 0 else 1)
+        self.refill_seconds = self.burst / rate if rate > 0 else 0.0
+        self._buckets: dict[int, tuple[float, float]] = {}
+        self._until_prune = PRUNE_EVERY
 
     def has_token(self, shopper_id: int, now: float) -> bool:
         return self.rate <= 0 or self._tokens(shopper_id, now) >= 1
@@ -43,6 +46,16 @@ class ShakeCadence:
     def take(self, shopper_id: int, now: float) -> None:
         if self.rate > 0:
             self._buckets[shopper_id] = (self._tokens(shopper_id, now) - 1, now)
+            self._until_prune -= 1
+            if self._until_prune <= 0:
+                self.prune(now)
+
+    def prune(self, now: float) -> None:
+        """Forget the buckets that are full again."""
+        self._until_prune = PRUNE_EVERY
+        full_since = now - self.refill_seconds
+        for shopper_id in [s for s, (_, at) in self._buckets.items() if at <= full_since]:
+            del self._buckets[shopper_id]
 
     def _tokens(self, shopper_id: int, now: float) -> float:
         tokens, at = self._buckets.get(shopper_id, (self.burst, now))
