@@ -21,11 +21,12 @@ from pathlib import Path
 
 from flask import current_app
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, delete, insert, select, text
+from sqlalchemy import delete, insert, select, text
 
 from app import create_app
 from app.extensions import db
 from app.models import Address, Compound, Shopper
+from bench.shake_path import fresh_postgres
 
 try:  # issue 13's normalised names; absent on the code before it
     from app.models import CompoundName
@@ -33,19 +34,9 @@ try:  # issue 13's normalised names; absent on the code before it
 except ImportError:
     CompoundName = None
 
-ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 DISTRICTS = ["浦东新区", "徐汇区", "黄浦区", "静安区", "长宁区", "普陀区", "虹口区", "杨浦区", "闵行区", "宝山区"]
 STEMS = ["阳光", "翠湖", "锦绣", "世纪", "万科", "绿城", "金桥", "滨江", "碧云", "春申"]
 KINDS = ["花园", "苑", "新村", "公寓", "家园", "城"]
-
-
-def fresh_postgres(name: str) -> str:
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
 
 
 def compound_rows(count: int) -> list[dict]:
