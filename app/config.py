@@ -52,9 +52,9 @@ def from_environment() -> dict:
         # Sign-in limits (`limits` notation, docs/operations.md): every password sign-in from one
         # client address, whatever the account; each account, from every address; WeChat logins
         # from one address (each spends the app's WeChat quota).
-        "SIGN_IN_LIMIT_PER_ADDRESS": env("SIGN_IN_LIMIT_PER_ADDRESS", "30 per minute;300 per hour"),
+        "SIGN_IN_LIMIT_PER_ADDRESS": env("SIGN_IN_LIMIT_PER_ADDRESS", "60 per minute;600 per hour"),
         "SIGN_IN_LIMIT_PER_ACCOUNT": env("SIGN_IN_LIMIT_PER_ACCOUNT", "10 per minute;50 per hour"),
-        "WECHAT_LOGIN_LIMIT_PER_ADDRESS": env("WECHAT_LOGIN_LIMIT_PER_ADDRESS", "20 per minute;200 per hour"),
+        "WECHAT_LOGIN_LIMIT_PER_ADDRESS": env("WECHAT_LOGIN_LIMIT_PER_ADDRESS", "60 per minute;1000 per hour"),
         # Password hashes (~150 ms, 64 MiB each) run in this many OS threads per worker; past them
         # and this many waiting, a sign-in is refused with a quick 503 to retry.
         "PASSWORD_HASH_THREADS": env("PASSWORD_HASH_THREADS", 2, int),
