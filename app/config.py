@@ -79,9 +79,9 @@ def from_environment() -> dict:
         # Each shopper's shakes on one worker: at most this many in flight, and a cadence of
         # SHAKE_RATE_PER_SHOPPER a second with bursts of SHAKE_BURST_PER_SHOPPER (0: no limit);
         # past either, a 429 rate_limited to retry (app/actions/admission.py).
-        "SHAKE_MAX_IN_FLIGHT_PER_SHOPPER": env("SHAKE_MAX_IN_FLIGHT_PER_SHOPPER", 2, int),
+        "SHAKE_MAX_IN_FLIGHT_PER_SHOPPER": env("SHAKE_MAX_IN_FLIGHT_PER_SHOPPER", 8, int),
         "SHAKE_RATE_PER_SHOPPER": env("SHAKE_RATE_PER_SHOPPER", 5.0, float),
-        "SHAKE_BURST_PER_SHOPPER": env("SHAKE_BURST_PER_SHOPPER", 10, int),
+        "SHAKE_BURST_PER_SHOPPER": env("SHAKE_BURST_PER_SHOPPER", 20, int),
         # How long a refused shake_id's answer (shake_limit_reached, not_in_compound) is replayed;
         # refusals of a round that is unknown, not open or closed are not kept at all.
         "SHAKE_REFUSAL_KEEP_SECONDS": env("SHAKE_REFUSAL_KEEP_SECONDS", 600, int),

@@ -72,7 +72,7 @@ def test_the_caps_are_on_by_default(monkeypatch):
         monkeypatch.delenv(name, raising=False)
     config = from_environment()
     assert (config["SHAKE_MAX_IN_FLIGHT_PER_SHOPPER"], config["SHAKE_RATE_PER_SHOPPER"],
-            config["SHAKE_BURST_PER_SHOPPER"]) == (2, 5.0, 10)
+            config["SHAKE_BURST_PER_SHOPPER"]) == (8, 5.0, 20)
 
 
 def test_a_shake_past_the_shoppers_in_flight_cap_is_a_429_to_retry_that_did_nothing(app, make, monkeypatch):

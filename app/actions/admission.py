@@ -114,9 +114,9 @@ def init_app(app: Flask) -> None:
     """This worker's admission of shakes: SHAKE_MAX_IN_FLIGHT at once, and each shopper's caps."""
     config = app.config
     app.extensions["xiaoge.shake_admission"] = Admission(
-        config.get("SHAKE_MAX_IN_FLIGHT", 64), per_shopper=config.get("SHAKE_MAX_IN_FLIGHT_PER_SHOPPER", 2),
+        config.get("SHAKE_MAX_IN_FLIGHT", 64), per_shopper=config.get("SHAKE_MAX_IN_FLIGHT_PER_SHOPPER", 8),
         rate_per_shopper=config.get("SHAKE_RATE_PER_SHOPPER", 5.0),
-        burst_per_shopper=config.get("SHAKE_BURST_PER_SHOPPER", 10))
+        burst_per_shopper=config.get("SHAKE_BURST_PER_SHOPPER", 20))
 
 
 def shake_admission() -> Admission:
