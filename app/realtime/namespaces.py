@@ -18,7 +18,7 @@ from app.actions.store import announce_live
 from app.broadcasts import campaign_room, compound_room, courier_room
 from app.extensions import db
 from app.realtime.account_watch import may_watch_campaigns
-from app.realtime.guard import GuardedNamespace
+from app.realtime.guard import GuardedNamespace, refusing_outages
 from app.schemas.loading import load
 from app.schemas.shake import ArrivalIn, EnterStoreIn, SocketShakeIn, WatchCampaignIn
 from app.services.errors import OUTAGES, Forbidden, ServiceError, Unavailable
@@ -59,9 +59,13 @@ def unwatch_account() -> None:
     current_app.extensions["xiaoge.account_watch"].remove(request.namespace, request.sid)
 
 
-def acked(run) -> dict:
+def acked(namespace: GuardedNamespace, run) -> dict:
     """The ack of a handler: what `run` answers, or, for a refusal or a failure of ours, the
-    error body, so a client waiting for its ack is never left waiting."""
+    error body, so a client waiting for its ack is never left waiting. An event past the
+    connection's rate does nothing and is acked `rate_limited`."""
+    flooded = namespace.flooding()
+    if flooded is not None:
+        return flooded
     try:
         return run()
     except ServiceError as refusal:
@@ -84,14 +88,15 @@ def acked(run) -> dict:
 class ShopperNamespace(GuardedNamespace):
     def on_connect(self, auth=None):
         """Sent by the mini-program; the shopper joins their home compound's room to hear the van."""
-        principal = principal_from_auth(auth, "shopper")
-        session["shopper_id"] = principal.subject_id
-        self.hold(principal.subject_id)
-        compound_id = residence.home_compound_id(db.session, principal.subject_id)
-        session["home_compound_id"] = compound_id  # trusted by this socket's shakes (DrawEngine.shake)
-        if compound_id is not None:
-            join_room(compound_room(compound_id))
-            remember_resident(principal.subject_id, compound_id)
+        with refusing_outages():
+            principal = principal_from_auth(auth, "shopper")
+            session["shopper_id"] = principal.subject_id
+            self.hold(principal.subject_id)
+            compound_id = residence.home_compound_id(db.session, principal.subject_id)
+            session["home_compound_id"] = compound_id  # trusted by this socket's shakes (DrawEngine.shake)
+            if compound_id is not None:
+                join_room(compound_room(compound_id))
+                remember_resident(principal.subject_id, compound_id)
 
     def on_enter_store(self, data=None, *_ignored):
         """Sent by a shopper opening a store; joins its compound's room; the room hears `live`
@@ -108,7 +113,7 @@ class ShopperNamespace(GuardedNamespace):
             counts = announce_live(store_session.compound_id)
             return {"compound_id": store_session.compound_id, "watching": counts.watching,
                     "buying": counts.buying}
-        return acked(run)
+        return acked(self, run)
 
     def on_leave_store(self, data=None, *_ignored):
         """Sent by a shopper leaving the store; they stop hearing that compound (unless it is home).
@@ -120,7 +125,7 @@ class ShopperNamespace(GuardedNamespace):
                 leave_room(compound_room(compound_id))
             session.pop("store_compound_id", None)
             return {"ok": True}
-        return acked(run)
+        return acked(self, run)
 
     def on_shake(self, data=None, *_ignored):
         """Sent by a shaking shopper; acked with the REST shake's body."""
@@ -128,39 +133,43 @@ class ShopperNamespace(GuardedNamespace):
             body = load(SocketShakeIn, data)
             return shakes.shake(session["shopper_id"], body["round_id"], body["shake_id"],
                                 known_home=session.get("home_compound_id")).answer.body
-        return acked(run)
+        return acked(self, run)
 
 
 class CourierNamespace(GuardedNamespace):
     def on_connect(self, auth=None):
         """A courier's handheld connects; it joins its own room and hears `pickup_added`."""
-        principal = principal_from_auth(auth, "courier")
-        session["courier_id"] = principal.subject_id
-        self.hold(principal.subject_id)
-        join_room(courier_room(principal.subject_id))
-        watch_account(principal)
+        with refusing_outages():
+            principal = principal_from_auth(auth, "courier")
+            session["courier_id"] = principal.subject_id
+            self.hold(principal.subject_id)
+            join_room(courier_room(principal.subject_id))
+            watch_account(principal)
 
-    def on_disconnect(self, *_reason):
+    def on_disconnect(self, *reason):
         """The handheld went away (or was signed out)."""
+        super().on_disconnect(*reason)
         unwatch_account()
 
     def on_arrived(self, data=None, *_ignored):
         """Sent by the handheld on "arrived"; acked with the REST answer's body (a replay's too)."""
         def run():
             return arrivals.arrive(session["courier_id"], load(ArrivalIn, data)).body
-        return acked(run)
+        return acked(self, run)
 
 
 class ConsoleNamespace(GuardedNamespace):
     def on_connect(self, auth=None):
         """A staff console connects to watch campaigns live."""
-        principal = principal_from_auth(auth, "staff")
-        session["staff_id"] = principal.subject_id
-        self.hold(principal.subject_id)
-        watch_account(principal)
+        with refusing_outages():
+            principal = principal_from_auth(auth, "staff")
+            session["staff_id"] = principal.subject_id
+            self.hold(principal.subject_id)
+            watch_account(principal)
 
-    def on_disconnect(self, *_reason):
+    def on_disconnect(self, *reason):
         """The console went away (or was signed out)."""
+        super().on_disconnect(*reason)
         unwatch_account()
 
     def on_watch_campaign(self, data=None, *_ignored):
@@ -173,4 +182,4 @@ class ConsoleNamespace(GuardedNamespace):
             campaign_id = load(WatchCampaignIn, data)["campaign_id"]
             join_room(campaign_room(campaign_id))
             return {"ok": True, "campaign_id": campaign_id}
-        return acked(run)
+        return acked(self, run)
