@@ -88,9 +88,9 @@ class GuardedNamespace(Namespace):
         return error_body(RateLimited(1, "Too many events on this connection; slow down."))
 
     def admit(self, sid: str) -> bool:
-        """Whether this event of the connection may run; disconnect a socket far over its rate."""
-        environ = self.socketio.server.get_environ(sid, namespace=self.namespace) or {}
-        config = environ["flask.app"].config if "flask.app" in environ else {}
+        """Whether this event of the connection may run (in its handler's request context);
+        disconnect a socket far over its rate."""
+        config = current_app.config
         rate = config.get("SOCKET_EVENTS_PER_SECOND", EVENTS_PER_SECOND)
         burst = config.get("SOCKET_EVENT_BURST", EVENT_BURST)
         now = time.monotonic()
