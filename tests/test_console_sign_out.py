@@ -102,7 +102,8 @@ def test_an_admin_disables_and_re_roles_staff_from_the_staff_page(make, console)
     assert (changed.role, changed.disabled) == ("ops", True)
     assert "已停用 Disabled" in text(admin.get("/console/staff"))
     assert admin.post(f"/console/staff/{member.id}", {"role": "boss"}).status_code == 422
-    actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.target_id == member.id)).all()
+    actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.target_id == member.id)
+                                 .order_by(AuditEntry.id)).all()
     assert actions == ["staff.update", "staff.update"]
 
 
@@ -120,7 +121,8 @@ def test_ops_sign_a_courier_out_and_disable_them_from_the_courier_page(client, m
     assert db.session.get(Courier, courier.id).disabled
     assert "已停用 Disabled" in text(ops.get(f"/console/couriers/{courier.id}"))
     assert ops.post(f"/console/couriers/{courier.id}/disabled", {"disabled": "maybe"}).status_code == 422
-    actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.target_type == "courier")).all()
+    actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.target_type == "courier")
+                                 .order_by(AuditEntry.id)).all()
     assert actions == ["courier.sign_out", "courier.update"]
 
 

@@ -41,7 +41,7 @@ class Campaign(Base):
     # At most this many rounds a day (Asia/Shanghai) in each compound, however often vans arrive.
     rounds_per_compound_per_day: Mapped[int] = mapped_column(default=2, server_default=text("2"))
 
-    compounds: Mapped[list[Compound]] = relationship(secondary=campaign_compounds)
+    compounds: Mapped[list[Compound]] = relationship(secondary=campaign_compounds, order_by=Compound.id)
     prizes: Mapped[list[CampaignPrize]] = relationship(
         back_populates="campaign", order_by="CampaignPrize.id"
     )

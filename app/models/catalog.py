@@ -45,4 +45,4 @@ class Deal(Base):
     created_at: Mapped[created_at]
 
     product: Mapped[Product] = relationship(lazy="joined")
-    compounds: Mapped[list[Compound]] = relationship(secondary=deal_compounds, lazy="selectin")
+    compounds: Mapped[list[Compound]] = relationship(secondary=deal_compounds, order_by=Compound.id, lazy="selectin")
