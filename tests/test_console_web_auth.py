@@ -171,3 +171,18 @@ def test_guessing_a_password_in_the_console_is_stopped(app, make, database_url, 
     assert answers[10].status_code == 429 and "尝试次数过多" in text(answers[10])
     with limited.app_context():
         db.engine.dispose()
+
+
+@pytest.mark.one_database
+def test_the_cookie_session_is_opened_only_for_a_request_that_sent_cookies(app, make, monkeypatch):
+    member = make.staff_member(password="correct horse")
+    browser = StaffBrowser(app.test_client())
+    browser.post("/console/login", {"username": member.username, "password": "correct horse"})
+    opened = []
+    original = type(app.session_interface).get_signing_serializer
+    monkeypatch.setattr(type(app.session_interface), "get_signing_serializer",
+                        lambda self, a: opened.append(1) or original(self, a))
+    bare = app.test_client(use_cookies=False)
+    assert bare.get("/api/v1/healthz").status_code == 200 and "Set-Cookie" not in bare.get("/api/v1/healthz").headers
+    assert bare.get("/console/").status_code == 302 and opened == []  # no cookie: no serializer, signed out
+    assert member.username in text(browser.get("/console/")) and opened  # the cookie still signs in

@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
+from app.console.auth import SessionOnlyWithCookie
 from app.console.blueprint import bp
 from app.console.views import (  # noqa: F401  (each module adds its routes to bp)
     accounts,
@@ -27,7 +28,9 @@ from app.console.views import (  # noqa: F401  (each module adds its routes to b
 
 
 def register_console(app: Flask) -> None:
-    """CSRF on every form, the token-authenticated blueprints exempt, then the console itself."""
+    """The cookie session (opened only when a cookie came), CSRF on every form, the
+    token-authenticated blueprints exempt, then the console itself."""
+    app.session_interface = SessionOnlyWithCookie()
     csrf = CSRFProtect(app)
     for blueprint in list(app.blueprints.values()):
         csrf.exempt(blueprint)
