@@ -11,7 +11,7 @@ from app.models import utcnow
 from app.schemas import shopper as s
 from app.schemas.paging import OwnListArgs, own_list
 from app.services.places import addresses, compounds
-from app.services.store import coupons, storefront
+from app.services.store import catalogue, coupons, storefront
 
 blp = Blueprint("shopper_store", __name__, url_prefix="/api/v1", description="Scan to store")
 
@@ -59,6 +59,19 @@ def open_store_session(body):
     db.session.commit()
     residence_changed(principal().subject_id)
     return {"session": store_session}
+
+
+@blp.get("/store-sessions/<int:session_id>/catalogue")
+@auth_required("shopper")
+@blp.arguments(s.CatalogueArgs, location="query")
+@blp.response(200, s.CatalogueOut)
+def browse_catalogue(query, session_id):
+    """Every product of the store, by category (`category`) or name (`q`), a page at a time, at
+    the price this shopper pays; `categories` lists them all for the category bar."""
+    store_session = storefront.get_store_session(db.session, session_id, principal().subject_id)
+    page = catalogue.browse(db.session, store_session, utcnow(), category=query["category"], text=query["q"],
+                            after=query["cursor"], limit=query["limit"])
+    return {"categories": page.categories, "items": page.items, "next_cursor": page.next_after}
 
 
 @blp.get("/store-sessions/<int:session_id>/storefront")

@@ -5,7 +5,7 @@ from marshmallow import Schema, fields, pre_load, validate
 
 from app.schemas.base import Count, Id, In, Text
 from app.schemas.common import CompoundRef, CouponOut, CourierPublic, OrderOut
-from app.schemas.paging import NextCursor
+from app.schemas.paging import NextCursor, PageArgs
 from app.services.places.compounds import SEARCH_LIMIT
 
 MAX_SEARCH_LIMIT = 50
@@ -129,6 +129,21 @@ class StorefrontItem(Schema):
     price_fen = fields.Integer(attribute="product.price_fen")
     deal_price_fen = fields.Integer(allow_none=True)
     discount_pct = fields.Integer()
+
+
+class CatalogueItem(StorefrontItem):
+    category = fields.String(attribute="product.category")
+
+
+class CatalogueArgs(PageArgs):
+    category = Text(60, load_default=None, metadata={"description": "only this category (one of `categories`)"})
+    q = Text(60, load_default=None, metadata={"description": "only products whose name contains this text"})
+
+
+class CatalogueOut(Schema):
+    categories = fields.List(fields.String(), metadata={"description": "every category, by name"})
+    items = fields.List(fields.Nested(CatalogueItem))
+    next_cursor = NextCursor()
 
 
 class LiveOut(Schema):
