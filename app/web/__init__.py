@@ -76,7 +76,17 @@ def store(courier_code: str):
         compounds=[{"id": c.id, "name": c.name} for c in courier.compounds],
         link=store_url(_public_url(), courier),
         demo=bool(current_app.config.get("XIAOGE_DEMO")),
+        pay_page=sandbox_pay_page(),
     )
+
+
+def sandbox_pay_page() -> str:
+    """In the demo, where a shopper outside WeChat pays: the sandbox's WeChat Pay page (it pays
+    and comes back). Empty otherwise: a real payment needs WeChat (wx.requestPayment)."""
+    base = current_app.config.get("WECHATPAY_API_BASE") or ""
+    if not current_app.config.get("XIAOGE_DEMO") or not base or "api.mch.weixin.qq.com" in base:
+        return ""
+    return base.rstrip("/") + "/sandbox/pay/page"
 
 
 # Answers 404 unless the app runs in demo mode (checked per request).

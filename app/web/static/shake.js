@@ -1,4 +1,4 @@
-/* Xiaoge H5 store, part 3 of 4: the shake panel.
+/* Xiaoge H5 store, part 4 of 5: the shake panel.
  *
  * Xiaoge.shake.open({round_id, closes_at, campaign?}) shows the big panel with a countdown
  * to closes_at; a tap on "摇一摇 Shake!" or, on phones, a shake of the phone (devicemotion,

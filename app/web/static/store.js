@@ -1,10 +1,10 @@
-/* Xiaoge H5 store, part 4 of 4: the page. Loaded last; plain JS, no framework, no build.
+/* Xiaoge H5 store, part 5 of 5: the page. Loaded last; plain JS, no framework, no build.
  *
  * The server renders the courier and the route; this script adds the shopping: a shopper
  * token (the demo login outside WeChat, kept in localStorage), the store session (the
  * chosen compound, else the server's pick from the default address), the storefront
- * (storefront.js), and the live /shopper socket: counters, the van's arrival and the
- * shake (shake.js).
+ * (storefront.js), shopping, orders and the wallet (shop.js), and the live /shopper socket:
+ * counters, the van's arrival and the shake (shake.js).
  */
 (function (X) {
   "use strict";
@@ -15,10 +15,11 @@
 
   enableCopyLink();
   var root = $("xiaoge-store");
-  if (!root || !window.fetch || !window.Promise || !X.storefront || !X.shake) return;
+  if (!root || !window.fetch || !window.Promise || !X.storefront || !X.shake || !X.shop) return;
 
   var courierCode = root.getAttribute("data-courier-code");
   var demo = root.getAttribute("data-demo") === "1";
+  var payPage = root.getAttribute("data-pay-page") || "";
   var SESSION_KEY = "xiaoge.store-session." + courierCode;
   var state = {sessionId: null, front: null, socket: null, realtime: "offline"};
 
@@ -171,6 +172,7 @@
           changeCompound: function () { showChooser(routeChoices()); },
           signOut: function () { signOut(null); }
         });
+        X.shop.render(root, {sessionId: sessionId, payPage: payPage});
         setRealtime(state.realtime);
         X.shake.refreshPill();
         connectSocket(storeChanged);

@@ -1,4 +1,4 @@
-/* Xiaoge H5 store, part 2 of 4: the storefront as the compound sees it.
+/* Xiaoge H5 store, part 2 of 5: the storefront as the compound sees it.
  *
  * Xiaoge.storefront.render(root, front, actions) draws GET /storefront's answer: the
  * compound bar with live counters, coupons to claim, hot items, staff exclusives (内购)

@@ -1,4 +1,4 @@
-/* Xiaoge H5 store, part 1 of 4: what the other scripts share, on window.Xiaoge.
+/* Xiaoge H5 store, part 1 of 5: what the other scripts share, on window.Xiaoge.
  *
  * Plain JS, no framework, no build step; loaded first (see templates/web/store.html).
  * API data reaches the page through h() and textContent only, never as HTML.
@@ -94,10 +94,10 @@
     clockSkewMs: 0,
     onUnauthorized: function () {},
 
-    /** fetch JSON; resolves {status, body} for every HTTP answer, rejects only without one. */
-    request: function (method, path, body) {
+    /** fetch JSON (with `extraHeaders`, e.g. Idempotency-Key); resolves {status, body} for every HTTP answer, rejects only without one. */
+    request: function (method, path, body, extraHeaders) {
       var client = this;
-      var headers = {"Accept": "application/json"};
+      var headers = Object.assign({"Accept": "application/json"}, extraHeaders || {});
       if (client.token) headers.Authorization = "Bearer " + client.token;
       if (body !== undefined) headers["Content-Type"] = "application/json";
       return fetch(path, {
