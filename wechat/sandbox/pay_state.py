@@ -203,8 +203,9 @@ class PaySandboxState:
                 "transaction_id": refund["transaction_id"], "out_trade_no": refund["out_trade_no"],
                 "channel": "ORIGINAL", "user_received_account": "支付用户零钱",
                 "create_time": china_time(refund["created_at"]), status_key: refund["status"],
-                "amount": {"total": refund["total"], "refund": refund["refund"], "payer_total": refund["total"],
-                           "payer_refund": refund["refund"], "currency": "CNY"}}
+                "amount": {"total": refund["total"], "refund": refund["refund"],
+                           "payer_total": refund["total"], "payer_refund": refund["refund"],
+                           "currency": "CNY"}}
         if refund["status"] == "SUCCESS":
             view["success_time"] = china_time(refund["settled_at"])
         if status_key == "refund_status":
@@ -217,7 +218,8 @@ class PaySandboxState:
             refund = self.refunds.get(out_refund_no)
             if refund is None or refund["status"] != "PROCESSING":
                 return refund and self.refund_view(refund)
-            refund.update(status="ABNORMAL" if refund["rigged_abnormal"] else "SUCCESS", settled_at=time.time())
+            ending = "ABNORMAL" if refund["rigged_abnormal"] else "SUCCESS"
+            refund.update(status=ending, settled_at=time.time())
             if refund["status"] == "SUCCESS":
                 self.transactions[refund["out_trade_no"]]["trade_state"] = "REFUND"
             resource = self.refund_view(refund, "refund_status")
