@@ -237,3 +237,12 @@ def wait_until(check, timeout=5.0):
                 return value
         time.sleep(0.02)
     raise AssertionError("timed out")
+
+
+def test_a_reset_forgets_orders_and_drops_late_notifications(pay, pay_sandbox):
+    hook(pay_sandbox, "notification-mode", {"mode": "late", "seconds": 0.3})
+    prepay(pay)
+    hook(pay_sandbox, "transactions/order_000001/pay")
+    assert requests.post(f"{pay_sandbox.url}/sandbox/reset", timeout=5).json() == {"reset": True}
+    time.sleep(0.5)
+    assert pay_sandbox.pay.notifications() == [] and pay.query("order_000001") is None

@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from wechatpayv3.core import Core
+from werkzeug.serving import make_server
 
 from wechat import (
     BadNotification,
@@ -323,3 +324,27 @@ def refusal(pay, headers, body, now=None):
     with pytest.raises(BadNotification) as refused:
         pay.read_notification(headers, body, now=now)
     return refused.value.reason
+
+
+def test_a_frequency_limit_is_unavailable_and_a_refusal_without_json_too(pay_keys):
+    def busy(environ, start_response):
+        status = "429 Too Many Requests" if "jsapi" in environ["PATH_INFO"] else "400 Bad Request"
+        start_response(status, [("Content-Type", "application/json")])
+        body = b'{"code": "FREQUENCY_LIMITED", "message": "slow down"}' if status.startswith("429") else b"<html>"
+        return [body]
+
+    server = make_server("127.0.0.1", 0, busy, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        client = WeChatPay(settings(pay_keys, f"http://127.0.0.1:{server.server_address[1]}"))
+        with pytest.raises(PayUnavailable) as limited:
+            place(client)
+        assert limited.value.code == "FREQUENCY_LIMITED"
+        with pytest.raises(PayUnavailable) as garbled:
+            client.query("order_000001")
+        assert garbled.value.code == "bad_answer"
+    finally:
+        server.shutdown()
+        thread.join()
+        server.server_close()

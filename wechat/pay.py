@@ -69,7 +69,7 @@ class PaySettings:
 
 @dataclass(frozen=True)
 class Transaction:
-    """A payment as WeChat Pay knows it; trade_state SUCCESS, NOTPAY, CLOSED, REFUND, USERPAYING or PAYERROR."""
+    """WeChat Pay's view of a payment; trade_state: SUCCESS, NOTPAY, CLOSED, REFUND, USERPAYING, PAYERROR."""
 
     out_trade_no: str
     transaction_id: str | None
@@ -217,6 +217,9 @@ class WeChatPay:
         if status >= 500 or status < 200:
             raise PayUnavailable("server_error", f"WeChat Pay answered {status}")
         answer = _json_object(text)
+        if status == 429:  # FREQUENCY_LIMITED: the same call later will do
+            raise PayUnavailable(str(answer.get("code") or "FREQUENCY_LIMITED"),
+                                 str(answer.get("message") or ""))
         if status >= 300:
             raise PayRefused(str(answer.get("code") or f"HTTP_{status}"), str(answer.get("message") or ""))
         return answer

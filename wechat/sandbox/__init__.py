@@ -57,7 +57,7 @@ class Sandbox:
 
 def start_sandbox(appid=SANDBOX_APPID, secret=SANDBOX_SECRET, host="127.0.0.1", port=0,
                   log_requests=False, pay=None):
-    """Start a sandbox on host:port (0 picks a free port) and return it; `pay` (PayKeyFiles) adds WeChat Pay."""
+    """Start a sandbox on host:port (0 picks a free port); `pay` (PayKeyFiles) adds WeChat Pay."""
     app = create_sandbox_app(appid, secret, pay=pay)
     handler = WSGIRequestHandler if log_requests else _QuietHandler
     server = make_server(host, port, app, threaded=True, request_handler=handler)
