@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
+import subprocess
+import sys
 import threading
 import time
 from datetime import datetime, timedelta, timezone
@@ -20,7 +22,7 @@ from wechatpayv3.type import RequestType
 from wechatpayv3.utils import build_authorization, load_private_key
 from werkzeug.serving import make_server
 
-from wechat import PaySettings, WeChatPay, make_pay_keys
+from wechat import PaySettings, WeChatPay, load_pay_keys, make_pay_keys
 from wechat.pay import wechat_time
 from wechat.sandbox import SANDBOX_APPID, start_sandbox
 
@@ -246,3 +248,20 @@ def test_a_reset_forgets_orders_and_drops_late_notifications(pay, pay_sandbox):
     assert requests.post(f"{pay_sandbox.url}/sandbox/reset", timeout=5).json() == {"reset": True}
     time.sleep(0.5)
     assert pay_sandbox.pay.notifications() == [] and pay.query("order_000001") is None
+
+
+def test_the_standalone_sandbox_stands_in_for_wechat_pay_with_keys_from_a_directory(tmp_path):
+    keys = make_pay_keys(tmp_path)
+    assert load_pay_keys(tmp_path) == keys
+    assert {path.name: path.stat().st_mode & 0o077 for path in tmp_path.iterdir() if "private" in path.name
+            or path.suffix == ".json"} == dict.fromkeys(["merchant_private_key.pem", "platform_private_key.pem",
+                                                         "pay_keys.json"], 0)
+    command = [sys.executable, "-m", "wechat.sandbox", "--port", "0", "--pay-keys", str(tmp_path)]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as process:
+        try:
+            url = process.stdout.readline().split(" on ")[-1].strip()
+            config = dict(keys.app_config(url), WECHAT_APPID=SANDBOX_APPID, PUBLIC_URL="http://shop.test")
+            client = WeChatPay(PaySettings.from_config(config))
+            assert prepay(client).startswith("wx") and client.query("order_000001").trade_state == "NOTPAY"
+        finally:
+            process.terminate()
