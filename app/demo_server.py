@@ -1,7 +1,9 @@
 """`make demo`: the embedded default with demo data, the WeChat sandbox, and the URLs to open.
 
 Runs the real production path on one machine: Alembic migrations, the WeChat sandbox as its
-own process reached through WECHAT_API_BASE, and gunicorn with a gevent worker.
+own process reached through WECHAT_API_BASE (and as WeChat Pay through WECHATPAY_API_BASE,
+with made-up merchant and platform keys kept under instance/demo-pay/), and gunicorn with a
+gevent worker.
 """
 from __future__ import annotations
 
@@ -22,21 +24,33 @@ from app.config import INSTANCE_DIR
 from app.demo import DEMO_PASSWORD, seed_demo
 from app.extensions import db
 from app.models import Courier
+from wechat.pay_keys import PayKeyFiles, load_pay_keys, make_pay_keys
 
 ROOT = Path(__file__).resolve().parents[1]
 HOST = os.environ.get("DEMO_HOST", "127.0.0.1")
 PORT = int(os.environ.get("DEMO_PORT", "5000"))
 SANDBOX_PORT = int(os.environ.get("DEMO_SANDBOX_PORT", "8701"))
+PAY_KEYS_DIR = INSTANCE_DIR / "demo-pay"
+
+
+def demo_pay_keys() -> PayKeyFiles:
+    """The demo's WeChat Pay keys: made on the first run, the same ever after."""
+    try:
+        return load_pay_keys(PAY_KEYS_DIR)
+    except (OSError, ValueError, KeyError):
+        return make_pay_keys(PAY_KEYS_DIR)
 
 
 def demo_environment() -> dict[str, str]:
     public_url = os.environ.get("PUBLIC_URL", f"http://{HOST}:{PORT}")
+    sandbox_url = f"http://127.0.0.1:{SANDBOX_PORT}"
     return {
         **os.environ,
+        **demo_pay_keys().app_config(sandbox_url),
         "XIAOGE_DEMO": "1",
         "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(32),
         "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'demo.sqlite3'}"),
-        "WECHAT_API_BASE": f"http://127.0.0.1:{SANDBOX_PORT}",
+        "WECHAT_API_BASE": sandbox_url,
         "PUBLIC_URL": public_url,
     }
 
@@ -74,7 +88,8 @@ def main() -> None:
     signal.signal(signal.SIGTERM, stop_like_ctrl_c)
     env = demo_environment()
     os.environ.update(env)
-    sandbox = subprocess.Popen([sys.executable, "-m", "wechat.sandbox", "--port", str(SANDBOX_PORT)], env=env)
+    sandbox = subprocess.Popen([sys.executable, "-m", "wechat.sandbox", "--port", str(SANDBOX_PORT),
+                                "--pay-keys", str(PAY_KEYS_DIR)], env=env)
     server = None
     try:
         wait_until_up(f"http://127.0.0.1:{SANDBOX_PORT}/sandbox/messages")
