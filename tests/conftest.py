@@ -41,6 +41,7 @@ from tests.secret_scan import (  # noqa: F401  (no secret in any log record of t
     pytest_configure,
     pytest_sessionfinish,
     pytest_terminal_summary,
+    remember_secret,
     secret_scan,
 )
 from wechat.pay import NOTIFY_PATH
@@ -75,7 +76,9 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(scope="session")
 def pay_keys(tmp_path_factory) -> PayKeyFiles:
     """The merchant's and WeChat Pay's made-up keys, made once (RSA generation is ~100 ms)."""
-    return make_pay_keys(tmp_path_factory.mktemp("wechatpay"))
+    keys = make_pay_keys(tmp_path_factory.mktemp("wechatpay"))
+    remember_secret(keys.apiv3_key)
+    return keys
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,8 @@
 
 One handler on the root logger sees every record at INFO and above (what production logs):
 each message is searched once for the fixed secrets of the suite (SECRET_KEYs, the sandbox's
-WeChat secret, the factories' passwords), for argon2 hashes, and for the token-shaped and
+WeChat secret, the factories' passwords, the WeChat Pay APIv3 key), for argon2 hashes and PEM
+private keys, and for the token-shaped and
 session_key-shaped words in it, which are looked up among the bearer tokens the suite issued
 and the session_keys the sandbox handed out. A hit is a leak: the run fails, naming the test
 and the line. Cost: a substring test and one regex pass per record.
@@ -19,8 +20,8 @@ from app.services.accounts.tokens import TokenService
 from wechat.sandbox import SANDBOX_SECRET
 from wechat.sandbox.server import SandboxState
 
-FIXED_SECRETS = ("test-secret", "handheld-test-secret", SANDBOX_SECRET, "courier-pass", "staff-password",
-                 "$argon2")
+FIXED_SECRETS = ["test-secret", "handheld-test-secret", SANDBOX_SECRET, "courier-pass", "staff-password",
+                 "$argon2", "PRIVATE KEY-----"]
 # itsdangerous' signed tokens (payload.timestamp.signature) and 16-byte keys in base64.
 TOKEN_SHAPED = re.compile(r"[A-Za-z0-9_\-]{16,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{16,}")
 KEY_SHAPED = re.compile(r"[A-Za-z0-9+/]{22}==")
@@ -57,6 +58,11 @@ class SecretScan(logging.Handler):
 
 
 SCAN = SecretScan()
+
+
+def remember_secret(secret: str) -> None:
+    """A secret the suite made at run time (the WeChat Pay APIv3 key): no log record may show it."""
+    FIXED_SECRETS.append(secret)
 
 
 def remember_issued() -> None:

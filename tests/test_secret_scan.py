@@ -38,6 +38,17 @@ def test_an_issued_token_a_session_key_and_a_hash_in_a_log_line_are_caught(make,
     assert token in caught[0] and session_key in caught[1] and "$argon2" in caught[2]
 
 
+@pytest.mark.one_database
+def test_wechat_pay_keys_in_a_log_line_are_caught(pay_keys, leaks_kept_apart):
+    log.info("decrypting with %s", pay_keys.apiv3_key)
+    log.error("loaded %s", pay_keys.merchant_private_key_path.read_text()[:80])
+    log.info("nothing to see: %s", pay_keys.public_key_id)  # an id, not a secret
+
+    caught = leaks_kept_apart()
+    assert len(caught) == 2, caught
+    assert pay_keys.apiv3_key in caught[0] and "PRIVATE KEY-----" in caught[1]
+
+
 def test_no_answer_of_a_sign_in_or_profile_carries_the_session_key(client, make, sandbox):
     shopper_id, headers = make.shopper(openid="quiet-one")
     session_key = sandbox.state.session_key("quiet-one")
