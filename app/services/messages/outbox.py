@@ -22,6 +22,7 @@ ORDERS_PAGE = "pages/orders/index"
 SHAKE_NOW = "小哥到了，快来摇一摇"
 AWAITING_PICKUP = ("reserved", "paid")  # orders the van's arrival makes ready to collect
 ORDER_STATUS_TEXTS = {"paid": "已支付", "ready": "待取货：小哥已到", "refunded": "已退款"}
+THING_LENGTH = 20  # WeChat refuses a `thing` value longer than this (47003)
 CLAIM_LEASE = timedelta(seconds=60)  # past any send's timeout: a claim left by a dead worker is retried then
 
 
@@ -84,8 +85,7 @@ def expand_van_arrived(session: Session, job: OutboxMessage, templates: tuple[st
         .values(sends_left=MessageSubscription.sends_left - 1)
         .returning(MessageSubscription.shopper_id).execution_options(synchronize_session=False)))
     if shopper_ids:
-        data = {"thing1": courier.name, "thing2": compound.name,
-                "thing3": SHAKE_NOW}
+        data = {"thing1": courier.name[:THING_LENGTH], "thing2": compound.name[:THING_LENGTH], "thing3": SHAKE_NOW}
         page = f"{STORE_PAGE}?c={courier.courier_code}"
         session.execute(insert(OutboxMessage), [
             {"kind": "send", "shopper_id": shopper_id, "template_id": template_id, "data": data,
