@@ -226,3 +226,31 @@ def test_the_van_arriving_tells_its_reserved_orders_they_are_ready(app, make, sa
 
     [message] = received(sandbox, openid)
     assert message["template_id"] == ORDER and message["data"]["phrase2"] == {"value": "待取货：小哥已到"}
+
+
+def test_no_send_left_queues_no_order_message(app, make, sandbox):
+    home = make.compound()
+    _, _, order = order_of(make, home, sends=0)
+
+    assert messages.order_status(order, "paid") is False
+    db.session.commit()
+    assert outbox() == []
+
+
+def test_every_worker_starts_a_sender_unless_turned_off(database_url, sandbox):
+    from app import create_app
+    from tests.conftest import app_config
+
+    on = create_app({**app_config(database_url, sandbox.url), "MESSAGE_SENDER": True})
+    off = create_app(app_config(database_url, sandbox.url))
+
+    assert isinstance(on.extensions["xiaoge.message_sender"], MessageSender)
+    assert on.extensions["xiaoge.message_sender"] in on.extensions["xiaoge.background_tasks"]
+    assert "xiaoge.message_sender" not in off.extensions
+
+
+def test_the_sandbox_refuses_errcodes_it_cannot_answer(sandbox):
+    answer = requests.post(f"{sandbox.url}/sandbox/subscribe-errors", json={"errcodes": ["43101", 0]}, timeout=5)
+
+    assert answer.status_code == 422
+    assert sandbox.state.subscribe_errors == []
