@@ -28,6 +28,18 @@ def test_each_acceptance_allows_one_message_per_template(client, make):
     assert client.get(SUBSCRIPTIONS, headers=headers).get_json() == {"subscriptions": {VAN: 3, ORDER: 1}}
 
 
+def test_a_retry_with_the_same_idempotency_key_counts_once(client, make):
+    _, headers = make.shopper()
+    keyed = {**headers, "Idempotency-Key": "accept-1"}
+
+    first = client.post(SUBSCRIPTIONS, json={"accepted": [VAN]}, headers=keyed)
+    retried = client.post(SUBSCRIPTIONS, json={"accepted": [VAN]}, headers=keyed)
+    other = client.post(SUBSCRIPTIONS, json={"accepted": [VAN]}, headers={**headers, "Idempotency-Key": "accept-2"})
+
+    assert first.get_json() == retried.get_json() == {"subscriptions": {VAN: 1, ORDER: 0}}
+    assert other.get_json() == {"subscriptions": {VAN: 2, ORDER: 0}}
+
+
 def test_templates_not_ours_are_ignored(client, make):
     _, headers = make.shopper()
 

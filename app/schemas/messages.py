@@ -14,6 +14,11 @@ class Acceptances(In):
                                                     "\"accept\" for; ids not ours are ignored"})
 
 
+class OptionalIdempotencyHeader(In):
+    idempotency_key = Text(100, data_key="Idempotency-Key",
+                           metadata={"description": "a retried request with the same key counts once"})
+
+
 class Subscriptions(Schema):
     subscriptions = fields.Dict(keys=fields.String(), values=fields.Integer(),
                                 metadata={"description": "sends left per template of ours"})
