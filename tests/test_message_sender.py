@@ -254,3 +254,18 @@ def test_the_sandbox_refuses_errcodes_it_cannot_answer(sandbox):
 
     assert answer.status_code == 422
     assert sandbox.state.subscribe_errors == []
+
+
+def test_finished_messages_are_forgotten_after_a_week(app, make, sandbox):
+    home = make.compound()
+    shopper_at(make, home, sends=2)
+    van_arrives(make, home)
+    drain(app)
+    pending = OutboxMessage(kind="van_arrived", compound_id=home.id, arrival_id=outbox()[0].arrival_id,
+                            due_at=utcnow() + timedelta(days=30))
+    db.session.add(pending)
+    db.session.commit()
+
+    MessageSender(app).work(utcnow() + timedelta(days=8))
+
+    assert [m.status for m in outbox()] == ["pending"]

@@ -22,6 +22,8 @@ JOBS_PER_TICK = 5
 SENDS_PER_TICK = 50
 NOT_SUBSCRIBED = 43101
 RETRY_BASE_SECONDS = 2.0
+PRUNE_EVERY = timedelta(hours=1)
+KEEP_FINISHED = timedelta(days=7)  # sent, refused and failed messages stay this long for support
 
 
 def is_quota(errcode) -> bool:
@@ -35,6 +37,7 @@ class MessageSender(BackgroundLoop):
     def __init__(self, app):
         super().__init__(app)
         self.paused_until: datetime | None = None
+        self.pruned_at: datetime | None = None
 
     def tick(self) -> float:
         """Expand due jobs, send a batch; how long to sleep."""
@@ -48,6 +51,10 @@ class MessageSender(BackgroundLoop):
         if self.paused_until is not None and now < self.paused_until:
             return min(IDLE_SECONDS, (self.paused_until - now).total_seconds())
         busy = self.expand_jobs(now) + self.send_batch(now)
+        if self.pruned_at is None or now - self.pruned_at >= PRUNE_EVERY:
+            outbox.prune(db.session, now - KEEP_FINISHED)
+            db.session.commit()
+            self.pruned_at = now
         return BUSY_SECONDS if busy else IDLE_SECONDS
 
     def expand_jobs(self, now: datetime) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import and_, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.models import Address, Arrival, Compound, Courier, Order, OutboxMessage, Shopper
@@ -128,3 +128,11 @@ def release(session: Session, message_ids: list[int], due_at: datetime) -> None:
 def openids(session: Session, shopper_ids: set[int]) -> dict[int, str]:
     """{shopper_id: openid} for the shoppers a batch writes to."""
     return dict(session.execute(select(Shopper.id, Shopper.openid).where(Shopper.id.in_(shopper_ids))).all())
+
+
+def prune(session: Session, before: datetime) -> int:
+    """Forget finished rows created before then (the outbox is a queue, not an archive); rows removed."""
+    result = session.execute(delete(OutboxMessage)
+                             .where(OutboxMessage.status != "pending", OutboxMessage.created_at < before)
+                             .execution_options(synchronize_session=False))
+    return result.rowcount
