@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import uuid
 
+import requests
+
 from sqlalchemy import func, insert, select
 
 from app.extensions import db
@@ -67,6 +69,8 @@ def drain(app, ticks: int = 5) -> MessageSender:
     return sender
 
 
-def received(sandbox, openid: str) -> list[dict]:
-    """What the sandbox's WeChat received for this openid."""
-    return [m for m in sandbox.state.sent_messages() if m.get("touser") == openid]
+def received(sandbox, openid: str | None = None) -> list[dict]:
+    """What the sandbox's WeChat received (for this openid), as GET /sandbox/messages lists it."""
+    answer = requests.get(f"{sandbox.url}/sandbox/messages", timeout=5)
+    assert answer.status_code == 200
+    return [m for m in answer.json()["messages"] if openid is None or m.get("touser") == openid]
