@@ -35,4 +35,5 @@ def accept(headers, body):
 @blp.response(200, s.Subscriptions)
 def sends_left():
     """Messages of each of our templates the shopper still lets us send."""
-    return {"subscriptions": subscriptions.sends_left(db.session, principal().subject_id, messages.our_templates())}
+    counts = subscriptions.sends_left(db.session, principal().subject_id, messages.our_templates())
+    return {"subscriptions": counts}

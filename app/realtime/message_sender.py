@@ -85,7 +85,8 @@ class MessageSender(BackgroundLoop):
         try:
             if openid is None:
                 raise WeChatError("the shopper is gone")
-            wechat().send_subscribe_message(openid, message.template_id, message.data or {}, page=message.page)
+            wechat().send_subscribe_message(openid, message.template_id, message.data or {},
+                                            page=message.page)
         except WeChatError as exc:
             carry_on = self.failed(message, exc, now)
         else:

@@ -64,13 +64,15 @@ def claim(session: Session, kind: str, now: datetime, limit: int) -> list[Outbox
                                 .order_by(OutboxMessage.id).execution_options(populate_existing=True)))
 
 
-def expand_van_arrived(session: Session, job: OutboxMessage, templates: tuple[str, str], now: datetime) -> int:
+def expand_van_arrived(session: Session, job: OutboxMessage, templates: tuple[str, str],
+                       now: datetime) -> int:
     """Turn the job into one send per resident of its compound with a send left of the van
     template, and "ready" for the courier's orders there waiting for pickup; sends queued."""
     template_id, order_template_id = templates
     finished = session.execute(update(OutboxMessage)
                                .where(OutboxMessage.id == job.id, OutboxMessage.status == "pending")
-                               .values(status="done", sent_at=now).execution_options(synchronize_session=False))
+                               .values(status="done", sent_at=now)
+                               .execution_options(synchronize_session=False))
     if finished.rowcount != 1:
         return 0  # another loop expanded it
     courier = session.get(Courier, session.get(Arrival, job.arrival_id).courier_id)
@@ -85,7 +87,8 @@ def expand_van_arrived(session: Session, job: OutboxMessage, templates: tuple[st
         .values(sends_left=MessageSubscription.sends_left - 1)
         .returning(MessageSubscription.shopper_id).execution_options(synchronize_session=False)))
     if shopper_ids:
-        data = {"thing1": courier.name[:THING_LENGTH], "thing2": compound.name[:THING_LENGTH], "thing3": SHAKE_NOW}
+        data = {"thing1": courier.name[:THING_LENGTH], "thing2": compound.name[:THING_LENGTH],
+                "thing3": SHAKE_NOW}
         page = f"{STORE_PAGE}?c={courier.courier_code}"
         session.execute(insert(OutboxMessage), [
             {"kind": "send", "shopper_id": shopper_id, "template_id": template_id, "data": data,
@@ -96,8 +99,9 @@ def expand_van_arrived(session: Session, job: OutboxMessage, templates: tuple[st
 
 def orders_ready(session: Session, courier_id: int, compound_id: int, template_id: str, now: datetime) -> int:
     """Queue "ready" for the courier's orders in the compound that wait for pickup; queued."""
-    orders = session.scalars(select(Order).where(Order.courier_id == courier_id, Order.compound_id == compound_id,
-                                                 Order.status.in_(AWAITING_PICKUP)).order_by(Order.id))
+    orders = session.scalars(select(Order).where(
+        Order.courier_id == courier_id, Order.compound_id == compound_id, Order.status.in_(AWAITING_PICKUP),
+    ).order_by(Order.id))
     return sum(order_status(session, order, "ready", template_id, now) for order in orders)
 
 

@@ -17,7 +17,8 @@ from app.models import MessageSubscription, utcnow
 SENDS_CAP = 50
 
 
-def accept(session: Session, shopper_id: int, accepted: Iterable[str], templates: Iterable[str]) -> dict[str, int]:
+def accept(session: Session, shopper_id: int, accepted: Iterable[str],
+           templates: Iterable[str]) -> dict[str, int]:
     """Add one send per accepted template of ours (others are ignored); the shopper's counts."""
     ours = set(templates)
     for template_id, times in Counter(t for t in accepted if t in ours).items():
