@@ -28,7 +28,8 @@ def no_queued_errcodes(sandbox):
 
 
 def queue_errcodes(sandbox, *errcodes):
-    answer = requests.post(f"{sandbox.url}/sandbox/subscribe-errors", json={"errcodes": list(errcodes)}, timeout=5)
+    answer = requests.post(f"{sandbox.url}/sandbox/subscribe-errors", json={"errcodes": list(errcodes)},
+                           timeout=5)
     assert answer.status_code == 200, answer.text
 
 
@@ -75,8 +76,9 @@ def test_each_send_is_consumed_once_and_a_job_with_none_left_sends_nothing(app, 
     van_arrives(make, home)
     drain(app)
     [job] = outbox(kind="van_arrived")
-    db.session.add(OutboxMessage(kind="van_arrived", compound_id=home.id, arrival_id=job.arrival_id, due_at=utcnow()))
-    db.session.add(OutboxMessage(kind="van_arrived", compound_id=home.id, arrival_id=job.arrival_id, due_at=utcnow()))
+    for _ in range(2):
+        db.session.add(OutboxMessage(kind="van_arrived", compound_id=home.id, arrival_id=job.arrival_id,
+                                     due_at=utcnow()))
 
     drain(app)
 
@@ -251,7 +253,8 @@ def test_every_worker_starts_a_sender_unless_turned_off(database_url, sandbox):
 
 
 def test_the_sandbox_refuses_errcodes_it_cannot_answer(sandbox):
-    answer = requests.post(f"{sandbox.url}/sandbox/subscribe-errors", json={"errcodes": ["43101", 0]}, timeout=5)
+    answer = requests.post(f"{sandbox.url}/sandbox/subscribe-errors", json={"errcodes": ["43101", 0]},
+                           timeout=5)
 
     assert answer.status_code == 422
     assert sandbox.state.subscribe_errors == []

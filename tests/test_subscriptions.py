@@ -34,7 +34,8 @@ def test_a_retry_with_the_same_idempotency_key_counts_once(client, make):
 
     first = client.post(SUBSCRIPTIONS, json={"accepted": [VAN]}, headers=keyed)
     retried = client.post(SUBSCRIPTIONS, json={"accepted": [VAN]}, headers=keyed)
-    other = client.post(SUBSCRIPTIONS, json={"accepted": [VAN]}, headers={**headers, "Idempotency-Key": "accept-2"})
+    other = client.post(SUBSCRIPTIONS, json={"accepted": [VAN]},
+                        headers={**headers, "Idempotency-Key": "accept-2"})
 
     assert first.get_json() == retried.get_json() == {"subscriptions": {VAN: 1, ORDER: 0}}
     assert other.get_json() == {"subscriptions": {VAN: 2, ORDER: 0}}

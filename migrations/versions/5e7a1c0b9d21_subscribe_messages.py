@@ -51,10 +51,12 @@ def upgrade():
         sa.CheckConstraint("kind IN ('van_arrived', 'send')", name=op.f('ck_message_outbox_kind')),
         sa.CheckConstraint("status IN ('pending', 'done', 'sent', 'refused', 'failed')",
                            name=op.f('ck_message_outbox_status')),
-        sa.ForeignKeyConstraint(['arrival_id'], ['arrivals.id'], name=op.f('fk_message_outbox_arrival_id_arrivals')),
+        sa.ForeignKeyConstraint(['arrival_id'], ['arrivals.id'],
+                                name=op.f('fk_message_outbox_arrival_id_arrivals')),
         sa.ForeignKeyConstraint(['compound_id'], ['compounds.id'],
                                 name=op.f('fk_message_outbox_compound_id_compounds')),
-        sa.ForeignKeyConstraint(['shopper_id'], ['shoppers.id'], name=op.f('fk_message_outbox_shopper_id_shoppers')),
+        sa.ForeignKeyConstraint(['shopper_id'], ['shoppers.id'],
+                                name=op.f('fk_message_outbox_shopper_id_shoppers')),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_message_outbox')),
     )
     op.create_index('ix_message_outbox_status_due_at', 'message_outbox', ['status', 'due_at'], unique=False)
