@@ -220,6 +220,18 @@ def test_an_order_status_message_reaches_its_shopper(app, make, sandbox):
                                "amount3": {"value": f"¥{order.total_fen / 100:.2f}"}}
 
 
+def test_an_arrival_that_opens_no_round_sends_no_shake_now(app, make, sandbox):
+    home = make.compound()
+    shopper_id, openid, _ = shopper_at(make, home)
+    courier = make.courier([home])
+    assert make.arrival(courier, home).status_code == 201
+
+    drain(app)
+
+    assert received(sandbox, openid) == []
+    assert sends_left(shopper_id) == 1
+
+
 def test_the_van_arriving_tells_its_reserved_orders_they_are_ready(app, make, sandbox):
     home = make.compound()
     courier, openid, order = order_of(make, home, sends=1)
@@ -273,3 +285,14 @@ def test_finished_messages_are_forgotten_after_a_week(app, make, sandbox):
     MessageSender(app).work(utcnow() + timedelta(days=8))
 
     assert [m.status for m in outbox()] == ["pending"]
+
+
+def test_an_arrival_without_a_round_still_tells_orders_they_are_ready(app, make, sandbox):
+    home = make.compound()
+    courier, openid, _ = order_of(make, home, sends=1)
+
+    assert make.arrival(courier, home).status_code == 201
+    drain(app)
+
+    [message] = received(sandbox, openid)
+    assert message["data"]["phrase2"] == {"value": "待取货：小哥已到"}

@@ -96,12 +96,24 @@ def test_an_arrival_that_opens_a_round_queues_one_job(client, make):
     assert job.arrival_id == answer.get_json()["arrival"]["id"]
 
 
-def test_an_arrival_that_opens_no_round_queues_nothing(client, make):
+def test_an_arrival_that_opens_no_round_still_queues_one_job(client, make):
     home = make.compound()
     courier = make.courier([home])
     residents(home, 3)
 
     assert make.arrival(courier, home).status_code == 201
+    assert [m.kind for m in outbox()] == ["van_arrived"]  # for the orders it makes ready
+
+
+def test_a_refused_arrival_queues_nothing(client, make):
+    home = make.compound()
+    courier = make.courier([home])
+    make.campaign([home])
+    residents(home, 3)
+
+    answer = make.arrival(courier, home, lat=home.lat + 0.006, lng=home.lng)  # ~667 m away: too far
+
+    assert answer.status_code == 422
     assert outbox() == []
 
 

@@ -83,7 +83,7 @@ def record_arrival(session: Session, courier: Courier, *, event_id: str, compoun
     session.flush()
     outcome = ArrivalOutcome(arrival)
     outcome.closed, outcome.opened = settle_compound(session, arrival, now, may_open=outcome.accepted)
-    if outcome.opened:  # one job, whatever the compound's size: residents are written to off this path
+    if outcome.accepted:  # one job, whatever the compound's size: residents are written to off this path
         outbox.enqueue_van_arrived(session, arrival, now)
     return outcome
 

@@ -1,8 +1,9 @@
 """The outbox subscribe messages leave through, off every request's path.
 
-A round opening adds one `van_arrived` job however many shoppers live in the compound; a
-background loop claims it and expands it into one `send` per resident with a send left,
-consuming each send in one conditional UPDATE. Loops on several workers claim rows with
+An arrival (one that opens a round: "shake now"; any accepted one: "your order is ready")
+adds one `van_arrived` job however many shoppers live in the compound; a background loop
+claims it and expands it into one `send` per resident with a send left, consuming each send
+in one conditional UPDATE. Loops on several workers claim rows with
 `FOR UPDATE SKIP LOCKED` (PostgreSQL; SQLite has one writer) and push the claimed rows' due
 time past a lease, so no two loops ever hold the same row.
 """
@@ -13,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from app.models import Address, Arrival, Compound, Courier, Order, OutboxMessage, Shopper
+from app.models import Address, Arrival, Compound, Courier, Order, OutboxMessage, ShakeRound, Shopper
 from app.models.message import MessageSubscription
 from app.services.messages.subscriptions import take_send
 
@@ -27,7 +28,8 @@ CLAIM_LEASE = timedelta(seconds=60)  # past any send's timeout: a claim left by 
 
 
 def enqueue_van_arrived(session: Session, arrival: Arrival, now: datetime) -> None:
-    """One job for the arrival that opened the compound's rounds (never one row per shopper)."""
+    """One job for an accepted arrival (never one row per shopper): "shake now" to the residents
+    if it opened a round, "ready" to the courier's orders there either way."""
     session.add(OutboxMessage(kind="van_arrived", compound_id=arrival.compound_id, arrival_id=arrival.id,
                               due_at=now))
 
@@ -67,7 +69,8 @@ def claim(session: Session, kind: str, now: datetime, limit: int) -> list[Outbox
 def expand_van_arrived(session: Session, job: OutboxMessage, templates: tuple[str, str],
                        now: datetime) -> int:
     """Turn the job into one send per resident of its compound with a send left of the van
-    template, and "ready" for the courier's orders there waiting for pickup; sends queued."""
+    template (if its arrival opened a round), and "ready" for the courier's orders there
+    waiting for pickup; sends queued."""
     template_id, order_template_id = templates
     finished = session.execute(update(OutboxMessage)
                                .where(OutboxMessage.id == job.id, OutboxMessage.status == "pending")
@@ -76,6 +79,19 @@ def expand_van_arrived(session: Session, job: OutboxMessage, templates: tuple[st
     if finished.rowcount != 1:
         return 0  # another loop expanded it
     courier = session.get(Courier, session.get(Arrival, job.arrival_id).courier_id)
+    shake_now = residents_told(session, job, courier, template_id, now) if opened_a_round(session, job) else 0
+    return shake_now + orders_ready(session, courier.id, job.compound_id, order_template_id, now)
+
+
+def opened_a_round(session: Session, job: OutboxMessage) -> bool:
+    """Whether the job's arrival opened a shake round (else there is nothing to shake)."""
+    opened = select(ShakeRound.id).where(ShakeRound.arrival_id == job.arrival_id).limit(1)
+    return session.scalar(opened) is not None
+
+
+def residents_told(session: Session, job: OutboxMessage, courier: Courier, template_id: str,
+                   now: datetime) -> int:
+    """Queue "the van is here, shake now" to each resident with a send left; messages queued."""
     compound = session.get(Compound, job.compound_id)
     residents = select(Address.shopper_id).where(Address.compound_id == job.compound_id, Address.is_default)
     # Every resident's send consumed in one statement, each at most once: the rows it returns are
@@ -94,7 +110,7 @@ def expand_van_arrived(session: Session, job: OutboxMessage, templates: tuple[st
             {"kind": "send", "shopper_id": shopper_id, "template_id": template_id, "data": data,
              "page": page, "due_at": now, "status": "pending", "attempts": 0}
             for shopper_id in sorted(shopper_ids)])
-    return len(shopper_ids) + orders_ready(session, courier.id, job.compound_id, order_template_id, now)
+    return len(shopper_ids)
 
 
 def orders_ready(session: Session, courier_id: int, compound_id: int, template_id: str, now: datetime) -> int:
