@@ -208,14 +208,15 @@ def order_of(make, home, sends: int):
 
 def test_an_order_status_message_reaches_its_shopper(app, make, sandbox):
     home = make.compound()
-    _, openid, order = order_of(make, home, sends=1)
+    courier, openid, order = order_of(make, home, sends=1)
 
     assert messages.order_status(order, "paid") is True
     assert messages.order_status(order, "refunded") is False  # its one send is spent
     drain(app)
 
     [message] = received(sandbox, openid)
-    assert (message["template_id"], message["page"]) == (ORDER, f"pages/orders/index?id={order.id}")
+    assert message["template_id"] == ORDER
+    assert message["page"] == f"pages/store/index?c={courier.courier_code}&order={order.id}"
     assert message["data"] == {"character_string1": {"value": str(order.id)}, "phrase2": {"value": "已支付"},
                                "amount3": {"value": f"¥{order.total_fen / 100:.2f}"}}
 

@@ -19,7 +19,6 @@ from app.models.message import MessageSubscription
 from app.services.messages.subscriptions import take_send
 
 STORE_PAGE = "pages/store/index"
-ORDERS_PAGE = "pages/orders/index"
 SHAKE_NOW = "小哥到了，快来摇一摇"
 AWAITING_PICKUP = ("reserved", "paid")  # orders the van's arrival makes ready to collect
 ORDER_STATUS_TEXTS = {"paid": "已支付", "ready": "待取货：小哥已到", "refunded": "已退款"}
@@ -48,7 +47,9 @@ def order_status(session: Session, order: Order, status: str, template_id: str, 
     """Queue "your order is paid / ready / refunded" for the order's shopper, if subscribed."""
     data = {"character_string1": str(order.id), "phrase2": ORDER_STATUS_TEXTS[status],
             "amount3": f"¥{order.total_fen / 100:.2f}"}
-    return enqueue_send(session, order.shopper_id, template_id, data, f"{ORDERS_PAGE}?id={order.id}", now)
+    # Opens the mini-program at the courier's store, where the shopper's orders are listed.
+    page = f"{STORE_PAGE}?c={session.get(Courier, order.courier_id).courier_code}&order={order.id}"
+    return enqueue_send(session, order.shopper_id, template_id, data, page, now)
 
 
 def claim(session: Session, kind: str, now: datetime, limit: int) -> list[OutboxMessage]:
