@@ -42,6 +42,14 @@ def from_environment() -> dict:
         "WECHAT_SECRET": env("WECHAT_SECRET", "sandbox_secret"),
         "WECHAT_API_BASE": env("WECHAT_API_BASE", "https://api.weixin.qq.com").rstrip("/"),
         "WECHAT_TIMEOUT_SECONDS": env("WECHAT_TIMEOUT_SECONDS", 5.0, float),
+        # Subscribe message templates (API.md "Notifications"): the van has come; an order's status.
+        "WECHAT_TEMPLATE_VAN_ARRIVED": env("WECHAT_TEMPLATE_VAN_ARRIVED", "sandbox_tpl_van_arrived"),
+        "WECHAT_TEMPLATE_ORDER_STATUS": env("WECHAT_TEMPLATE_ORDER_STATUS", "sandbox_tpl_order_status"),
+        # Send them from a background task; a send WeChat could not take is tried this many times,
+        # and a 45xxx (quota, frequency) pauses a worker's sending this many seconds.
+        "MESSAGE_SENDER": env("MESSAGE_SENDER", True, bool),
+        "MESSAGE_MAX_ATTEMPTS": env("MESSAGE_MAX_ATTEMPTS", 5, int),
+        "MESSAGE_QUOTA_PAUSE_SECONDS": env("MESSAGE_QUOTA_PAUSE_SECONDS", 60.0, float),
         "PUBLIC_URL": public_url,
         # WeChat Pay (API v3, public-key mode): unset WECHATPAY_MCHID means no WeChat Pay.
         "WECHATPAY_MCHID": env("WECHATPAY_MCHID"),

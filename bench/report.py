@@ -109,6 +109,8 @@ def table(result: dict) -> str:
             f"{c['coupons_given']}), over-award {c['over_award']}, counters agree {c['counters_agree']}; "
             f"max shakes/shopper {c['max_shakes_per_shopper']}/{c['shakes_limit']}, "
             f"max wins/shopper {c['max_wins_per_shopper']}/{c['wins_limit']}")))
+    if "subscribe_messages_sent" in f:
+        rows.append(("subscribe messages the WeChat sandbox received", f["subscribe_messages_sent"]))
     rows.append(("errors", f["errors_line"]))
     lines = ["| figure | value |", "|---|---|"]
     lines += [f"| {k} | {str(v).replace('|', '/')} |" for k, v in rows]

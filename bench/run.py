@@ -29,6 +29,7 @@ from bench import world
 from bench.phases import Run
 from bench.procs import ROOT, Gunicorn, code_version, machine, machine_load, raise_open_files_limit
 from bench.report import write
+from wechat.sandbox import start_sandbox
 
 DEFAULT_OUT = ROOT / "bench" / "results" / "latest.md"
 
@@ -57,6 +58,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="the HTTP round's shakes_per_shopper: high, so wrk's shakes are draws, not 429s")
     p.add_argument("--pacing", action="store_true",
                    help="keep the linear stock release (default: release all stock, so draws race for it)")
+    p.add_argument("--subscribed", type=int, default=None,
+                   help="shoppers subscribed to the van-arrived message, sent through a WeChat sandbox while "
+                        "the run goes on (default: all; 0: none)")
     p.add_argument("--connect-concurrency", type=int, default=100, help="WebSocket handshakes at once (100)")
     p.add_argument("--fanout-timeout", type=float, default=30.0, help="seconds to wait for every shake_open")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="Markdown results (JSON beside it)")
@@ -70,6 +74,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         args.socket_inflight = args.connections
     if args.shoppers < 1 or args.workers < 1 or args.shakes_per_shopper < 1 or args.http_seconds < 1:
         p.error("--shoppers, --workers, --shakes-per-shopper and --http-seconds must be at least 1")
+    if args.subscribed is not None and not 0 <= args.subscribed <= args.shoppers:
+        p.error("--subscribed must be between 0 and --shoppers")
     return args
 
 
@@ -96,7 +102,7 @@ def main(argv=None) -> int:
         print(f"warning: open files limit {limit} is low for {args.shoppers} sockets", file=sys.stderr)
     plan = world.Plan(shoppers=args.shoppers, shakes_per_shopper=args.shakes_per_shopper, stock=args.stock,
                       win_probability=args.win_probability, wins_per_shopper=args.wins_per_shopper,
-                      http_shakes_per_shopper=args.http_shakes_per_shopper)
+                      http_shakes_per_shopper=args.http_shakes_per_shopper, subscribed=args.subscribed)
     result = {"started": time.strftime("%Y-%m-%d %H:%M:%S %z"), "machine": machine(), "args": vars(args) | {
         "out": str(args.out)}, "command": "python -m bench.run " + shlex.join(argv if argv is not None else sys.argv[1:]),
         "code": code_version(), "figures": {}, "problems": []}
@@ -104,6 +110,8 @@ def main(argv=None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     server = app = None
     workers_at_start: list[int] = []
+    # The subscribe messages the arrivals queue leave for a local WeChat stand-in, never WeChat.
+    wechat = start_sandbox()
     try:
         figures["machine_busy_before"] = round(machine_load(), 2)
         if figures["machine_busy_before"] > 0.25:
@@ -113,10 +121,14 @@ def main(argv=None) -> int:
         database_url = world.fresh_database(args.pg_admin_url, args.database)
         world.flush_redis(args.redis_url)
         env = server_env(database_url, args.redis_url, secrets.token_urlsafe(32), f"xiaoge-bench-{uuid.uuid4().hex[:8]}")
+        env["WECHAT_API_BASE"] = wechat.url
         world.migrate(env)
         step(f"seeding {args.shoppers} shoppers")
         app = world.harness_app(database_url, env["SECRET_KEY"])
         seeded = world.seed(app, plan)
+        with wechat.state.lock:  # the shoppers are WeChat users there, so their messages are taken
+            for n in range(plan.shoppers):
+                wechat.state.user(f"bench-{n}")
         world.dispose(app)
         step(f"starting gunicorn -k gevent -w {args.workers}")
         server = Gunicorn(env, args.workers, args.out.with_name(args.out.stem + "-server.log"))
@@ -128,6 +140,7 @@ def main(argv=None) -> int:
             with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
                 runner.run(run.go())
         figures["correctness"] = world.correctness(app, run.rounds)
+        figures["subscribe_messages_sent"] = len(wechat.state.sent_messages())
     except Exception as error:
         problems.append(f"the run stopped early: {type(error).__name__}: {error}")
         traceback.print_exc()
@@ -143,6 +156,7 @@ def main(argv=None) -> int:
                                 + " / ".join(line.strip()[:160] for line in lines[:4]))
         if app is not None:
             world.dispose(app)
+        wechat.stop()
     judge(result)
     markdown = write(result, args.out)
     print("\n" + markdown)

@@ -2,7 +2,8 @@
 services and models, and the correctness checks read back from the database afterwards.
 
 One compound, one courier, N shoppers living there (default address in the compound, so
-they join its room on connect), and a coupon prize. The socket phase's campaign exists from
+they join its room on connect), subscribed to the van-arrived message (`--subscribed`), and
+a coupon prize. The socket phase's campaign exists from
 the start; the HTTP phase's campaign is created later (`add_http_campaign`), so the second
 arrival opens a round of its own with limits high enough that wrk's shakes are real draws.
 """
@@ -17,7 +18,7 @@ from sqlalchemy import create_engine, func, select, text
 
 from app import create_app
 from app.extensions import db
-from app.models import Address, Campaign, RoundPrize, RoundShopper, Shake, ShakeRound, Shopper, utcnow
+from app.models import Address, Campaign, MessageSubscription, RoundPrize, RoundShopper, Shake, ShakeRound, Shopper, utcnow
 from app.services import campaigns
 from app.services.couriers import registry
 from app.services.places import compounds
@@ -35,6 +36,7 @@ class Plan:
     win_probability: float
     wins_per_shopper: int
     http_shakes_per_shopper: int
+    subscribed: int | None = None  # shoppers subscribed to the van-arrived message; None: all
 
 
 @dataclass
@@ -97,12 +99,22 @@ def seed(app, plan: Plan) -> Seeded:
         db.session.flush()
         db.session.add_all([Address(shopper_id=s.id, recipient="住户", phone="13800000000", detail="基准花园",
                                     compound_id=home.id, is_default=True) for s in shoppers])
+        subscribe(app, shoppers, plan)
         tokens = app.extensions["xiaoge.tokens"]
         seeded = Seeded(home.id, tokens.issue("courier", courier.id, token_version=courier.token_version),
                         [tokens.issue("shopper", s.id) for s in shoppers], template.id, campaign.id)
         db.session.commit()
         db.session.remove()
     return seeded
+
+
+def subscribe(app, shoppers: list[Shopper], plan: Plan) -> None:
+    """The first `plan.subscribed` shoppers (all by default) accepted the van-arrived message,
+    twice: one message for each of the run's two round-opening arrivals."""
+    count = len(shoppers) if plan.subscribed is None else plan.subscribed
+    template_id = app.config["WECHAT_TEMPLATE_VAN_ARRIVED"]
+    db.session.add_all([MessageSubscription(shopper_id=s.id, template_id=template_id, sends_left=2, updated_at=utcnow())
+                        for s in shoppers[:count]])
 
 
 def new_campaign(compound_id: int, template_id: int, plan: Plan, shakes: int, title: str) -> Campaign:

@@ -18,6 +18,7 @@ from app.api import (
     shopper_orders,
     shopper_shakes,
     shopper_store,
+    shopper_subscriptions,
 )
 from app.schemas.base import MAX_ID
 
@@ -32,7 +33,7 @@ class IdConverter(IntegerConverter):
 
 
 def register_api(api: Api) -> None:
-    for module in (shopper_account, shopper_store, shopper_orders, shopper_shakes,
+    for module in (shopper_account, shopper_store, shopper_orders, shopper_shakes, shopper_subscriptions,
                    courier, courier_arrivals, courier_pickups, console, console_campaigns,
                    console_lists, console_edits, console_orders, console_accounts, health,
                    readiness):

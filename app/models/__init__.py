@@ -6,6 +6,7 @@ from app.models.catalog import DEAL_KINDS, Deal, Product
 from app.models.compound import Compound, CompoundName
 from app.models.coupon import Coupon, CouponTemplate
 from app.models.courier import Courier
+from app.models.message import MessageSubscription, OutboxMessage
 from app.models.order import IdempotentAnswer, Order, OrderItem
 from app.models.shake import Arrival, RoundPrize, RoundShopper, Shake, ShakeRound, ShopperCompoundDay
 from app.models.shopper import Address, Shopper, StoreSession
@@ -13,6 +14,6 @@ from app.models.staff import STAFF_ROLES, Staff
 
 __all__ = [
     "Address", "Arrival", "AuditEntry", "Base", "Campaign", "CampaignPrize", "Compound", "CompoundName", "Coupon", "CouponTemplate", "Courier", "DEAL_KINDS",
-    "Deal", "IdempotentAnswer", "Order", "OrderItem", "Product", "RoundPrize", "RoundShopper",
+    "Deal", "IdempotentAnswer", "MessageSubscription", "Order", "OutboxMessage", "OrderItem", "Product", "RoundPrize", "RoundShopper",
     "STAFF_ROLES", "Shake", "ShakeRound", "Shopper", "ShopperCompoundDay", "Staff", "StoreSession", "utcnow",
 ]

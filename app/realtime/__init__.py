@@ -14,6 +14,7 @@ from app.realtime.namespaces import (
     ShopperNamespace,
     start_background_tasks,
 )
+from app.realtime.message_sender import MessageSender
 from app.realtime.round_sweeper import RoundSweeper
 from app.wiring import draw_engine
 
@@ -93,6 +94,8 @@ def start_background_tasks_on_first_request(app: Flask) -> None:
         tasks.append(watch)
     if app.config.get("ROUND_SWEEPER"):
         tasks.append(app.extensions.setdefault("xiaoge.round_sweeper", RoundSweeper(app)))
+    if app.config.get("MESSAGE_SENDER"):
+        tasks.append(app.extensions.setdefault("xiaoge.message_sender", MessageSender(app)))
     with app.app_context():
         tasks += draw_engine().background_tasks(app)  # the Redis engine's log writer
     app.extensions["xiaoge.background_tasks"] = tasks  # also started on a socket's connect

@@ -58,6 +58,7 @@ class SandboxState:
             self.phone_codes = {}   # code -> {"openid", "phone", "used"}
             self.tokens = {}        # access_token -> expiry (epoch seconds)
             self.messages = []
+            self.subscribe_errors = []  # errcodes the next subscribe sends answer, in order
             self.token_fetches = 0
             self.session_calls = 0
 
@@ -146,6 +147,8 @@ class SandboxState:
     def record_message(self, message):
         """Remember a sent subscribe message; unknown users are refused."""
         with self.lock:
+            if self.subscribe_errors:
+                return self.subscribe_errors.pop(0)
             if message.get("touser") not in self.users:
                 return 40003
             self.messages.append(dict(message, sent_at=time.time()))
@@ -321,6 +324,16 @@ def _register_hooks(app, state):
         if not isinstance(openid, str) or not isinstance(phone, str) or not phone:
             return hook_error(422, "invalid_request", "openid and phone are required")
         return jsonify(code=state.mint_phone_code(openid, phone))
+
+    @app.post("/sandbox/subscribe-errors")
+    def queue_subscribe_errors():
+        """The next subscribe sends answer these errcodes, one each, in order (then sends work again)."""
+        errcodes = _body().get("errcodes")
+        if not isinstance(errcodes, list) or not all(isinstance(c, int) and c != 0 for c in errcodes):
+            return hook_error(422, "invalid_request", "errcodes must be a list of non-zero integers")
+        with state.lock:
+            state.subscribe_errors.extend(errcodes)
+            return jsonify(queued=len(state.subscribe_errors))
 
     rule = app.add_url_rule
     rule("/sandbox/messages", "messages", lambda: jsonify(messages=state.sent_messages()))

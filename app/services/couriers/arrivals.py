@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from app.models import Arrival, Compound, Courier, ShakeRound
 from app.services.campaigns.rounds import settle_compound
 from app.services.errors import NotOnRoute, RateLimited
+from app.services.messages import outbox
 from app.services.places.compounds import distance_m
 
 STALE_AFTER = timedelta(minutes=30)
@@ -82,6 +83,8 @@ def record_arrival(session: Session, courier: Courier, *, event_id: str, compoun
     session.flush()
     outcome = ArrivalOutcome(arrival)
     outcome.closed, outcome.opened = settle_compound(session, arrival, now, may_open=outcome.accepted)
+    if outcome.accepted:  # one job, whatever the compound's size: residents are written to off this path
+        outbox.enqueue_van_arrived(session, arrival, now)
     return outcome
 
 

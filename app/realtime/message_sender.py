@@ -1,0 +1,114 @@
+"""Sends the outbox's subscribe messages through WeChat, off every request's path.
+
+Every worker runs one; outbox.claim hands each row to one loop. WeChat's answers decide what
+happens next: 43101 (the shopper is not subscribed) ends the message and spends nothing more;
+45xxx (quota, frequency) pauses this sender and puts the message back, uncounted; -1 and an
+unreachable WeChat retry with a growing backoff, MESSAGE_MAX_ATTEMPTS times, then fail.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from app.background import BackgroundLoop
+from app.extensions import db
+from app.models import OutboxMessage, utcnow
+from app.services.messages import outbox, subscriptions
+from app.wiring import wechat
+from wechat.errors import WeChatError, WeChatUnavailable
+
+IDLE_SECONDS = 1.0
+BUSY_SECONDS = 0.01  # more may be waiting: look again at once, but let other greenlets run
+JOBS_PER_TICK = 5
+SENDS_PER_TICK = 50
+NOT_SUBSCRIBED = 43101
+RETRY_BASE_SECONDS = 2.0
+PRUNE_EVERY = timedelta(hours=1)
+KEEP_FINISHED = timedelta(days=7)  # sent, refused and failed messages stay this long for support
+
+
+def is_quota(errcode) -> bool:
+    """45xxx: WeChat's quotas and frequency limits."""
+    return isinstance(errcode, int) and 45000 <= errcode < 46000
+
+
+class MessageSender(BackgroundLoop):
+    retry_seconds = IDLE_SECONDS
+
+    def __init__(self, app):
+        super().__init__(app)
+        self.paused_until: datetime | None = None
+        self.pruned_at: datetime | None = None
+
+    def tick(self) -> float:
+        """Expand due jobs, send a batch; how long to sleep."""
+        with self.app.app_context():
+            try:
+                return self.work(utcnow())
+            finally:
+                db.session.remove()
+
+    def work(self, now: datetime) -> float:
+        if self.paused_until is not None and now < self.paused_until:
+            return min(IDLE_SECONDS, (self.paused_until - now).total_seconds())
+        busy = self.expand_jobs(now) + self.send_batch(now)
+        if self.pruned_at is None or now - self.pruned_at >= PRUNE_EVERY:
+            outbox.prune(db.session, now - KEEP_FINISHED)
+            db.session.commit()
+            self.pruned_at = now
+        return BUSY_SECONDS if busy else IDLE_SECONDS
+
+    def expand_jobs(self, now: datetime) -> int:
+        """Turn due `van_arrived` jobs into one send per subscribed resident; jobs taken."""
+        jobs = outbox.claim(db.session, "van_arrived", now, JOBS_PER_TICK)
+        db.session.commit()
+        config = self.app.config
+        templates = (config["WECHAT_TEMPLATE_VAN_ARRIVED"], config["WECHAT_TEMPLATE_ORDER_STATUS"])
+        for job in jobs:
+            outbox.expand_van_arrived(db.session, job, templates, now)
+            db.session.commit()
+        return len(jobs)
+
+    def send_batch(self, now: datetime) -> int:
+        """Send due messages one by one until done or WeChat asks us to slow down; messages taken."""
+        batch = outbox.claim(db.session, "send", now, SENDS_PER_TICK)
+        db.session.commit()
+        openids = outbox.openids(db.session, {m.shopper_id for m in batch})
+        for index, message in enumerate(batch):
+            if not self.send_one(message, openids.get(message.shopper_id), now):
+                outbox.release(db.session, [m.id for m in batch[index + 1:]], self.paused_until)
+                db.session.commit()
+                break
+        return len(batch)
+
+    def send_one(self, message: OutboxMessage, openid: str | None, now: datetime) -> bool:
+        """Send and record the outcome; False when the sender must pause (45xxx)."""
+        try:
+            if openid is None:
+                raise WeChatError("the shopper is gone")
+            wechat().send_subscribe_message(openid, message.template_id, message.data or {},
+                                            page=message.page)
+        except WeChatError as exc:
+            carry_on = self.failed(message, exc, now)
+        else:
+            outbox.finish(db.session, message.id, "sent", now)
+            carry_on = True
+        db.session.commit()
+        return carry_on
+
+    def failed(self, message: OutboxMessage, exc: WeChatError, now: datetime) -> bool:
+        """Record a refused or failed send; False when the sender must pause."""
+        error = f"{exc.errcode}: {exc.message}" if exc.errcode is not None else exc.message
+        config = self.app.config
+        if exc.errcode == NOT_SUBSCRIBED:
+            outbox.finish(db.session, message.id, "refused", now, error)
+            subscriptions.forget_sends(db.session, message.shopper_id, message.template_id)
+        elif is_quota(exc.errcode):
+            self.paused_until = now + timedelta(seconds=config["MESSAGE_QUOTA_PAUSE_SECONDS"])
+            outbox.retry_later(db.session, message, self.paused_until, error, counted=False)
+            return False
+        elif isinstance(exc, WeChatUnavailable) and message.attempts + 1 < config["MESSAGE_MAX_ATTEMPTS"]:
+            backoff = RETRY_BASE_SECONDS * 2 ** message.attempts
+            outbox.retry_later(db.session, message, now + timedelta(seconds=backoff), error)
+        else:
+            outbox.finish(db.session, message.id, "failed", now, error)
+        return True

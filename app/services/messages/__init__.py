@@ -1,0 +1,1 @@
+"""Subscribe messages: shoppers' acceptances, and the outbox messages leave through."""
