@@ -18,6 +18,8 @@ def load_van(client, courier_headers, items) -> dict:
 
 
 def quantity_and_reserved(product) -> tuple[int, int]:
+    """(quantity, reserved) of the product (or product id) on the one van load that has it."""
+    product_id = product if isinstance(product, int) else product.id
     db.session.expire_all()
-    item = db.session.scalars(select(VanLoadItem).where(VanLoadItem.product_id == product.id)).one()
+    item = db.session.scalars(select(VanLoadItem).where(VanLoadItem.product_id == product_id)).one()
     return item.quantity, item.reserved
