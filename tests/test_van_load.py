@@ -91,3 +91,18 @@ def test_ops_set_a_couriers_van_load_from_the_console_and_it_is_audited(client, 
     entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "van_load.set")).one()
     assert (entry.target_type, entry.target_id) == ("courier", courier.id)
     assert entry.details["items"] == [{"product_id": milk.id, "quantity": 8}]
+
+
+def test_ops_allow_a_product_off_the_van_in_the_product_api(client, make):
+    ops = make.staff_headers("ops")
+    created = client.post("/api/v1/console/products", headers=ops, json=make.product_body(orderable_off_van=True))
+    assert created.status_code == 201 and created.get_json()["product"]["orderable_off_van"] is True
+    product_id = created.get_json()["product"]["id"]
+
+    edited = client.patch(f"/api/v1/console/products/{product_id}", headers=ops, json={"orderable_off_van": False})
+    assert edited.get_json()["product"]["orderable_off_van"] is False
+    untouched = client.patch(f"/api/v1/console/products/{product_id}", headers=ops, json={"price_fen": 1})
+    assert untouched.get_json()["product"]["orderable_off_van"] is False
+    error = assert_error(client.patch(f"/api/v1/console/products/{product_id}", headers=ops,
+                                      json={"orderable_off_van": "yes"}), 422, "invalid_request")
+    assert "orderable_off_van" in error["fields"]
