@@ -106,3 +106,14 @@ def test_ops_allow_a_product_off_the_van_in_the_product_api(client, make):
     error = assert_error(client.patch(f"/api/v1/console/products/{product_id}", headers=ops,
                                       json={"orderable_off_van": "yes"}), 422, "invalid_request")
     assert "orderable_off_van" in error["fields"]
+
+
+def test_a_product_or_courier_on_a_van_load_cannot_be_deleted(client, make):
+    courier = make.courier()
+    milk = make.product()
+    load_van(client, make.courier_headers(courier), [(milk, 2)])
+    admin = make.staff_headers("admin")
+
+    for path in (f"/api/v1/console/products/{milk.id}", f"/api/v1/console/couriers/{courier.id}"):
+        error = assert_error(client.delete(path, headers=admin), 409, "in_use")
+        assert error["used_by"] == ["van loads"], error
