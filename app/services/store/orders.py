@@ -106,11 +106,16 @@ def cancel_order(session: Session, order_id: int) -> tuple[Order, bool]:
     session.refresh(order)
     if not cancelled and order.status != "cancelled":
         raise NotCancellable()
-    if cancelled and order.coupon_id is not None:
-        give_coupon_back(session, order)
     if cancelled:
-        van_stock.give_back(session, order)
+        give_goods_back(session, order)
     return order, cancelled
+
+
+def give_goods_back(session: Session, order: Order) -> None:
+    """Goods given back: everything a closed order held returns (its coupon; the van's stock)."""
+    if order.coupon_id is not None:
+        give_coupon_back(session, order)
+    van_stock.give_back(session, order)
 
 
 def give_coupon_back(session: Session, order: Order) -> None:
