@@ -11,7 +11,8 @@ from tests.van import load_van, quantity_and_reserved
 pytestmark = pytest.mark.browser
 
 
-def test_the_courier_loads_the_van_with_big_buttons_and_saves_it(live_server, make, client, handheld, tmp_path):  # noqa: F811
+def test_the_courier_loads_the_van_with_big_buttons_and_saves_it(  # noqa: F811  (the fixture `handheld`)
+        live_server, make, client, handheld, tmp_path):
     from playwright.sync_api import expect
 
     milk, tea = make.product(name="光明牛奶"), make.product(name="龙井茶")
@@ -28,7 +29,8 @@ def test_the_courier_loads_the_van_with_big_buttons_and_saves_it(live_server, ma
     row = handheld.locator(f'#van-items li[data-product-id="{milk_id}"]')
     expect(row).to_contain_text("光明牛奶")
     expect(row.locator(".van-quantity")).to_have_text("3")
-    plus, minus = row.get_by_role("button", name="加一 One more 光明牛奶"), row.get_by_role("button", name="减一 One fewer 光明牛奶")
+    plus = row.get_by_role("button", name="加一 One more 光明牛奶")
+    minus = row.get_by_role("button", name="减一 One fewer 光明牛奶")
     assert min(plus.bounding_box()["height"], plus.bounding_box()["width"]) >= 64  # a gloved thumb hits it
     plus.click()
     plus.click()

@@ -1,4 +1,5 @@
-"""The van load (装车): the courier declares what today's van carries, ops can too; never below what is reserved."""
+"""The van load (装车): the courier declares what today's van carries, ops can too; never below
+what is reserved."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -21,7 +22,8 @@ def test_a_courier_declares_todays_van_load_and_reads_it_back(client, make):
     headers = make.courier_headers(courier)
     milk, eggs = make.product(), make.product()
 
-    assert client.get(VAN_LOAD, headers=headers).get_json() == {"van_load": {"date": shanghai_today(), "items": []}}
+    empty = {"van_load": {"date": shanghai_today(), "items": []}}
+    assert client.get(VAN_LOAD, headers=headers).get_json() == empty
     load = load_van(client, headers, [(eggs, 12), (milk, 30)])
 
     assert load["date"] == shanghai_today()
@@ -57,7 +59,8 @@ def test_an_unknown_product_or_a_bad_quantity_is_refused_naming_the_field(client
 
     for items in ([{"product_id": 999_999, "quantity": 1}], [{"product_id": milk.id, "quantity": -1}],
                   [{"product_id": milk.id, "quantity": "3"}], [{"product_id": milk.id, "quantity": 1}] * 2):
-        error = assert_error(client.put(VAN_LOAD, json={"items": items}, headers=headers), 422, "invalid_request")
+        answer = client.put(VAN_LOAD, json={"items": items}, headers=headers)
+        error = assert_error(answer, 422, "invalid_request")
         assert any(name.startswith("items") for name in error["fields"]), error
     assert_error(client.put(VAN_LOAD, json={"items": "milk"}, headers=headers), 422, "invalid_request")
     assert_error(client.put(VAN_LOAD, json=[1], headers=headers), 422, "invalid_request")
@@ -95,11 +98,13 @@ def test_ops_set_a_couriers_van_load_from_the_console_and_it_is_audited(client, 
 
 def test_ops_allow_a_product_off_the_van_in_the_product_api(client, make):
     ops = make.staff_headers("ops")
-    created = client.post("/api/v1/console/products", headers=ops, json=make.product_body(orderable_off_van=True))
+    body = make.product_body(orderable_off_van=True)
+    created = client.post("/api/v1/console/products", headers=ops, json=body)
     assert created.status_code == 201 and created.get_json()["product"]["orderable_off_van"] is True
     product_id = created.get_json()["product"]["id"]
 
-    edited = client.patch(f"/api/v1/console/products/{product_id}", headers=ops, json={"orderable_off_van": False})
+    path = f"/api/v1/console/products/{product_id}"
+    edited = client.patch(path, headers=ops, json={"orderable_off_van": False})
     assert edited.get_json()["product"]["orderable_off_van"] is False
     untouched = client.patch(f"/api/v1/console/products/{product_id}", headers=ops, json={"price_fen": 1})
     assert untouched.get_json()["product"]["orderable_off_van"] is False

@@ -15,7 +15,8 @@ SHOPPERS, ORDERS_EACH = 10, 5  # each shopper within the open-order cap (5)
 
 def order_request(headers, session_id, product, key):
     body = {"store_session_id": session_id, "items": [{"product_id": product.id, "quantity": 1}]}
-    return lambda client: client.post("/api/v1/orders", json=body, headers={**headers, "Idempotency-Key": key})
+    keyed = {**headers, "Idempotency-Key": key}
+    return lambda client: client.post("/api/v1/orders", json=body, headers=keyed)
 
 
 def test_fifty_concurrent_orders_for_the_last_ten_units_make_exactly_ten_orders(app, client, make, backend):
@@ -34,7 +35,8 @@ def test_fifty_concurrent_orders_for_the_last_ten_units_make_exactly_ten_orders(
 
     results = at_once(app, calls)
 
-    outcomes = Counter(status if status == 201 else (status, error_code((status, body))) for status, body in results)
+    outcomes = Counter(status if status == 201 else (status, error_code((status, body)))
+                       for status, body in results)
     assert outcomes == {201: 10, (409, "out_of_stock"): 40}, results
     assert quantity_and_reserved(milk_id) == (13, 13)
     db.session.expire_all()

@@ -55,7 +55,8 @@ def test_a_line_short_on_the_van_refuses_the_whole_order_and_keeps_nothing(clien
     milk, eggs = make.product(), make.product()
     load_van(client, courier_headers, [(milk, 5), (eggs, 1)])
 
-    error = assert_error(post_order(client, headers, session_id, [(milk, 2), (eggs, 2)], "k1"), 409, "out_of_stock")
+    answer = post_order(client, headers, session_id, [(milk, 2), (eggs, 2)], "k1")
+    error = assert_error(answer, 409, "out_of_stock")
 
     assert error["product_id"] == eggs.id and eggs.name in error["message"]
     assert quantity_and_reserved(milk) == (5, 0)  # the line reserved first was given up with the order
@@ -109,8 +110,8 @@ def test_the_van_load_cannot_drop_below_what_is_reserved(client, make, shop):
     load_van(client, courier_headers, [(milk, 5), (eggs, 4)])
     post_order(client, headers, session_id, [(milk, 3)], "k1")
 
-    lower = client.put(VAN_LOAD, json={"items": [{"product_id": milk.id, "quantity": 2},
-                                                 {"product_id": eggs.id, "quantity": 1}]}, headers=courier_headers)
+    lower = client.put(VAN_LOAD, headers=courier_headers, json={"items": [
+        {"product_id": milk.id, "quantity": 2}, {"product_id": eggs.id, "quantity": 1}]})
     error = assert_error(lower, 409, "below_reserved")
     assert error["product_id"] == milk.id and error["reserved"] == 3
     assert_error(client.put(VAN_LOAD, json={"items": []}, headers=courier_headers), 409, "below_reserved")

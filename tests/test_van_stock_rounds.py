@@ -19,7 +19,8 @@ def shake_draws(request):
 
 
 def item_prizes(*products, per_round: int) -> list[dict]:
-    return [{"kind": "item", "product_id": p.id, "per_round": per_round, "win_probability": 1.0} for p in products]
+    return [{"kind": "item", "product_id": p.id, "per_round": per_round, "win_probability": 1.0}
+            for p in products]
 
 
 def open_round(make, courier, compound) -> int:

@@ -3,8 +3,10 @@
 A round's stock comes out of its campaign's budget: each prize line's `allocated` grows by the
 stock a round takes when it opens (no more than what its `total` leaves) and shrinks by what
 the round did not award when it closes. Locks are taken in one order everywhere (a round's
-row, then its prize lines, then the campaign's prize rows; campaigns by id), so arrivals and
-sweepers closing and opening rounds at once never deadlock.
+row, then its prize lines, then the campaign's prize rows; campaigns by id; the van's load
+items last, as orders take them after their shopper's row), so arrivals and sweepers closing
+and opening rounds at once never deadlock. An item prize's stock is also reserved from the
+courier's van load at open and what was not awarded goes back to it at close (app/services/van).
 """
 from __future__ import annotations
 
@@ -62,9 +64,10 @@ def try_open_round(session: Session, campaign: Campaign, arrival: Arrival, now: 
             opened_today = rounds_today(session, campaign.id, arrival.compound_id, now)
             if opened_today > campaign.rounds_per_compound_per_day:
                 raise DailyRoundsUsed()
-            shake_round.prizes = [RoundPrize(prize_id=p.id, stock=take_stock(session, p.id, shake_round.id, arrival.courier_id, now),
-                                             awarded=0)
-                                  for p in campaign.prizes]
+            shake_round.prizes = [
+                RoundPrize(prize_id=p.id, awarded=0,
+                           stock=take_stock(session, p.id, shake_round.id, arrival.courier_id, now))
+                for p in campaign.prizes]
             session.flush()
     except (IntegrityError, DailyRoundsUsed):
         return None

@@ -37,7 +37,8 @@ def left_on_van(session: Session, courier_id: int, now: datetime) -> dict[int, i
     return {product_id: left for product_id, left in rows} if rows else None
 
 
-def replace_van_load(session: Session, courier_id: int, items: list[dict], now: datetime) -> list[VanLoadItem]:
+def replace_van_load(session: Session, courier_id: int, items: list[dict],
+                     now: datetime) -> list[VanLoadItem]:
     """Make today's van carry exactly `items` ([{product_id, quantity}]); a product left out
     goes to 0. Each change is one conditional UPDATE: never below what is reserved (409)."""
     wanted = wanted_quantities(session, items)
@@ -87,6 +88,7 @@ def set_quantity(session: Session, courier_id: int, day: date, product_id: int, 
         .values(quantity=quantity).execution_options(synchronize_session=False)).rowcount
     if changed != 1:
         reserved = session.scalar(select(VanLoadItem.reserved).where(
-            VanLoadItem.courier_id == courier_id, VanLoadItem.day == day, VanLoadItem.product_id == product_id))
+            VanLoadItem.courier_id == courier_id, VanLoadItem.day == day,
+            VanLoadItem.product_id == product_id))
         raise BelowReserved(f"{reserved} of product {product_id} are already reserved; the van cannot "
                             f"carry fewer ({quantity}).", product_id=product_id, reserved=reserved)

@@ -19,7 +19,8 @@ from app.services.van.loads import van_day
 ROUND_RESERVE_TRIES = 5
 
 
-def todays_items(session: Session, courier_id: int, now: datetime, product_ids) -> dict[int, VanLoadItem] | None:
+def todays_items(session: Session, courier_id: int, now: datetime,
+                 product_ids) -> dict[int, VanLoadItem] | None:
     """Today's van load items of these products; None when the courier declared no load today."""
     day = van_day(now)
     declared = session.scalar(select(VanLoadItem.id).where(VanLoadItem.courier_id == courier_id,
@@ -99,12 +100,14 @@ def reserve_for_round(session: Session, round_id: int, courier_id: int, product_
     for _ in range(ROUND_RESERVE_TRIES):
         if item is None:
             return 0
-        left = session.scalar(select(VanLoadItem.quantity - VanLoadItem.reserved).where(VanLoadItem.id == item.id))
+        left = session.scalar(select(VanLoadItem.quantity - VanLoadItem.reserved)
+                              .where(VanLoadItem.id == item.id))
         take = max(0, min(wanted, left))
         if take == 0:
             return 0
         if try_reserve(session, item.id, take):
-            session.add(VanHold(round_id=round_id, product_id=product_id, van_load_item_id=item.id, quantity=take))
+            session.add(VanHold(round_id=round_id, product_id=product_id, van_load_item_id=item.id,
+                                quantity=take))
             return take
     return 0  # orders kept taking what was left: the round opens without this prize
 
