@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import datetime, timezone
 
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Order
+from app.models import Order, RoundPrize
 from tests.concurrency import at_once, error_code
 from tests.van import load_van, quantity_and_reserved
 
@@ -58,3 +59,47 @@ def test_concurrent_cancels_give_the_stock_back_once(app, client, make, backend)
 
     assert {status for status, _ in results} == {200}, results
     assert quantity_and_reserved(milk_id) == (4, 0)
+
+
+def test_the_same_van_load_sent_at_once_is_one_load(app, client, make, backend):
+    courier = make.courier()
+    milk, eggs = make.product(), make.product()
+    milk_id, eggs_id = milk.id, eggs.id
+    headers = make.courier_headers(courier)
+    body = {"items": [{"product_id": milk_id, "quantity": 6}, {"product_id": eggs_id, "quantity": 2}]}
+
+    results = at_once(app, [lambda c: c.put("/api/v1/courier/van-load", json=body, headers=headers)] * 6)
+
+    assert {status for status, _ in results} == {200}, results
+    assert all(b["van_load"]["items"] == results[0][1]["van_load"]["items"] for _, b in results)
+    assert (quantity_and_reserved(milk_id), quantity_and_reserved(eggs_id)) == ((6, 0), (2, 0))
+
+
+def test_a_round_opening_among_concurrent_orders_shares_the_van_without_overselling(app, client, make, backend):
+    home = make.compound()
+    courier = make.courier(compounds_=[home])
+    milk = make.product()
+    milk_id = milk.id
+    courier_headers = make.courier_headers(courier)
+    load_van(client, courier_headers, [(milk, 6)])
+    make.campaign([home], prizes=[{"kind": "item", "product_id": milk_id, "per_round": 3,
+                                   "win_probability": 0.5}])
+    calls = []
+    for n in range(4):
+        headers = make.shopper(home=home)[1]
+        session_id = make.store_session(headers, courier)
+        calls += [order_request(headers, session_id, milk, f"mix-{n}-{k}") for k in range(2)]
+    arrival = {"event_id": "van-here", "compound_id": home.id,
+               "occurred_at": datetime.now(timezone.utc).isoformat()}
+    calls.insert(4, lambda c: c.post("/api/v1/courier/arrivals", json=arrival, headers=courier_headers))
+
+    results = at_once(app, calls)
+
+    assert results[4][0] == 201 and len(results[4][1]["rounds"]) == 1, results[4]
+    orders = [r for i, r in enumerate(results) if i != 4]
+    assert all(s == 201 or (s, error_code((s, b))) == (409, "out_of_stock") for s, b in orders), orders
+    ordered = sum(1 for s, _ in orders if s == 201)
+    db.session.expire_all()
+    round_stock = db.session.scalars(select(RoundPrize.stock)).one()
+    assert ordered + round_stock == 6 and round_stock >= 0  # the van sold out, never past it
+    assert quantity_and_reserved(milk_id) == (6, 6)
