@@ -59,7 +59,8 @@ def test_ops_reprices_a_product_and_the_change_is_audited(client, make, rows):
                    role="ops")
     assert answer.status_code == 200
     assert answer.get_json()["product"] | {"id": 0} == {"id": 0, "name": product.name, "category": "生鲜",
-                                                        "price_fen": 2500, "image_url": "/img/egg.png"}
+                                                        "price_fen": 2500, "image_url": "/img/egg.png",
+                                                        "orderable_off_van": False}
     (entry,) = audited("product.update")
     assert entry.details == {"changes": {"price_fen": [2000, 2500], "image_url": [None, "/img/egg.png"]}}
 

@@ -173,7 +173,7 @@ def test_ops_creates_a_product(client, make):
     product = answer.get_json()["product"]
     assert isinstance(product.pop("id"), int)
     assert product == {"name": "东北大米 5kg", "category": "粮油", "price_fen": 4590,
-                       "image_url": "https://cdn.example.com/rice.jpg"}
+                       "image_url": "https://cdn.example.com/rice.jpg", "orderable_off_van": False}
 
 
 def test_a_free_product_is_allowed(client, make):

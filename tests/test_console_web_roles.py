@@ -40,6 +40,8 @@ CONSOLE_ROUTES = [  # (section, method, path): every console page and action
     ("couriers", "POST", "/console/couriers/{courier}/rotate-code"),
     ("couriers", "POST", "/console/couriers/{courier}/sign-out"),
     ("couriers", "POST", "/console/couriers/{courier}/disabled"),
+    ("couriers", "GET", "/console/couriers/{courier}/van-load"),
+    ("couriers", "POST", "/console/couriers/{courier}/van-load"),
     ("products", "GET", "/console/products"), ("products", "POST", "/console/products"),
     ("reports", "GET", "/console/reports"), ("reports", "GET", "/console/reports/campaigns.csv"),
     ("reports", "GET", "/console/reports/compounds.csv"),
@@ -64,6 +66,8 @@ API_ROUTES = [  # the JSON API counterparts of those pages
     ("staff", "PATCH", "/api/v1/console/staff/{staff}"),
     ("couriers", "PATCH", "/api/v1/console/couriers/{courier}"),
     ("couriers", "POST", "/api/v1/console/couriers/{courier}/sign-out"),
+    ("couriers", "GET", "/api/v1/console/couriers/{courier}/van-load"),
+    ("couriers", "PUT", "/api/v1/console/couriers/{courier}/van-load"),
     ("orders", "POST", "/api/v1/console/orders/{order}/cancel"),
     ("orders", "POST", "/api/v1/console/orders/{order}/unlock-handover"),
 ]

@@ -28,7 +28,6 @@ NOT_YET_BUILT = {
     ("post", "/api/v1/orders/{id}/cancel"): "Orders and WeChat Pay (API v3, JSAPI for mini-programs)",
     ("post", "/api/v1/orders/{id}/payment"): "Orders and WeChat Pay (API v3, JSAPI for mini-programs)",
     ("post", "/api/v1/payments/wechat/notify"): "Orders and WeChat Pay (API v3, JSAPI for mini-programs)",
-    ("put", "/api/v1/courier/van-load"): "Notifications, van load, storefront",
     ("get", "/api/v1/console/compounds/{id}/portrait"): "Goods find people",
     ("get", "/api/v1/console/couriers/{id}/prestock"): "Goods find people",
     ("get", "/api/v1/courier/earnings"): "Goods find people",

@@ -11,7 +11,7 @@ from app.models import Order, ShakeRound, StoreSession
 from app.services.places.live import local_midnight
 from tests.factories import now
 
-ITEM_FIELDS = {"product_id", "name", "image_url", "price_fen", "deal_price_fen", "discount_pct"}
+ITEM_FIELDS = {"product_id", "name", "image_url", "price_fen", "deal_price_fen", "discount_pct", "on_van"}
 
 
 @pytest.fixture
@@ -142,7 +142,8 @@ def test_hot_items_carry_the_compound_deal_price(client, make, town):
     make.placed_order(buyer, make.store_session(buyer, courier), [(on_deal, 2), (full_price, 1)])
     hot = storefront(client, make, headers, courier)["hot_items"]
     assert hot[0] == {"product_id": on_deal.id, "name": on_deal.name, "image_url": None,
-                      "price_fen": 1000, "deal_price_fen": 750, "discount_pct": 25}
+                      "price_fen": 1000, "deal_price_fen": 750, "discount_pct": 25,
+                      "on_van": None}
     assert (hot[1]["product_id"], hot[1]["deal_price_fen"], hot[1]["discount_pct"]) == (full_price.id, None, 0)
 
 
@@ -184,7 +185,8 @@ def test_staff_exclusives_list_only_staff_deals(client, make, town):
     make.deal(other_staff, [neighbour], 500, kind="staff")
     front = storefront(client, make, headers, courier)
     assert front["staff_exclusives"] == [{"product_id": staff_item.id, "name": staff_item.name, "image_url": None,
-                                          "price_fen": 1000, "deal_price_fen": 600, "discount_pct": 40}]
+                                          "price_fen": 1000, "deal_price_fen": 600, "discount_pct": 40,
+                                          "on_van": None}]
     assert staff_item.id not in ids(front["discount_ranking"])
 
 

@@ -19,6 +19,7 @@ from app.api import (
     shopper_shakes,
     shopper_store,
     shopper_subscriptions,
+    van_load,
 )
 from app.schemas.base import MAX_ID
 
@@ -36,5 +37,5 @@ def register_api(api: Api) -> None:
     for module in (shopper_account, shopper_store, shopper_orders, shopper_shakes, shopper_subscriptions,
                    courier, courier_arrivals, courier_pickups, console, console_campaigns,
                    console_lists, console_edits, console_orders, console_accounts, health,
-                   readiness):
+                   readiness, van_load):
         api.register_blueprint(module.blp)

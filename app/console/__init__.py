@@ -24,6 +24,7 @@ from app.console.views import (  # noqa: F401  (each module adds its routes to b
     orders,
     reports,
     session,
+    van_loads,
 )
 
 

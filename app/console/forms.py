@@ -29,7 +29,7 @@ class Field:
     name: str
     zh: str
     en: str
-    kind: str = "text"  # text, password, int, float, yuan, percent, when, ids, lines, choice(_id), textarea
+    kind: str = "text"  # text, password, int, float, yuan, percent, when, ids, lines, choice(_id), textarea, flag
     required: bool = True
     help: str = ""
     attrs: dict = field(default_factory=dict)
@@ -65,6 +65,10 @@ class Form:
         """Keep what was typed (to show it again) and return it converted for the schema."""
         data = {}
         for f in self.fields.values():
+            if f.kind == "flag":  # a checkbox: sent when ticked, absent otherwise
+                self.raw[f.name] = formdata.get(f.name, "")
+                data[f.name] = bool(self.raw[f.name])
+                continue
             if f.kind == "ids":
                 self.raw[f.name] = formdata.getlist(f.name)
                 data[f.name] = [to_int(v) for v in self.raw[f.name] if v.strip()]

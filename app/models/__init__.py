@@ -11,9 +11,11 @@ from app.models.order import IdempotentAnswer, Order, OrderItem
 from app.models.shake import Arrival, RoundPrize, RoundShopper, Shake, ShakeRound, ShopperCompoundDay
 from app.models.shopper import Address, Shopper, StoreSession
 from app.models.staff import STAFF_ROLES, Staff
+from app.models.van import VanHold, VanLoadItem
 
 __all__ = [
     "Address", "Arrival", "AuditEntry", "Base", "Campaign", "CampaignPrize", "Compound", "CompoundName", "Coupon", "CouponTemplate", "Courier", "DEAL_KINDS",
-    "Deal", "IdempotentAnswer", "MessageSubscription", "Order", "OutboxMessage", "OrderItem", "Product", "RoundPrize", "RoundShopper",
-    "STAFF_ROLES", "Shake", "ShakeRound", "Shopper", "ShopperCompoundDay", "Staff", "StoreSession", "utcnow",
+    "Deal", "IdempotentAnswer", "MessageSubscription", "Order", "OutboxMessage", "OrderItem", "Product", "RoundPrize",
+    "RoundShopper", "STAFF_ROLES", "Shake", "ShakeRound", "Shopper", "ShopperCompoundDay", "Staff", "StoreSession",
+    "VanHold", "VanLoadItem", "utcnow",
 ]

@@ -1,7 +1,7 @@
 """Products and compound deals (compound price, staff price 内购, clearance)."""
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table
+from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, String, Table, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, BigId, Timestamp, created_at, fen, intpk, str120, str500
@@ -26,6 +26,8 @@ class Product(Base):
     category: Mapped[str] = mapped_column(String(60))
     price_fen: Mapped[fen]
     image_url: Mapped[str500 | None]
+    # Ops let shoppers order it when today's van does not carry it: the line waits for the next run.
+    orderable_off_van: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[created_at]
 
 

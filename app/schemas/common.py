@@ -43,6 +43,7 @@ class ProductOut(Schema):
     category = fields.String()
     price_fen = fields.Integer()
     image_url = fields.String(allow_none=True)
+    orderable_off_van = fields.Boolean()
 
 
 class CouponOut(Schema):

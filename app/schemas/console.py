@@ -63,6 +63,9 @@ class ProductIn(In):
     category = Text(60, required=True)
     price_fen = Fen(required=True)
     image_url = Text(500, load_default=None, allow_none=True, validate=web_url)
+    # JSON true/false only ("yes" and "true" are refused); ops allow ordering it off today's van.
+    orderable_off_van = fields.Boolean(load_default=False, truthy={True}, falsy={False}, metadata={
+        "description": "shoppers may order it when today's van does not carry it (for the next run)"})
 
 
 class ProductEnvelope(Schema):

@@ -129,6 +129,8 @@ class StorefrontItem(Schema):
     price_fen = fields.Integer(attribute="product.price_fen")
     deal_price_fen = fields.Integer(allow_none=True)
     discount_pct = fields.Integer()
+    on_van = fields.Integer(allow_none=True, metadata={
+        "description": "left to order from today's van of the store's courier; null when it has no load today"})
 
 
 class CatalogueItem(StorefrontItem):

@@ -74,6 +74,18 @@ class SoldOut(ServiceError):
     status, code, message = 409, "sold_out", "All gone."
 
 
+class OutOfStock(ServiceError):
+    """The van does not have (enough of) a product left; `product_id` names it."""
+
+    status, code, message = 409, "out_of_stock", "The van does not have enough of this product left."
+
+
+class BelowReserved(ServiceError):
+    """A van load may not drop below what orders and rounds already hold of a product."""
+
+    status, code, message = 409, "below_reserved", "More of this product is already reserved."
+
+
 class LimitReached(ServiceError):
     status, code, message = 409, "limit_reached", "You already have as many as allowed."
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.models import (
     Address, Arrival, AuditEntry, Campaign, CampaignPrize, Compound, Coupon, CouponTemplate, Courier, Deal, Order,
-    OrderItem, Product, ShakeRound, Staff, StoreSession,
+    OrderItem, Product, ShakeRound, Staff, StoreSession, VanLoadItem,
 )
 from app.models.campaign import campaign_compounds
 from app.models.catalog import deal_compounds
@@ -33,8 +33,10 @@ DEPENDENTS = {
         "couriers' routes": courier_compounds.c.compound_id, "campaigns": campaign_compounds.c.compound_id,
         "deals": deal_compounds.c.compound_id, "coupon templates": coupon_template_compounds.c.compound_id,
     },
-    Courier: {"arrivals": Arrival.courier_id, "orders": Order.courier_id, "store sessions": StoreSession.courier_id},
-    Product: {"orders": OrderItem.product_id, "deals": Deal.product_id, "campaign prizes": CampaignPrize.product_id},
+    Courier: {"arrivals": Arrival.courier_id, "orders": Order.courier_id, "store sessions": StoreSession.courier_id,
+              "van loads": VanLoadItem.courier_id},
+    Product: {"orders": OrderItem.product_id, "deals": Deal.product_id, "campaign prizes": CampaignPrize.product_id,
+              "van loads": VanLoadItem.product_id},
     Deal: {},
     CouponTemplate: {"coupons": Coupon.template_id, "campaign prizes": CampaignPrize.coupon_template_id},
     Campaign: {"shake rounds": ShakeRound.campaign_id},

@@ -20,6 +20,8 @@ PRODUCT_FIELDS = (
     Field("price_fen", "原价", "List price", kind="yuan"),
     Field("image_url", "图片链接", "Image URL", required=False,
           help="http(s) 链接或本站路径 · http(s) URL or a path"),
+    Field("orderable_off_van", "可离车下单", "Orderable off the van", kind="flag", required=False,
+          help="今天车上没有时也可下单，下一趟送 · Shoppers may order it when today's van lacks it: next run"),
 )
 DEAL_FIELDS = (
     Field("product_id", "商品", "Product", kind="choice_id"),

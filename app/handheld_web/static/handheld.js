@@ -8,9 +8,9 @@
  * updates live (`pickup_added`); a handover checks the shopper's pickup code.
  * API data reaches the page with textContent only, never as HTML.
  *
- * Three files share one namespace, window.XiaogeHandheld, loaded in this order:
+ * Four files share one namespace, window.XiaogeHandheld, loaded in this order:
  * outbox.js (the basics, the outbox and delivery with backoff), picks.js (the pick list and
- * handover), then this one (sign-in, the route, the socket), which boots the app.
+ * handover), vanload.js (the van load), then this one (sign-in, the route, the socket), which boots the app.
  */
 (function () {
   "use strict";
@@ -122,6 +122,7 @@
     watchPosition();
     flush();
     loadPicks();
+    X.loadVan();
   }
 
   function start(token, courier) {

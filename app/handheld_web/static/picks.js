@@ -1,4 +1,4 @@
-/* Xiaoge courier handheld, part 2 of 3: the pick list and the handover.
+/* Xiaoge courier handheld, part 2 of 4: the pick list and the handover.
  *
  * The chosen compound's orders to hand over, from GET /courier/pickups, kept on the device
  * for offline use and updated live (`pickup_added`, heard by handheld.js). A handover

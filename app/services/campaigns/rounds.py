@@ -3,8 +3,10 @@
 A round's stock comes out of its campaign's budget: each prize line's `allocated` grows by the
 stock a round takes when it opens (no more than what its `total` leaves) and shrinks by what
 the round did not award when it closes. Locks are taken in one order everywhere (a round's
-row, then its prize lines, then the campaign's prize rows; campaigns by id), so arrivals and
-sweepers closing and opening rounds at once never deadlock.
+row, then its prize lines, then the campaign's prize rows; campaigns by id; the van's load
+items last, as orders take them after their shopper's row), so arrivals and sweepers closing
+and opening rounds at once never deadlock. An item prize's stock is also reserved from the
+courier's van load at open and what was not awarded goes back to it at close (app/services/van).
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from sqlalchemy.orm import Session
 from app.models import Arrival, Campaign, CampaignPrize, RoundPrize, ShakeRound
 from app.services.campaigns import live_campaigns_for
 from app.services.places.live import local_midnight
+from app.services.van import stock as van_stock
 
 
 class DailyRoundsUsed(Exception):
@@ -61,8 +64,10 @@ def try_open_round(session: Session, campaign: Campaign, arrival: Arrival, now: 
             opened_today = rounds_today(session, campaign.id, arrival.compound_id, now)
             if opened_today > campaign.rounds_per_compound_per_day:
                 raise DailyRoundsUsed()
-            shake_round.prizes = [RoundPrize(prize_id=p.id, stock=take_stock(session, p.id), awarded=0)
-                                  for p in campaign.prizes]
+            shake_round.prizes = [
+                RoundPrize(prize_id=p.id, awarded=0,
+                           stock=take_stock(session, p.id, shake_round.id, arrival.courier_id, now))
+                for p in campaign.prizes]
             session.flush()
     except (IntegrityError, DailyRoundsUsed):
         return None
@@ -77,13 +82,16 @@ def rounds_today(session: Session, campaign_id: int, compound_id: int, now: date
         ShakeRound.opens_at >= midnight, ShakeRound.opens_at < midnight + timedelta(days=1)))
 
 
-def take_stock(session: Session, prize_id: int) -> int:
-    """A new round's stock of a prize line: per_round, or what its total leaves (maybe 0),
+def take_stock(session: Session, prize_id: int, round_id: int, courier_id: int, now: datetime) -> int:
+    """A new round's stock of a prize line: per_round, or what its total leaves (maybe 0), and
+    for an item no more than the courier's van has left (reserved from it now, not per shake),
     added to its allocation under the row's lock."""
     prize = session.scalars(select(CampaignPrize).where(CampaignPrize.id == prize_id).with_for_update()
                             .execution_options(populate_existing=True)).one()
     left = prize.per_round if prize.total is None else prize.total - prize.allocated
     stock = max(0, min(prize.per_round, left))
+    if prize.kind == "item":
+        stock = van_stock.reserve_for_round(session, round_id, courier_id, prize.product_id, stock, now)
     prize.allocated += stock
     return stock
 
@@ -105,6 +113,7 @@ def close_round(session: Session, shake_round: ShakeRound, now: datetime) -> boo
     ).rowcount
     if won == 1:
         give_back_unawarded(session, shake_round.id)
+        van_stock.give_back_round(session, shake_round.id)
     return won == 1
 
 

@@ -15,8 +15,10 @@ from app.services.places.residence import shopper_compound_ids
 from app.services.rows import apply_changes
 
 
-def create_product(session: Session, *, name, category, price_fen, image_url=None) -> Product:
-    product = Product(name=name, category=category, price_fen=price_fen, image_url=image_url)
+def create_product(session: Session, *, name, category, price_fen, image_url=None,
+                   orderable_off_van=False) -> Product:
+    product = Product(name=name, category=category, price_fen=price_fen, image_url=image_url,
+                      orderable_off_van=orderable_off_van)
     session.add(product)
     session.flush()
     return product
@@ -94,6 +96,7 @@ class PricedItem:
     product: Product
     deal_price_fen: int | None
     kind: str | None = None  # the kind of the deal that gives the price: compound, staff or clearance
+    on_van: int | None = None  # left to order from today's van (storefront only); None: no load declared
 
     @property
     def discount_pct(self) -> int:

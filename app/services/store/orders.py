@@ -13,6 +13,7 @@ from app.services.errors import (CouponNotValidHere, CouponUnusable, InvalidRequ
 from app.services.places.addresses import lock_shopper
 from app.services.paging import OWN_LIST_LIMIT, Page, page_of
 from app.services.store import catalog
+from app.services.van import stock as van_stock
 
 BEST_SELLER_WINDOW = timedelta(days=30)
 MAX_OPEN_ORDERS = 5
@@ -51,6 +52,7 @@ def place_order(session: Session, store_session: StoreSession, items: list[dict]
                   pickup_code=new_pickup_code(), items=lines)
     session.add(order)
     session.flush()
+    van_stock.reserve_order(session, order, now)
     return order
 
 
@@ -104,9 +106,16 @@ def cancel_order(session: Session, order_id: int) -> tuple[Order, bool]:
     session.refresh(order)
     if not cancelled and order.status != "cancelled":
         raise NotCancellable()
-    if cancelled and order.coupon_id is not None:
-        give_coupon_back(session, order)
+    if cancelled:
+        give_goods_back(session, order)
     return order, cancelled
+
+
+def give_goods_back(session: Session, order: Order) -> None:
+    """Goods given back: everything a closed order held returns (its coupon; the van's stock)."""
+    if order.coupon_id is not None:
+        give_coupon_back(session, order)
+    van_stock.give_back(session, order)
 
 
 def give_coupon_back(session: Session, order: Order) -> None:

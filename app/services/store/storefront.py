@@ -1,7 +1,7 @@
 """Scan-to-store: open a store session (courier x compound) and build its storefront."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -14,6 +14,7 @@ from app.services.places import live
 from app.services.places.residence import home_compound_id
 from app.services.store import catalog, orders
 from app.services.store.coupons import compound_coupons
+from app.services.van.loads import left_on_van
 
 SECTION_SIZE = 10
 
@@ -83,15 +84,23 @@ def build_storefront(session: Session, store_session: StoreSession, now: datetim
         hot = public[:SECTION_SIZE]
     exclusives = [item for item in book.values() if item.kind == "staff"]
     ranking = sorted(public, key=lambda item: (-item.discount_pct, item.price_to_pay_fen))
+    left = left_on_van(session, store_session.courier_id, now)  # one query for the whole van load
     return Storefront(
         store_session=store_session,
         coupons=compound_coupons(session, compound_id, store_session.shopper_id, now),
-        hot_items=hot,
-        staff_exclusives=sorted(exclusives, key=lambda i: -i.discount_pct)[:SECTION_SIZE],
-        discount_ranking=ranking[:SECTION_SIZE],
+        hot_items=with_on_van(hot, left),
+        staff_exclusives=with_on_van(sorted(exclusives, key=lambda i: -i.discount_pct)[:SECTION_SIZE], left),
+        discount_ranking=with_on_van(ranking[:SECTION_SIZE], left),
         live=live.live_counts(session, compound_id, now),
         shake=open_shake(session, compound_id, now),
     )
+
+
+def with_on_van(items: list[catalog.PricedItem], left: dict[int, int] | None) -> list[catalog.PricedItem]:
+    """The items with what today's van has left of each (0 when it does not carry it; None: no load)."""
+    if left is None:
+        return items
+    return [replace(item, on_van=left.get(item.product.id, 0)) for item in items]
 
 
 def open_shake(session: Session, compound_id: int, now: datetime) -> dict | None:
