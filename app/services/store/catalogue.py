@@ -1,5 +1,6 @@
 """The courier's whole store for one shopper: every product, by category or name, a page at a
-time, each at the one price this shopper pays (catalog.price_book, as orders are priced)."""
+time, each at the one price this shopper pays (catalog.price_book, as orders are priced) and
+with what today's van has left of it (`on_van`, as the storefront)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -11,6 +12,8 @@ from sqlalchemy.orm import Session
 from app.models import Product, StoreSession
 from app.services.paging import DEFAULT_LIMIT, page_of
 from app.services.store import catalog
+from app.services.store.storefront import with_on_van
+from app.services.van.loads import left_on_van
 
 MAX_CATEGORIES = 100  # the category bar of a phone; a catalogue with more lists the first by name
 
@@ -32,7 +35,8 @@ def browse(session: Session, store_session: StoreSession, now: datetime, *, cate
         query = query.where(Product.name.ilike(f"%{like_escaped(text)}%", escape="\\"))
     page = page_of(session, query, Product.id, after, limit, newest_first=False)
     book = catalog.price_book(session, store_session.shopper_id, store_session.compound_id, now)
-    return CataloguePage(categories(session), [catalog.priced(book, product) for product in page.items],
+    items = [catalog.priced(book, product) for product in page.items]
+    return CataloguePage(categories(session), with_on_van(items, left_on_van(session, store_session.courier_id, now)),
                          page.next_after)
 
 
