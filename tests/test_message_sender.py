@@ -297,3 +297,24 @@ def test_an_arrival_without_a_round_still_tells_orders_they_are_ready(app, make,
 
     [message] = received(sandbox, openid)
     assert message["data"]["phrase2"] == {"value": "待取货：小哥已到"}
+
+
+@pytest.mark.one_database
+def test_a_failed_round_of_work_is_logged_and_the_loop_goes_on(app, monkeypatch):
+    """BackgroundLoop.run calls failed() after a tick raises: the sender's own bookkeeping must not
+    take that name (it did: a TypeError ended the loop for good at the first database hiccup)."""
+    sender = MessageSender(app)
+    ticks = []
+
+    def tick():
+        ticks.append(1)
+        if len(ticks) == 1:
+            raise RuntimeError("the database went away")
+        sender.running = False
+        return 0.0
+
+    monkeypatch.setattr(sender, "tick", tick)
+    monkeypatch.setattr("app.background.socketio.sleep", lambda seconds: None)
+    sender.running = True
+    sender.run()
+    assert len(ticks) == 2

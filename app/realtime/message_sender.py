@@ -88,14 +88,14 @@ class MessageSender(BackgroundLoop):
             wechat().send_subscribe_message(openid, message.template_id, message.data or {},
                                             page=message.page)
         except WeChatError as exc:
-            carry_on = self.failed(message, exc, now)
+            carry_on = self.send_failed(message, exc, now)
         else:
             outbox.finish(db.session, message.id, "sent", now)
             carry_on = True
         db.session.commit()
         return carry_on
 
-    def failed(self, message: OutboxMessage, exc: WeChatError, now: datetime) -> bool:
+    def send_failed(self, message: OutboxMessage, exc: WeChatError, now: datetime) -> bool:
         """Record a refused or failed send; False when the sender must pause."""
         error = f"{exc.errcode}: {exc.message}" if exc.errcode is not None else exc.message
         config = self.app.config
