@@ -7,12 +7,14 @@ from app.models.compound import Compound, CompoundName
 from app.models.coupon import Coupon, CouponTemplate
 from app.models.courier import Courier
 from app.models.order import IdempotentAnswer, Order, OrderItem
+from app.models.payment import Payment, PaymentDiscrepancy, PaymentNotification, PaymentRefund
 from app.models.shake import Arrival, RoundPrize, RoundShopper, Shake, ShakeRound, ShopperCompoundDay
 from app.models.shopper import Address, Shopper, StoreSession
 from app.models.staff import STAFF_ROLES, Staff
 
 __all__ = [
     "Address", "Arrival", "AuditEntry", "Base", "Campaign", "CampaignPrize", "Compound", "CompoundName", "Coupon", "CouponTemplate", "Courier", "DEAL_KINDS",
-    "Deal", "IdempotentAnswer", "Order", "OrderItem", "Product", "RoundPrize", "RoundShopper",
+    "Deal", "IdempotentAnswer", "Order", "OrderItem", "Payment", "PaymentDiscrepancy",
+    "PaymentNotification", "PaymentRefund", "Product", "RoundPrize", "RoundShopper",
     "STAFF_ROLES", "Shake", "ShakeRound", "Shopper", "ShopperCompoundDay", "Staff", "StoreSession", "utcnow",
 ]
