@@ -77,3 +77,36 @@ def error_for_errcode(errcode, errmsg=None):
     # Keep WeChat's own words for logs and support, after our plain message.
     detail = f"{cls.default_message} (WeChat errcode {errcode}: {errmsg or 'no message'})"
     return cls(detail, errcode=errcode)
+
+
+class PayError(Exception):
+    """A WeChat Pay call or notification failed; `code` is WeChat Pay's or ours."""
+
+    code = "pay_error"
+
+    def __init__(self, code=None, message=""):
+        self.code = code or type(self).code
+        self.message = message or self.code
+        super().__init__(f"{self.code}: {self.message}")
+
+
+class PayUnavailable(PayError):
+    """WeChat Pay timed out, was unreachable or answered 5xx: retry later."""
+
+    code = "pay_unavailable"
+
+
+class PayRefused(PayError):
+    """WeChat Pay answered 4xx with its `{"code", "message"}` (or its answer was not signed by it)."""
+
+    code = "pay_refused"
+
+
+class BadNotification(PayError):
+    """A notification that is not genuine, fresh, readable or of a type we handle; never act on it."""
+
+    code = "bad_notification"
+
+    def __init__(self, reason, message=""):
+        self.reason = reason
+        super().__init__(reason, message or reason)

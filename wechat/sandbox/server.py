@@ -11,6 +11,7 @@ import zlib
 from flask import Flask, jsonify, request
 
 from wechat.crypto import encrypt_user_data
+from wechat.sandbox.pay import register_pay
 
 CODE_TTL_SECONDS = 300  # WeChat's login codes live five minutes
 TOKEN_TTL_SECONDS = 7200
@@ -193,14 +194,20 @@ def _body():
     return body if isinstance(body, dict) else {}
 
 
-def create_sandbox_app(appid, secret):
-    """The sandbox Flask app; its state is at app.extensions["wechat_sandbox"]."""
+def create_sandbox_app(appid, secret, pay=None):
+    """The sandbox Flask app; its state is at app.extensions["wechat_sandbox"].
+
+    With `pay` (wechat.pay_keys.PayKeyFiles) it also stands in for WeChat Pay (wechat.sandbox.pay),
+    its state at app.extensions["wechat_sandbox_pay"].
+    """
     app = Flask("wechat_sandbox")
     app.json.ensure_ascii = False
     state = SandboxState(appid, secret)
     app.extensions["wechat_sandbox"] = state
     _register_wechat_api(app, state)
     _register_hooks(app, state)
+    if pay is not None:
+        register_pay(app, appid, pay)
     return app
 
 
@@ -220,7 +227,7 @@ def _register_wechat_api(app, state):
     def require_token():
         """Calls other than token/jscode2session/hooks need a live access token."""
         if request.url_rule is None or request.path.startswith(
-                ("/sandbox/", "/cgi-bin/token", "/sns/")):
+                ("/sandbox/", "/cgi-bin/token", "/sns/", "/v3/")):
             return None  # unknown paths 404; these need no token
         if not state.token_valid(request.args.get("access_token")):
             return wechat_error(40001)
