@@ -1,0 +1,109 @@
+"""WeChat Pay use cases: each commits its change before talking to WeChat Pay again, and never
+answers a WeChat Pay outage with a 500 (PaymentUnavailable, or a refund left queued for the loop)."""
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+
+from flask import current_app
+
+from app import broadcasts
+from app.extensions import db
+from app.models import Order, PaymentRefund, utcnow
+from app.services.audit import changes
+from app.services.errors import NotFound
+from app.services.payments import lifecycle, notices, refunds
+from app.services.payments.errors import BadSignature, PaymentUnavailable
+from app.services.store import orders
+from wechat.errors import BadNotification, PayRefused, PayUnavailable
+from wechat.pay import PaySettings, WeChatPay
+
+log = logging.getLogger(__name__)
+CANCEL_REASON = "Cancelled by the shopper"
+
+
+def pay_client() -> WeChatPay:
+    """The app's WeChat Pay client, built once from its config; PaymentUnavailable when not configured."""
+    extensions = current_app.extensions
+    if "xiaoge.pay" not in extensions:
+        settings = PaySettings.from_config(current_app.config)
+        extensions["xiaoge.pay"] = WeChatPay(settings) if settings else None
+    if extensions["xiaoge.pay"] is None:
+        raise PaymentUnavailable("WeChat Pay is not configured here; pay at the van.")
+    return extensions["xiaoge.pay"]
+
+
+def shopper_order(shopper_id: int, order_id: int) -> Order:
+    """The shopper's own order; anyone else's does not exist for them."""
+    order = db.session.get(Order, order_id)
+    if order is None or order.shopper_id != shopper_id:
+        raise NotFound("No such order.")
+    return order
+
+
+def payment_arguments(shopper_id: int, order_id: int) -> dict:
+    """wx.requestPayment's arguments for the shopper's unpaid order (prepaid once)."""
+    order = shopper_order(shopper_id, order_id)
+    with wechat_pay_calls():
+        arguments = lifecycle.payment_arguments(db.session, pay_client(), order, utcnow())
+    db.session.commit()
+    return arguments
+
+
+def receive_notification(headers: Mapping[str, str], body: bytes) -> None:
+    """Verify and apply WeChat Pay's notification (once); BadSignature changes nothing."""
+    pay = pay_client()
+    try:
+        notification = pay.read_notification(headers, body, now=time.time())
+    except BadNotification as refused:
+        log.warning("WeChat Pay notification refused: %s", refused.reason)
+        raise BadSignature() from refused
+    paid = notices.apply_notification(db.session, pay.settings, notification, utcnow())
+    db.session.commit()
+    if paid is not None:
+        broadcasts.pickup_added(paid)
+
+
+def cancel(shopper_id: int, order_id: int) -> Order:
+    """The shopper cancels: unpaid cancelled, paid refunded in full, a repeat returns the order as it is."""
+    order = shopper_order(shopper_id, order_id)
+    pay = pay_client() if order.pay_method == "wechat" else None
+    with wechat_pay_calls():
+        refund = lifecycle.cancel(db.session, pay, order, CANCEL_REASON, "shopper", utcnow())
+    db.session.commit()
+    send_refund_now(refund)
+    return order
+
+
+def refund_by_staff(staff_id: int, order_id: int, reason: str) -> Order:
+    """Ops refund a paid order in full; audited in the same transaction as the move."""
+    order, refund = changes.refund_order(db.session, staff_id, order_id, reason)
+    db.session.commit()
+    send_refund_now(refund)
+    return order
+
+
+def send_refund_now(refund: PaymentRefund | None) -> None:
+    """Ask WeChat Pay for the refund just committed; if it cannot be reached, the loop sends it later."""
+    if refund is None:
+        return
+    try:
+        refunds.send_refund(db.session, pay_client(), refund)
+        db.session.commit()
+    except (PayUnavailable, PayRefused, PaymentUnavailable) as failed:
+        db.session.rollback()
+        log.warning("refund %s left queued: %s", refund.out_refund_no, failed)
+
+
+class wechat_pay_calls:
+    """WeChat Pay down or refusing: a 503 payment_unavailable, nothing changed, never a 500."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, trace):
+        if isinstance(error, (PayUnavailable, PayRefused)):
+            db.session.rollback()
+            raise PaymentUnavailable() from error
+        return False
