@@ -10,7 +10,8 @@ from app.extensions import db
 from app.models import Order, utcnow
 from app.schemas.shopper import OrderEnvelope
 from app.services import idempotency
-from app.actions.payments import pay_client
+from app.services.errors import InvalidRequest
+from app.actions.payments import configured_pay
 from app.services.payments import ledger
 from app.services.store import order_states, orders, storefront
 
@@ -21,8 +22,8 @@ def place_order(shopper_id: int, idempotency_key: str, body: dict) -> idempotenc
     """Place the order, or replay the first answer to this key (a refusal included)."""
     placed: list[Order] = []
     wechat = body.get("pay") == "wechat"
-    if wechat:
-        pay_client()  # WeChat Pay set up here, or 503 payment_unavailable before anything is held
+    if wechat and configured_pay() is None:
+        raise InvalidRequest({"pay": "WeChat Pay is not set up here; pay at the van (at_van)."})
 
     def produce():
         now = utcnow()

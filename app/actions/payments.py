@@ -23,15 +23,21 @@ log = logging.getLogger(__name__)
 CANCEL_REASON = "Cancelled by the shopper"
 
 
-def pay_client() -> WeChatPay:
-    """The app's WeChat Pay client, built once from its config; PaymentUnavailable when not configured."""
+def configured_pay() -> WeChatPay | None:
+    """The app's WeChat Pay client, built once from its config; None when WeChat Pay is not set up."""
     extensions = current_app.extensions
     if "xiaoge.pay" not in extensions:
         settings = PaySettings.from_config(current_app.config)
         extensions["xiaoge.pay"] = WeChatPay(settings) if settings else None
-    if extensions["xiaoge.pay"] is None:
-        raise PaymentUnavailable("WeChat Pay is not configured here; pay at the van.")
     return extensions["xiaoge.pay"]
+
+
+def pay_client() -> WeChatPay:
+    """The app's WeChat Pay client; PaymentUnavailable when not set up."""
+    pay = configured_pay()
+    if pay is None:
+        raise PaymentUnavailable("WeChat Pay is not set up here; pay at the van.")
+    return pay
 
 
 def shopper_order(shopper_id: int, order_id: int) -> Order:
@@ -53,7 +59,9 @@ def payment_arguments(shopper_id: int, order_id: int) -> dict:
 
 def receive_notification(headers: Mapping[str, str], body: bytes) -> None:
     """Verify and apply WeChat Pay's notification (once); BadSignature changes nothing."""
-    pay = pay_client()
+    pay = configured_pay()
+    if pay is None:  # nothing to verify it with
+        raise BadSignature()
     try:
         notification = pay.read_notification(headers, body, now=time.time())
     except BadNotification as refused:

@@ -24,7 +24,6 @@ blp = Blueprint("shopper_orders", __name__, url_prefix="/api/v1", description="O
 @blp.response(201, s.OrderEnvelope)
 @blp.alt_response(409, schema=ErrorBody, description="too_many_open_orders (store orders waiting for pickup: "
                                                      "SHOPPER_OPEN_ORDERS_MAX), coupon_unusable, coupon_not_valid_here")
-@blp.alt_response(503, schema=ErrorBody, description="payment_unavailable: WeChat Pay is not set up here")
 def place_order(headers, body):
     """Order for pickup at the van, paid there (`at_van`) or first through WeChat Pay (`wechat`:
     pending_payment until paid, closed after ORDER_PAY_MINUTES); the same Idempotency-Key replays the first answer."""
