@@ -29,6 +29,7 @@ def sqlalchemy_url(url: str) -> str:
 def from_environment() -> dict:
     """The application config as read from the process environment."""
     default_db = f"sqlite:///{INSTANCE_DIR / 'xiaoge.sqlite3'}"
+    public_url = env("PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/")
     return {
         "SECRET_KEY": env("SECRET_KEY"),
         "SQLALCHEMY_DATABASE_URI": sqlalchemy_url(env("DATABASE_URL", default_db)),
@@ -41,7 +42,18 @@ def from_environment() -> dict:
         "WECHAT_SECRET": env("WECHAT_SECRET", "sandbox_secret"),
         "WECHAT_API_BASE": env("WECHAT_API_BASE", "https://api.weixin.qq.com").rstrip("/"),
         "WECHAT_TIMEOUT_SECONDS": env("WECHAT_TIMEOUT_SECONDS", 5.0, float),
-        "PUBLIC_URL": env("PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "PUBLIC_URL": public_url,
+        # WeChat Pay (API v3, public-key mode): unset WECHATPAY_MCHID means no WeChat Pay.
+        "WECHATPAY_MCHID": env("WECHATPAY_MCHID"),
+        "WECHATPAY_APIV3_KEY": env("WECHATPAY_APIV3_KEY"),
+        "WECHATPAY_PRIVATE_KEY_PATH": env("WECHATPAY_PRIVATE_KEY_PATH"),
+        "WECHATPAY_CERT_SERIAL": env("WECHATPAY_CERT_SERIAL"),
+        "WECHATPAY_PUBLIC_KEY_PATH": env("WECHATPAY_PUBLIC_KEY_PATH"),
+        "WECHATPAY_PUBLIC_KEY_ID": env("WECHATPAY_PUBLIC_KEY_ID"),
+        "WECHATPAY_API_BASE": env("WECHATPAY_API_BASE", "https://api.mch.weixin.qq.com").rstrip("/"),
+        "WECHATPAY_NOTIFY_URL": env("WECHATPAY_NOTIFY_URL", public_url + "/api/v1/payments/wechat/notify"),
+        # An unpaid WeChat Pay order is closed (after asking WeChat Pay) this many minutes on.
+        "ORDER_PAY_MINUTES": env("ORDER_PAY_MINUTES", 15, int),
         "SHOPPER_TOKEN_TTL": env("SHOPPER_TOKEN_TTL", 7 * 24 * 3600, int),
         "COURIER_TOKEN_TTL": env("COURIER_TOKEN_TTL", 24 * 3600, int),
         "STAFF_TOKEN_TTL": env("STAFF_TOKEN_TTL", 12 * 3600, int),

@@ -43,6 +43,8 @@ from tests.secret_scan import (  # noqa: F401  (no secret in any log record of t
     pytest_terminal_summary,
     secret_scan,
 )
+from wechat.pay import NOTIFY_PATH
+from wechat.pay_keys import PayKeyFiles, make_pay_keys
 from wechat.sandbox import start_sandbox
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -71,8 +73,15 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(scope="session")
-def sandbox():
-    with start_sandbox() as running:
+def pay_keys(tmp_path_factory) -> PayKeyFiles:
+    """The merchant's and WeChat Pay's made-up keys, made once (RSA generation is ~100 ms)."""
+    return make_pay_keys(tmp_path_factory.mktemp("wechatpay"))
+
+
+@pytest.fixture(scope="session")
+def sandbox(pay_keys):
+    """The WeChat sandbox, WeChat Pay included (`sandbox.pay`: its state, notifications sent)."""
+    with start_sandbox(pay=pay_keys) as running:
         yield running
 
 
@@ -124,8 +133,14 @@ def migrate_to_head(url: str) -> None:
         db.engine.dispose()
 
 
-def app_config(url: str, wechat_base: str) -> dict:
+def app_config(url: str, wechat_base: str, pay_keys: PayKeyFiles | None = None) -> dict:
+    """A test app's config; with `pay_keys`, WeChat Pay at the sandbox (wechat_base) too."""
+    pay = {}
+    if pay_keys:
+        # Not the environment's default (PUBLIC_URL of config.py): the sandbox really POSTs there.
+        pay = {**pay_keys.app_config(wechat_base), "WECHATPAY_NOTIFY_URL": "http://shop.test" + NOTIFY_PATH}
     return {
+        **pay,
         "TESTING": True,
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": url,
@@ -206,7 +221,7 @@ def fresh_socketio_server(app: Flask) -> None:
 def app(database_url, sandbox, shake_draws, shared_apps):
     key = (database_url, shake_draws)
     if key not in shared_apps:
-        config = app_config(database_url, sandbox.url)
+        config = app_config(database_url, sandbox.url, sandbox.pay_keys)
         if shake_draws == "redis":
             config.update(redis_shake_config())
         shared_apps[key] = SharedApp(config)

@@ -19,7 +19,7 @@ from wechat.errors import (
 )
 from wechat.gateway import DEFAULT_API_BASE, DEFAULT_TIMEOUT, WeChatGateway
 from wechat.pay import Notification, PaySettings, Refund, Transaction, WeChatPay
-from wechat.pay_keys import PayKeyFiles, make_pay_keys
+from wechat.pay_keys import PayKeyFiles, load_pay_keys, make_pay_keys
 
 __all__ = [
     "DEFAULT_API_BASE",
@@ -44,5 +44,6 @@ __all__ = [
     "decrypt_user_data",
     "encrypt_user_data",
     "error_for_errcode",
+    "load_pay_keys",
     "make_pay_keys",
 ]

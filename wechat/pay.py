@@ -62,13 +62,14 @@ class PaySettings:
             public_key_id=str(config["WECHATPAY_PUBLIC_KEY_ID"]),
             api_base=str(config.get("WECHATPAY_API_BASE") or DEFAULT_PAY_BASE).rstrip("/"),
             notify_url=config.get("WECHATPAY_NOTIFY_URL") or public_url + NOTIFY_PATH,
-            timeout=float(config.get("WECHATPAY_TIMEOUT_SECONDS") or config.get("WECHAT_TIMEOUT_SECONDS") or 5.0),
+            timeout=float(config.get("WECHATPAY_TIMEOUT_SECONDS")
+                          or config.get("WECHAT_TIMEOUT_SECONDS") or 5.0),
         )
 
 
 @dataclass(frozen=True)
 class Transaction:
-    """A payment as WeChat Pay knows it; trade_state: SUCCESS, NOTPAY, CLOSED, REFUND, USERPAYING, PAYERROR."""
+    """WeChat Pay's view of a payment; trade_state: SUCCESS, NOTPAY, CLOSED, REFUND, USERPAYING, PAYERROR."""
 
     out_trade_no: str
     transaction_id: str | None
@@ -152,7 +153,8 @@ class WeChatPay:
 
     def query(self, out_trade_no: str) -> Transaction | None:
         """The order's payment state; None when WeChat Pay has no such order."""
-        path = f"/v3/pay/transactions/out-trade-no/{quote(out_trade_no, safe='')}?mchid={quote(self.settings.mchid)}"
+        path = (f"/v3/pay/transactions/out-trade-no/{quote(out_trade_no, safe='')}"
+                f"?mchid={quote(self.settings.mchid)}")
         try:
             answer = self._call(RequestType.GET, path)
         except PayRefused as refused:
@@ -172,7 +174,7 @@ class WeChatPay:
 
     def refund(self, *, out_trade_no: str, out_refund_no: str, refund_fen: int, total_fen: int,
                reason: str) -> Refund:
-        """Ask for a refund (idempotent on out_refund_no); usually PROCESSING, then a REFUND.* notification."""
+        """Ask for a refund, idempotent on out_refund_no: PROCESSING, then a REFUND.* notification."""
         body = {"out_trade_no": out_trade_no, "out_refund_no": out_refund_no, "reason": reason,
                 "notify_url": self.settings.notify_url,
                 "amount": {"refund": refund_fen, "total": total_fen, "currency": "CNY"}}
@@ -215,6 +217,9 @@ class WeChatPay:
         if status >= 500 or status < 200:
             raise PayUnavailable("server_error", f"WeChat Pay answered {status}")
         answer = _json_object(text)
+        if status == 429:  # FREQUENCY_LIMITED: the same call later will do
+            raise PayUnavailable(str(answer.get("code") or "FREQUENCY_LIMITED"),
+                                 str(answer.get("message") or ""))
         if status >= 300:
             raise PayRefused(str(answer.get("code") or f"HTTP_{status}"), str(answer.get("message") or ""))
         return answer

@@ -1,6 +1,7 @@
 """Made-up WeChat Pay credentials for the demo and the tests: a merchant key, a platform key, an APIv3 key."""
 from __future__ import annotations
 
+import json
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,6 +10,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 DEMO_MCHID = "1900000109"
+IDS_FILE = "pay_keys.json"  # mchid, ids and the APIv3 key, so another process can load the set
 
 
 @dataclass(frozen=True)
@@ -38,17 +40,31 @@ def make_pay_keys(directory, mchid: str = DEMO_MCHID) -> PayKeyFiles:
     """Generate both RSA 2048 key pairs and an APIv3 key, writing the PEM files into `directory`."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    paths = {}
     for who in ("merchant", "platform"):
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        paths[who] = (_write(directory / f"{who}_private_key.pem", _private_pem(key), private=True),
-                      _write(directory / f"{who}_public_key.pem", _public_pem(key)))
+        _write(directory / f"{who}_private_key.pem", _private_pem(key), private=True)
+        _write(directory / f"{who}_public_key.pem", _public_pem(key))
+    ids = {"mchid": mchid, "apiv3_key": secrets.token_hex(16),  # 32 ASCII characters: AES-256
+           "cert_serial": secrets.token_hex(20).upper(),
+           "public_key_id": "PUB_KEY_ID_" + "".join(secrets.choice("0123456789") for _ in range(32))}
+    _write(directory / IDS_FILE, json.dumps(ids, indent=2).encode("utf-8"), private=True)
+    return _key_files(directory, ids)
+
+
+def load_pay_keys(directory) -> PayKeyFiles:
+    """The set make_pay_keys wrote into `directory` (the sandbox process and the demo share it)."""
+    directory = Path(directory)
+    return _key_files(directory, json.loads((directory / IDS_FILE).read_text(encoding="utf-8")))
+
+
+def _key_files(directory: Path, ids: dict) -> PayKeyFiles:
     return PayKeyFiles(
-        mchid=mchid, apiv3_key=secrets.token_hex(16),  # 32 ASCII characters: 32 bytes, AES-256
-        merchant_private_key_path=paths["merchant"][0], merchant_public_key_path=paths["merchant"][1],
-        cert_serial=secrets.token_hex(20).upper(),
-        platform_private_key_path=paths["platform"][0], platform_public_key_path=paths["platform"][1],
-        public_key_id="PUB_KEY_ID_" + "".join(secrets.choice("0123456789") for _ in range(32)))
+        mchid=ids["mchid"], apiv3_key=ids["apiv3_key"], cert_serial=ids["cert_serial"],
+        public_key_id=ids["public_key_id"],
+        merchant_private_key_path=directory / "merchant_private_key.pem",
+        merchant_public_key_path=directory / "merchant_public_key.pem",
+        platform_private_key_path=directory / "platform_private_key.pem",
+        platform_public_key_path=directory / "platform_public_key.pem")
 
 
 def _private_pem(key) -> bytes:

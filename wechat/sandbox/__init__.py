@@ -29,6 +29,7 @@ class Sandbox:
         self.server = server
         self.state = app.extensions["wechat_sandbox"]
         self.pay = app.extensions.get("wechat_sandbox_pay")  # PaySandboxState, when started with pay keys
+        self.pay_keys = None  # the PayKeyFiles it was started with
         host, port = server.server_address[:2]
         self.url = f"http://{host}:{port}"
         # A short poll interval makes stop() quick (tests start one sandbox per test).
@@ -56,8 +57,10 @@ class Sandbox:
 
 def start_sandbox(appid=SANDBOX_APPID, secret=SANDBOX_SECRET, host="127.0.0.1", port=0,
                   log_requests=False, pay=None):
-    """Start a sandbox on host:port (0 picks a free port) and return it; `pay` (PayKeyFiles) adds WeChat Pay."""
+    """Start a sandbox on host:port (0 picks a free port); `pay` (PayKeyFiles) adds WeChat Pay."""
     app = create_sandbox_app(appid, secret, pay=pay)
     handler = WSGIRequestHandler if log_requests else _QuietHandler
     server = make_server(host, port, app, threaded=True, request_handler=handler)
-    return Sandbox(app, server).start()
+    sandbox = Sandbox(app, server)
+    sandbox.pay_keys = pay
+    return sandbox.start()

@@ -1,9 +1,10 @@
-"""Run the WeChat sandbox standalone: python -m wechat.sandbox --port 8701."""
+"""Run the WeChat sandbox standalone: python -m wechat.sandbox --port 8701 [--pay-keys DIR]."""
 
 import argparse
 
 from werkzeug.serving import make_server
 
+from wechat.pay_keys import load_pay_keys
 from wechat.sandbox import SANDBOX_APPID, SANDBOX_SECRET
 from wechat.sandbox.server import create_sandbox_app
 
@@ -16,13 +17,16 @@ def parse_args(argv=None):
     parser.add_argument("--port", type=int, default=8701)
     parser.add_argument("--appid", default=SANDBOX_APPID)
     parser.add_argument("--secret", default=SANDBOX_SECRET)
+    parser.add_argument("--pay-keys", metavar="DIR",
+                        help="also stand in for WeChat Pay, with the keys wechat.pay_keys.make_pay_keys wrote there")
     return parser.parse_args(argv)
 
 
 def main(argv=None):
     """Serve until interrupted."""
     args = parse_args(argv)
-    server = make_server(args.host, args.port, create_sandbox_app(args.appid, args.secret),
+    pay = load_pay_keys(args.pay_keys) if args.pay_keys else None
+    server = make_server(args.host, args.port, create_sandbox_app(args.appid, args.secret, pay=pay),
                          threaded=True)
     host, port = server.server_address[:2]
     # Flushed at once so a supervising script can wait for this line.

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import threading
 import time
 from datetime import datetime
 from urllib.parse import quote, urlsplit
@@ -30,7 +29,7 @@ def pay_error(status, code, message):
 
 
 def register_pay(app, appid, keys):
-    """Serve WeChat Pay's paths and the /sandbox/pay hooks; the state is app.extensions["wechat_sandbox_pay"]."""
+    """Serve WeChat Pay's paths and the /sandbox/pay hooks; state at app.extensions["wechat_sandbox_pay"]."""
     state = PaySandboxState(appid, keys)
     app.extensions["wechat_sandbox_pay"] = state
     app.before_request(lambda: _check_signature(state))
@@ -57,11 +56,13 @@ def _check_signature(state):
     header = request.headers.get("Authorization", "")
     fields = dict(AUTH_FIELD.findall(header[len(AUTH_SCHEME):])) if header.startswith(AUTH_SCHEME) else {}
     if fields.get("mchid") != state.mchid or fields.get("serial_no") != state.cert_serial:
-        return pay_error(401, "SIGN_ERROR", "Authorization is missing or names another merchant or certificate")
-    if not fields.get("timestamp", "").isdigit() or abs(time.time() - int(fields["timestamp"])) > CLOCK_SKEW_SECONDS:
+        return pay_error(401, "SIGN_ERROR", "Authorization is missing or names another merchant or serial")
+    timestamp = fields.get("timestamp", "")
+    if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > CLOCK_SKEW_SECONDS:
         return pay_error(401, "SIGN_ERROR", "the signature's timestamp is too far from now")
     body = request.get_data(as_text=True)
-    message = f"{request.method}\n{_raw_target()}\n{fields['timestamp']}\n{fields.get('nonce_str', '')}\n{body}\n"
+    nonce = fields.get("nonce_str", "")
+    message = f"{request.method}\n{_raw_target()}\n{timestamp}\n{nonce}\n{body}\n"
     if not state.verify_merchant(message, fields.get("signature", "")):
         return pay_error(401, "SIGN_ERROR", "the signature does not verify with the merchant's key")
     return None
@@ -106,7 +107,8 @@ def _jsapi_problem(state, body):
     if not isinstance(body.get("description"), str) or not 0 < len(body["description"]) <= 127:
         return 400, "PARAM_ERROR", "description is missing or too long"
     amount, payer = body.get("amount"), body.get("payer")
-    if not isinstance(amount, dict) or not _positive_int(amount.get("total")) or amount.get("currency", "CNY") != "CNY":
+    if (not isinstance(amount, dict) or not _positive_int(amount.get("total"))
+            or amount.get("currency", "CNY") != "CNY"):
         return 400, "PARAM_ERROR", "amount.total must be a positive integer of fen (CNY)"
     if not isinstance(payer, dict) or not isinstance(payer.get("openid"), str) or not payer["openid"]:
         return 400, "PARAM_ERROR", "payer.openid is missing"
@@ -194,7 +196,7 @@ def _refund_problem(state, body):
     if not all(isinstance(body.get(key), str) and OUT_NO.fullmatch(body[key])
                for key in ("out_trade_no", "out_refund_no")):
         return 400, "PARAM_ERROR", "out_trade_no and out_refund_no are required"
-    if not isinstance(amount, dict) or not (_positive_int(amount.get("refund")) and _positive_int(amount.get("total"))):
+    if not isinstance(amount, dict) or not all(_positive_int(amount.get(key)) for key in ("refund", "total")):
         return 400, "PARAM_ERROR", "amount.refund and amount.total must be positive integers of fen"
     return None
 

@@ -60,7 +60,8 @@ def register_pay_hooks(app, state):
             order = state.transactions.get(out_trade_no)
             if order is None:
                 return hook_error(404, "not_found", "no such out_trade_no")
-            refunds = [state.refund_view(r) for r in state.refunds.values() if r["out_trade_no"] == out_trade_no]
+            refunds = [state.refund_view(refund) for refund in state.refunds.values()
+                       if refund["out_trade_no"] == out_trade_no]
             return jsonify(transaction=state.transaction_view(order), prepay_id=order["prepay_id"],
                            request=order["request"], refunds=refunds)
 
@@ -75,7 +76,7 @@ def register_pay_hooks(app, state):
         body = _body()
         url, event_type, resource = body.get("url"), body.get("event_type"), body.get("resource")
         if not isinstance(url, str) or event_type not in SUMMARIES or not isinstance(resource, dict):
-            return hook_error(422, "invalid_request", "url, a known event_type and a resource object are required")
+            return hook_error(422, "invalid_request", "url, a known event_type and a resource are required")
         state.notify(url, event_type, resource)
         return jsonify(sent=True)
 
@@ -110,7 +111,7 @@ def _register_settings(app, state):
     def refund_settlement():
         seconds = _body().get("seconds")
         if seconds is not None and (not isinstance(seconds, (int, float)) or not 0 <= seconds <= 600):
-            return hook_error(422, "invalid_request", "seconds is 0-600, or null: only the settle hook settles")
+            return hook_error(422, "invalid_request", "seconds is 0-600, or null (only the settle hook)")
         with state.lock:
             state.refund_settle_seconds = seconds
         return jsonify(seconds=seconds)

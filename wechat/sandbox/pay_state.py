@@ -53,6 +53,7 @@ class PaySandboxState:
             self.transactions: dict[str, dict] = {}   # out_trade_no -> order
             self.refunds: dict[str, dict] = {}        # out_refund_no -> refund
             self.sent: list[dict] = []                # notifications as sent: url, headers, body
+            self.generation = getattr(self, "generation", 0) + 1  # late sends from before a reset are dropped
             self.dropped = 0
             self.mode, self.late_seconds = "normal", 0.0
             self.next_refund_failure: str | None = None   # refused, unavailable or abnormal
@@ -103,23 +104,26 @@ class PaySandboxState:
     def notify(self, url: str, event_type: str, resource: dict) -> None:
         """Send a notification as the current mode says: now, late, twice or not at all."""
         with self.lock:
-            mode, late = self.mode, self.late_seconds
+            mode, late, generation = self.mode, self.late_seconds, self.generation
             if mode == "drop":
                 self.dropped += 1
                 return
         if mode == "late":
-            timer = threading.Timer(late, self._send, (url, event_type, resource, 1))
+            timer = threading.Timer(late, self._send, (url, event_type, resource, 1, generation))
             timer.daemon = True
             timer.start()
         else:
             self._send(url, event_type, resource, 2 if mode == "twice" else 1)
 
-    def _send(self, url: str, event_type: str, resource: dict, times: int) -> None:
+    def _send(self, url: str, event_type: str, resource: dict, times: int,
+              generation: int | None = None) -> None:
         """Sign, keep (so tests can read and replay it), then POST in the background."""
         body = self.notification(event_type, resource)
         headers = dict(self.signed_headers(body), **{"Content-Type": "application/json"})
         records = []
         with self.lock:
+            if generation is not None and generation != self.generation:
+                return
             for _ in range(times):
                 record = {"url": url, "event_type": event_type, "headers": headers,
                           "body": body.decode("utf-8"), "sent_at": time.time(), "answer": None}
@@ -203,8 +207,9 @@ class PaySandboxState:
                 "transaction_id": refund["transaction_id"], "out_trade_no": refund["out_trade_no"],
                 "channel": "ORIGINAL", "user_received_account": "支付用户零钱",
                 "create_time": china_time(refund["created_at"]), status_key: refund["status"],
-                "amount": {"total": refund["total"], "refund": refund["refund"], "payer_total": refund["total"],
-                           "payer_refund": refund["refund"], "currency": "CNY"}}
+                "amount": {"total": refund["total"], "refund": refund["refund"],
+                           "payer_total": refund["total"], "payer_refund": refund["refund"],
+                           "currency": "CNY"}}
         if refund["status"] == "SUCCESS":
             view["success_time"] = china_time(refund["settled_at"])
         if status_key == "refund_status":
@@ -217,7 +222,8 @@ class PaySandboxState:
             refund = self.refunds.get(out_refund_no)
             if refund is None or refund["status"] != "PROCESSING":
                 return refund and self.refund_view(refund)
-            refund.update(status="ABNORMAL" if refund["rigged_abnormal"] else "SUCCESS", settled_at=time.time())
+            ending = "ABNORMAL" if refund["rigged_abnormal"] else "SUCCESS"
+            refund.update(status=ending, settled_at=time.time())
             if refund["status"] == "SUCCESS":
                 self.transactions[refund["out_trade_no"]]["trade_state"] = "REFUND"
             resource = self.refund_view(refund, "refund_status")

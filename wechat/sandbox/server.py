@@ -327,4 +327,12 @@ def _register_hooks(app, state):
     rule("/sandbox/stats", "stats", lambda: jsonify(state.stats()))
     rule("/sandbox/expire-token", "expire_token",
          lambda: jsonify(expired=state.expire_tokens()), methods=["POST"])
-    rule("/sandbox/reset", "reset", lambda: jsonify(reset=state.reset() is None), methods=["POST"])
+    rule("/sandbox/reset", "reset", lambda: jsonify(reset=_reset_all(app)), methods=["POST"])
+
+
+def _reset_all(app):
+    """Forget everything, WeChat Pay's side included."""
+    for name in ("wechat_sandbox", "wechat_sandbox_pay"):
+        if name in app.extensions:
+            app.extensions[name].reset()
+    return True
