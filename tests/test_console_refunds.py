@@ -9,6 +9,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import AuditEntry, PaymentRefund, utcnow
 from tests.assertions import assert_error
+from tests.console_web import console_fixture, text  # noqa: F401  (the fixture `console`)
 from tests.pay_fixtures import ORDERS, order_status, pay, pay_sandbox, wechat_order  # noqa: F401
 
 CONSOLE = "/api/v1/console"
@@ -92,3 +93,19 @@ def test_reconciliation_counts_the_day(client, make, paid_order, pay):
     assert_error(client.get(f"{CONSOLE}/reports/reconciliation", query_string={"date": today},
                             headers=make.staff_headers("marketing")), 403, "forbidden")
     assert order_status(order["id"]) == "refunded" and report["date"] == today
+
+
+def test_ops_refund_from_the_order_page(make, paid_order, pay, console):
+    order, _, _ = paid_order
+    browser = console("ops")
+    page = text(browser.get("/console/orders", query_string={"q": order["id"]}))
+    assert "全额退款 Refund in full" in page and "微信支付 WeChat Pay" in page
+    browser.post(f"/console/orders/{order['id']}/refund", {"reason": " "})
+    assert order_status(order["id"]) == "paid"  # a reason is required
+    done = browser.post(f"/console/orders/{order['id']}/refund", {"reason": "货损 damaged"})
+    assert done.status_code == 302 and order_status(order["id"]) == "refunding"
+    shown = text(browser.get(done.headers["Location"]))
+    assert "refunding" in shown and "全额退款 Refund in full" not in shown
+    db.session.expire_all()
+    [entry] = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "order.refund")).all()
+    assert entry.details["reason"] == "货损 damaged"

@@ -4,10 +4,12 @@ from __future__ import annotations
 from flask import flash, g, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
+from app.actions import payments as payment_actions
 from app.console.auth import requires
 from app.console.blueprint import bp
 from app.extensions import db
 from app.schemas.orders import CancelIn
+from app.schemas.payments import RefundIn
 from app.services.audit import changes
 from app.services.store import orders as order_service
 from app.services.store.pickups import MAX_WRONG_CODES
@@ -45,4 +47,18 @@ def unlock_handover(order_id: int):
     changes.unlock_handover(db.session, g.staff.id, order_id)
     db.session.commit()
     flash(f"订单 #{order_id} 已解锁，小哥可重新输入取货码 · Order #{order_id} unlocked: the courier may enter codes again.")
+    return redirect(url_for("console_web.orders", q=order_id))
+
+
+@bp.post("/orders/<int:order_id>/refund")
+@requires("orders")
+def refund_order(order_id: int):
+    """Refund a paid order in full through WeChat Pay (a reason is required; audited as the JSON API does)."""
+    try:
+        body = RefundIn().load({"reason": request.form.get("reason", "")})
+    except ValidationError:
+        flash("请填写退款原因（200 字以内）· Say why the order is refunded (up to 200 characters).")
+        return redirect(url_for("console_web.orders", q=order_id))
+    order = payment_actions.refund_by_staff(g.staff.id, order_id, body["reason"])
+    flash(f"订单 #{order.id} 退款中 · Order #{order.id} is being refunded.")
     return redirect(url_for("console_web.orders", q=order_id))
