@@ -157,3 +157,47 @@ def test_a_cancel_racing_a_payment_notification_loses_no_money(client, coupon_or
     assert [r[0] for r in results] == [200, 204], results
     assert order_status(order["id"]) == "refunding"
     assert refund_of(order["id"]).amount_fen == 2500
+
+
+def test_a_late_notification_after_the_query_settled_it_changes_nothing(client, coupon_order, pay):
+    order, _, _ = coupon_order
+    pay.mode("late", 0.3)
+    pay.shopper_pays(order["id"])
+    past_deadline(order["id"])
+    assert settle_payments().paid == [order["id"]]
+    paid_at = db.session.get(Order, order["id"]).paid_at
+    [late] = pay.notifications(1)
+    assert pay.deliver(late).status_code == 204
+    db.session.expire_all()
+    assert db.session.get(Order, order["id"]).paid_at == paid_at and order_status(order["id"]) == "paid"
+    assert db.session.scalars(select(PaymentDiscrepancy)).all() == []
+
+
+def test_refund_notification_before_a_repeat_of_the_payment_one(client, coupon_order, pay):
+    """Out of order: the payment's second copy arrives after the refund's; the order stays refunded."""
+    order, headers, _ = coupon_order
+    pay.mode("twice")
+    pay.shopper_pays(order["id"])
+    first, second = pay.notifications(2)
+    assert pay.deliver(first).status_code == 204
+    client.post(f"{ORDERS}/{order['id']}/cancel", headers=headers)
+    pay.mode("normal")
+    pay.settle_refund(refund_of(order["id"]).out_refund_no)
+    refunded = [n for n in pay.notifications(3) if n["event_type"] == "REFUND.SUCCESS"][0]
+    assert pay.deliver(refunded).status_code == 204
+    assert pay.deliver(second).status_code == 204
+    assert order_status(order["id"]) == "refunded"
+    assert db.session.scalars(select(PaymentDiscrepancy)).all() == []
+
+
+def test_settle_payments_command_and_loop(app, coupon_order, pay):
+    from app.actions.payment_settler import PaymentSettler
+
+    order, _, coupon_id = coupon_order
+    past_deadline(order["id"])
+    db.session.remove()
+    result = app.test_cli_runner().invoke(args=["settle-payments"])
+    assert result.exit_code == 0 and f"cancelled [{order['id']}]" in result.output, result.output
+    assert order_status(order["id"]) == "cancelled" and coupon_status(coupon_id) == "unused"
+    db.session.rollback()  # SQLite: the test's read holds the write lock (BEGIN IMMEDIATE)
+    assert PaymentSettler(app).tick() > 0  # a round with nothing to do
