@@ -109,3 +109,13 @@ def test_ops_refund_from_the_order_page(make, paid_order, pay, console):
     db.session.expire_all()
     [entry] = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "order.refund")).all()
     assert entry.details["reason"] == "货损 damaged"
+
+
+def test_the_reconciliation_page_lists_the_day(make, paid_order, pay, console):
+    pay.deliver(pay.forge("TRANSACTION.SUCCESS", {"out_trade_no": "XG<script>", "trade_state": "SUCCESS",
+                                                  "amount": {"total": 5}, "appid": "x", "mchid": "y"}))
+    browser = console("ops")
+    page = text(browser.get("/console/orders/reconciliation"))
+    assert "18.00" in page and "unknown_order" in page and "<script>" not in page
+    assert "unknown_order" not in text(browser.get("/console/orders/reconciliation?date=2001-01-01"))
+    assert console("marketing").get("/console/orders/reconciliation").status_code == 403

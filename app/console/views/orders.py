@@ -1,6 +1,8 @@
 """Orders (ops): find one by id or pickup code, cancel it, unlock its handover."""
 from __future__ import annotations
 
+from datetime import date
+
 from flask import flash, g, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
@@ -11,6 +13,7 @@ from app.extensions import db
 from app.schemas.orders import CancelIn
 from app.schemas.payments import RefundIn
 from app.services.audit import changes
+from app.services.payments import reconciliation
 from app.services.store import orders as order_service
 from app.services.store.pickups import MAX_WRONG_CODES
 
@@ -62,3 +65,17 @@ def refund_order(order_id: int):
     order = payment_actions.refund_by_staff(g.staff.id, order_id, body["reason"])
     flash(f"订单 #{order.id} 退款中 · Order #{order.id} is being refunded.")
     return redirect(url_for("console_web.orders", q=order_id))
+
+
+@bp.get("/orders/reconciliation")
+@requires("orders")
+def reconciliation_page():
+    """The day's WeChat Pay money (Asia/Shanghai): paid, refunded, handed over, and the discrepancies."""
+    typed = request.args.get("date", "")[:10]
+    try:
+        day = date.fromisoformat(typed) if typed else reconciliation.today()
+    except ValueError:
+        flash("日期格式为 YYYY-MM-DD · The date is YYYY-MM-DD.")
+        day = reconciliation.today()
+    report = reconciliation.reconciliation(db.session, day)
+    return render_template("console/reconciliation.html", active="orders", report=report)

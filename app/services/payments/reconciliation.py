@@ -28,6 +28,11 @@ class Reconciliation:
     discrepancies: list[PaymentDiscrepancy]
 
 
+def today() -> date:
+    """Today in Shanghai, the day ops reconcile by."""
+    return datetime.now(SHANGHAI).date()
+
+
 def day_bounds(day: date) -> tuple[datetime, datetime]:
     """The Asia/Shanghai day as a UTC-comparable [start, end)."""
     start = datetime.combine(day, time.min, tzinfo=SHANGHAI)
