@@ -201,3 +201,13 @@ def test_settle_payments_command_and_loop(app, coupon_order, pay):
     assert order_status(order["id"]) == "cancelled" and coupon_status(coupon_id) == "unused"
     db.session.rollback()  # SQLite: the test's read holds the write lock (BEGIN IMMEDIATE)
     assert PaymentSettler(app).tick() > 0  # a round with nothing to do
+
+
+def test_a_refused_refund_is_abnormal_for_ops_not_retried(client, coupon_order, pay):
+    order, headers, _ = coupon_order
+    paid(client, pay, order)
+    assert pay.hook("POST", "/fail-next-refund", kind="refused")[0] == 200
+    assert client.post(f"{ORDERS}/{order['id']}/cancel", headers=headers).status_code == 200
+    assert refund_of(order["id"]).status == "abnormal" and order_status(order["id"]) == "refunding"
+    assert [d.kind for d in db.session.scalars(select(PaymentDiscrepancy))] == ["refund_abnormal"]
+    assert settle_payments().refunds_sent == []

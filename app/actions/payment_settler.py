@@ -9,7 +9,7 @@ import logging
 from dataclasses import dataclass, field
 
 from app import broadcasts
-from app.actions.payments import pay_client
+from app.actions.payments import pay_client, send_refund
 from app.background import BackgroundLoop
 from app.extensions import db
 from app.models import utcnow
@@ -45,13 +45,8 @@ def settle_payments() -> Settled:
         if paid:
             broadcasts.pickup_added(paid)
     for refund in refunds.queued_refunds(db.session):
-        try:
-            refunds.send_refund(db.session, pay, refund)
-            db.session.commit()
-            settled.refunds_sent.append(refund.out_refund_no)
-        except (PayUnavailable, PayRefused) as failed:
-            db.session.rollback()
-            settled.put_off.append(f"refund {refund.out_refund_no}: {failed}")
+        out_refund_no = refund.out_refund_no
+        (settled.refunds_sent if send_refund(refund, pay) else settled.put_off).append(out_refund_no)
     return settled
 
 

@@ -97,11 +97,27 @@ def send_refund_now(refund: PaymentRefund | None) -> None:
     if refund is None:
         return
     try:
-        refunds.send_refund(db.session, pay_client(), refund)
-        db.session.commit()
-    except (PayUnavailable, PayRefused, PaymentUnavailable) as failed:
+        send_refund(refund, pay_client())
+    except PaymentUnavailable as failed:
+        log.warning("refund %s left queued: %s", refund.out_refund_no, failed.message)
+
+
+def send_refund(refund: PaymentRefund, pay: WeChatPay) -> bool:
+    """Send a queued refund and commit; False when it stays queued (WeChat Pay down: retried by the
+    loop). A refusal marks it abnormal with a discrepancy for ops (retrying would not help)."""
+    try:
+        refunds.send_refund(db.session, pay, refund)
+    except PayRefused as refused:
+        db.session.rollback()
+        if refused.code == "bad_signature":  # an answer we could not trust: ask again later
+            return False
+        refunds.refund_refused(db.session, refund, refused.code)
+    except PayUnavailable as failed:
         db.session.rollback()
         log.warning("refund %s left queued: %s", refund.out_refund_no, failed)
+        return False
+    db.session.commit()
+    return True
 
 
 class wechat_pay_calls:

@@ -83,7 +83,12 @@ def refund_succeeded(session: Session, out_refund_no: str, refund_id: str | None
     return order
 
 
-def refund_failed(session: Session, out_refund_no: str, status: str) -> None:
+def refund_refused(session: Session, refund: PaymentRefund, code: str) -> None:
+    """WeChat Pay refused to take the refund (not a passing outage): abnormal, for ops; never retried blindly."""
+    refund_failed(session, refund.out_refund_no, "abnormal", refused=code)
+
+
+def refund_failed(session: Session, out_refund_no: str, status: str, refused: str | None = None) -> None:
     """A refund WeChat Pay closed or found abnormal: marked so, and a discrepancy for ops to settle by hand."""
     refund = session.scalar(select(PaymentRefund).where(PaymentRefund.out_refund_no == out_refund_no))
     changed = refund is not None and session.execute(
@@ -92,4 +97,5 @@ def refund_failed(session: Session, out_refund_no: str, status: str) -> None:
     ).rowcount == 1
     if refund is None or changed:
         ledger.record_discrepancy(session, f"refund_{status}", order_id=refund.order_id if refund else None,
-                                  amount_fen=refund.amount_fen if refund else None, out_refund_no=out_refund_no)
+                                  amount_fen=refund.amount_fen if refund else None, out_refund_no=out_refund_no,
+                                  refused=refused)
