@@ -17,6 +17,8 @@ from app.services.store.order_states import WAITING_STATUSES
 
 BEST_SELLER_WINDOW = timedelta(days=30)
 MAX_OPEN_ORDERS = 5
+# Orders that do not count as sales: never paid and closed, or paid back.
+NOT_SOLD = ("cancelled", "refunding", "refunded")
 
 
 def new_pickup_code() -> str:
@@ -152,7 +154,7 @@ def best_sellers(session: Session, compound_id: int, city: str, now: datetime, l
             select(Product, func.sum(OrderItem.quantity).label("sold"))
             .join(OrderItem, OrderItem.product_id == Product.id)
             .join(Order, Order.id == OrderItem.order_id)
-            .where(scope, Order.created_at >= since, Order.status != "cancelled")
+            .where(scope, Order.created_at >= since, Order.status.notin_(NOT_SOLD))
             .group_by(Product.id).order_by(func.sum(OrderItem.quantity).desc(), Product.id)
             .limit(limit)
         ).all()
