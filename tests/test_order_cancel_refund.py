@@ -211,3 +211,27 @@ def test_a_refused_refund_is_abnormal_for_ops_not_retried(client, coupon_order, 
     assert refund_of(order["id"]).status == "abnormal" and order_status(order["id"]) == "refunding"
     assert [d.kind for d in db.session.scalars(select(PaymentDiscrepancy))] == ["refund_abnormal"]
     assert settle_payments().refunds_sent == []
+
+
+def test_cancel_after_a_lost_notification_refunds_what_was_paid(client, coupon_order, pay):
+    order, headers, coupon_id = coupon_order
+    pay.mode("drop")
+    pay.shopper_pays(order["id"])
+    answer = client.post(f"{ORDERS}/{order['id']}/cancel", headers=headers)
+    assert answer.status_code == 200 and answer.get_json()["order"]["status"] == "refunding"
+    assert refund_of(order["id"]).amount_fen == 2500 and coupon_status(coupon_id) == "unused"
+
+
+def test_past_its_deadline_an_order_is_not_payable(client, coupon_order, pay):
+    order, headers, _ = coupon_order
+    past_deadline(order["id"])
+    assert_error(client.post(f"{ORDERS}/{order['id']}/payment", headers=headers), 409, "not_payable")
+
+
+def test_an_order_a_coupon_pays_in_full_needs_no_wechat_payment(client, make, shop, pay):
+    home, _, headers, session_id = shop
+    coupon = make.claimed_coupon(headers, make.coupon_template([home], discount_fen=800, threshold_fen=0))
+    order = wechat_order(client, headers, session_id, [(make.product(price_fen=800), 1)], coupon_id=coupon["id"])
+    assert order["status"] == "paid" and order["total_fen"] == 0
+    answer = client.post(f"{ORDERS}/{order['id']}/cancel", headers=headers)
+    assert answer.get_json()["order"]["status"] == "refunded" and coupon_status(coupon["id"]) == "unused"
