@@ -119,3 +119,29 @@ def test_the_reconciliation_page_lists_the_day(make, paid_order, pay, console):
     assert "18.00" in page and "unknown_order" in page and "<script>" not in page
     assert "unknown_order" not in text(browser.get("/console/orders/reconciliation?date=2001-01-01"))
     assert console("marketing").get("/console/orders/reconciliation").status_code == 403
+
+
+def test_ops_cancel_of_an_unpaid_wechat_order_closes_it_at_wechat_pay(client, make, pay):
+    home = make.compound()
+    courier = make.courier(compounds_=[home])
+    _, headers = make.shopper(home=home)
+    order = wechat_order(client, headers, make.store_session(headers, courier), [(make.product(price_fen=300), 1)])
+    assert client.post(f"{ORDERS}/{order['id']}/payment", headers=headers).status_code == 200
+    answer = client.post(f"{CONSOLE}/orders/{order['id']}/cancel", json={"reason": "out of stock"},
+                         headers=make.staff_headers("ops"))
+    assert answer.status_code == 200 and answer.get_json()["order"]["status"] == "cancelled"
+    assert pay.hook("GET", f"/transactions/{pay.trade_no(order['id'])}")[1]["transaction"]["trade_state"] == "CLOSED"
+
+
+def test_ops_cancel_finds_a_lost_payment_and_asks_for_a_refund_instead(client, make, paid_order, pay):
+    home = make.compound()
+    courier = make.courier(compounds_=[home])
+    _, headers = make.shopper(home=home)
+    order = wechat_order(client, headers, make.store_session(headers, courier), [(make.product(price_fen=300), 1)])
+    assert client.post(f"{ORDERS}/{order['id']}/payment", headers=headers).status_code == 200
+    pay.mode("drop")
+    pay.shopper_pays(order["id"])
+    answer = client.post(f"{CONSOLE}/orders/{order['id']}/cancel", json={"reason": "out of stock"},
+                         headers=make.staff_headers("ops"))
+    assert_error(answer, 409, "not_cancellable")
+    assert order_status(order["id"]) == "paid"

@@ -12,7 +12,7 @@ from app import broadcasts
 from app.extensions import db
 from app.models import Order, PaymentRefund, utcnow
 from app.services.audit import changes
-from app.services.errors import NotFound
+from app.services.errors import NotCancellable, NotFound
 from app.services.payments import lifecycle, notices, refunds
 from app.services.payments.errors import BadSignature, PaymentUnavailable
 from app.services.store import orders
@@ -81,6 +81,21 @@ def cancel(shopper_id: int, order_id: int) -> Order:
         refund = lifecycle.cancel(db.session, pay, order, CANCEL_REASON, "shopper", utcnow())
     db.session.commit()
     send_refund_now(refund)
+    return order
+
+
+def cancel_by_staff(staff_id: int, order_id: int, reason: str) -> Order:
+    """Ops cancel an unpaid order (audited); a WeChat one is settled with WeChat Pay first (closed,
+    or found paid: then it is not cancelled but refunded, by the refund call)."""
+    order = orders.get_order(db.session, order_id)
+    if order.status == "pending_payment":
+        with wechat_pay_calls():
+            lifecycle.settle_with_wechat(db.session, pay_client(), order, utcnow())
+        db.session.commit()  # a payment found is kept whatever the cancel says
+        if order.status == "paid":
+            raise NotCancellable("This order has just been paid through WeChat Pay; refund it instead.")
+    order = changes.cancel_order(db.session, staff_id, order_id, reason)
+    db.session.commit()
     return order
 
 

@@ -22,9 +22,7 @@ blp = Blueprint("console_orders", __name__, url_prefix="/api/v1/console", descri
 @blp.alt_response(409, schema=ErrorBody, description="not_cancellable: handed over already")
 def cancel_order(body, order_id):
     """Cancel an order not yet handed over; its coupon goes back to the shopper. Audited; a repeat changes nothing."""
-    order = changes.cancel_order(db.session, principal().subject_id, order_id, body["reason"])
-    db.session.commit()
-    return {"order": order}
+    return {"order": payment_actions.cancel_by_staff(principal().subject_id, order_id, body["reason"])}
 
 
 @blp.post("/orders/<int:order_id>/unlock-handover")

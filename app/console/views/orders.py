@@ -37,8 +37,7 @@ def cancel_order(order_id: int):
     except ValidationError:
         flash("请填写取消原因（200 字以内）· Say why the order is cancelled (up to 200 characters).")
         return redirect(url_for("console_web.orders", q=order_id))
-    order = changes.cancel_order(db.session, g.staff.id, order_id, body["reason"])
-    db.session.commit()
+    order = payment_actions.cancel_by_staff(g.staff.id, order_id, body["reason"])
     flash(f"订单 #{order.id} 已取消 · Order #{order.id} cancelled.")
     return redirect(url_for("console_web.orders", q=order_id))
 
