@@ -235,3 +235,33 @@ def test_an_order_a_coupon_pays_in_full_needs_no_wechat_payment(client, make, sh
     assert order["status"] == "paid" and order["total_fen"] == 0
     answer = client.post(f"{ORDERS}/{order['id']}/cancel", headers=headers)
     assert answer.get_json()["order"]["status"] == "refunded" and coupon_status(coupon["id"]) == "unused"
+
+
+def test_a_handover_racing_a_refund_one_wins(client, coupon_order, pay, app, backend, make, shop):
+    if backend != "postgresql":
+        pytest.skip("threads race on PostgreSQL")
+    _, courier, _, _ = shop
+    order, headers, _ = coupon_order
+    paid(client, pay, order)
+    courier_headers = make.courier_headers(courier)
+    handover = lambda c: c.post(f"/api/v1/courier/pickups/{order['id']}/handover",  # noqa: E731
+                                json={"pickup_code": order["pickup_code"]}, headers=courier_headers)
+    cancel = lambda c: c.post(f"{ORDERS}/{order['id']}/cancel", headers=headers)  # noqa: E731
+    handed, cancelled = at_once(app, [handover, cancel])
+    status = order_status(order["id"])
+    if status == "completed":
+        assert handed[0] == 200 and cancelled[0] == 409 and refund_of(order["id"]) is None
+    else:
+        assert status == "refunding" and cancelled[0] == 200 and handed[0] == 409
+        assert refund_of(order["id"]).amount_fen == 2500
+
+
+def test_racing_payment_calls_get_one_prepay(client, make, shop, pay, app, backend):
+    if backend != "postgresql":
+        pytest.skip("threads race on PostgreSQL")
+    _, _, headers, session_id = shop
+    order = wechat_order(client, headers, session_id, [(make.product(price_fen=700), 1)])
+    call = lambda c: c.post(f"{ORDERS}/{order['id']}/payment", headers=headers)  # noqa: E731
+    results = at_once(app, [call] * 4)
+    assert {status for status, _ in results} == {200}, results
+    assert len({body["payment"]["package"] for _, body in results}) == 1
