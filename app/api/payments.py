@@ -5,12 +5,15 @@ from flask import request
 from flask_smorest import Blueprint
 
 from app.actions import payments as payment_actions
+from app.api.bodies import documented_body
 from app.api.errors import ErrorBody
+from app.schemas.payments import NotificationIn
 
 blp = Blueprint("payments", __name__, url_prefix="/api/v1/payments", description="WeChat Pay notifications")
 
 
 @blp.post("/wechat/notify")
+@documented_body(blp, NotificationIn)
 @blp.response(204)
 @blp.alt_response(401, schema=ErrorBody, description="bad_signature: signature, serial, timestamp (> 5 min off) "
                                                      "or decryption failed; nothing changed")

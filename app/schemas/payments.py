@@ -47,3 +47,23 @@ class ReconciliationOut(Schema):
     refunded = fields.Nested(Figure, metadata={"description": "refunds WeChat Pay completed that day"})
     handed_over = fields.Nested(Figure, metadata={"description": "orders handed over at the van that day"})
     discrepancies = fields.List(fields.Nested(DiscrepancyOut))
+
+
+class NotificationResource(Schema):
+    algorithm = fields.String(metadata={"description": "AEAD_AES_256_GCM"})
+    ciphertext = fields.String()
+    nonce = fields.String()
+    associated_data = fields.String()
+    original_type = fields.String()
+
+
+class NotificationIn(Schema):
+    """WeChat Pay's notification as it posts it (read raw: the signature covers the exact bytes)."""
+
+    id = fields.String()
+    create_time = fields.String()
+    event_type = fields.String(metadata={"description": "TRANSACTION.SUCCESS, REFUND.SUCCESS, REFUND.ABNORMAL, "
+                                                        "REFUND.CLOSED"})
+    resource_type = fields.String(metadata={"description": "encrypt-resource"})
+    summary = fields.String()
+    resource = fields.Nested(NotificationResource)
