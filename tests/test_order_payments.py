@@ -1,7 +1,6 @@
 """Paying an order through WeChat Pay (both backends, the sandbox's stand-in, real signatures and encryption)."""
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
 import pytest
