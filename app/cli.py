@@ -4,6 +4,7 @@ from __future__ import annotations
 import click
 from flask import Flask
 
+from app.actions.payment_settler import settle_payments
 from app.demo import seed_demo
 from app.extensions import db
 from app.services.accounts.staff import create_staff
@@ -23,6 +24,16 @@ def register_commands(app: Flask) -> None:
             raise click.ClickException(f"{error.message} {error.extra or ''}".strip()) from None
         db.session.commit()
         click.echo(f"created {member.role} {member.username} (id {member.id})")
+
+    @app.cli.command("settle-payments")
+    def settle_payments_command():
+        """One round of the payment loop: overdue unpaid orders settled with WeChat Pay, queued refunds sent."""
+        try:
+            settled = settle_payments()
+        except ServiceError as error:
+            raise click.ClickException(error.message) from None
+        click.echo(f"paid {settled.paid}, cancelled {settled.cancelled}, refunds sent {settled.refunds_sent}, "
+                   f"put off {settled.put_off}")
 
     @app.cli.command("seed-demo")
     def seed_demo_command():

@@ -51,6 +51,7 @@ CONSOLE_ROUTES = [  # (section, method, path): every console page and action
     ("campaigns", "GET", "/console/socket-token"),
     ("orders", "GET", "/console/orders"), ("orders", "POST", "/console/orders/{order}/cancel"),
     ("orders", "POST", "/console/orders/{order}/unlock-handover"),
+    ("orders", "POST", "/console/orders/{order}/refund"), ("orders", "GET", "/console/orders/reconciliation"),
 ]
 API_ROUTES = [  # the JSON API counterparts of those pages
     ("campaigns", "POST", "/api/v1/console/campaigns"),
@@ -70,6 +71,8 @@ API_ROUTES = [  # the JSON API counterparts of those pages
     ("couriers", "PUT", "/api/v1/console/couriers/{courier}/van-load"),
     ("orders", "POST", "/api/v1/console/orders/{order}/cancel"),
     ("orders", "POST", "/api/v1/console/orders/{order}/unlock-handover"),
+    ("orders", "POST", "/api/v1/console/orders/{order}/refund"),
+    ("orders", "GET", "/api/v1/console/reports/reconciliation"),
 ]
 OPEN_TO_ANY_STAFF = {"console_web.home", "console_web.logout"}
 PUBLIC = {"console_web.login", "console_web.static", "console_web.not_found"}

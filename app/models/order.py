@@ -9,12 +9,15 @@ from app.models.catalog import Product
 from app.models.compound import Compound
 from app.models.shopper import Shopper
 
-ORDER_STATUSES = ("reserved", "completed", "cancelled")
+ORDER_STATUSES = ("reserved", "pending_payment", "paid", "completed", "cancelled", "refunding", "refunded")
+PAY_METHODS = ("at_van", "wechat")
 
 
 class Order(Base):
     __tablename__ = "orders"
-    __table_args__ = (CheckConstraint(f"status IN {ORDER_STATUSES}", name="status"),)
+    __table_args__ = (CheckConstraint(f"status IN {ORDER_STATUSES}", name="status"),
+                      CheckConstraint(f"pay_method IN {PAY_METHODS}", name="pay_method"),
+                      CheckConstraint("refunded_fen >= 0", name="refunded_fen"))
 
     id: Mapped[intpk]
     shopper_id: Mapped[int] = mapped_column(BigId, ForeignKey("shoppers.id"), index=True)
@@ -31,6 +34,12 @@ class Order(Base):
     # Wrong codes tried at the van; at the limit, handover is refused until ops resets it.
     wrong_code_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     completed_at: Mapped[Timestamp | None]
+    pay_method: Mapped[str] = mapped_column(String(10), default="at_van", server_default="at_van")
+    # Unpaid WeChat orders past it are settled by the payment loop (ORDER_PAY_MINUTES).
+    pay_deadline: Mapped[Timestamp | None] = mapped_column(index=True)
+    paid_at: Mapped[Timestamp | None]
+    cancelled_at: Mapped[Timestamp | None]
+    refunded_fen: Mapped[fen] = mapped_column(default=0, server_default="0")
     created_at: Mapped[created_at] = mapped_column(index=True)
 
     items: Mapped[list[OrderItem]] = relationship(

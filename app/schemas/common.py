@@ -77,3 +77,8 @@ class OrderOut(Schema):
     coupon_id = fields.Integer(allow_none=True)
     items = fields.List(fields.Nested(OrderItemOut))
     created_at = fields.AwareDateTime()
+    pay_method = fields.String(metadata={"description": "at_van or wechat"})
+    pay_deadline = fields.AwareDateTime(allow_none=True, metadata={"description": "wechat: unpaid by then, closed"})
+    paid_at = fields.AwareDateTime(allow_none=True)
+    cancelled_at = fields.AwareDateTime(allow_none=True)
+    refunded_fen = fields.Integer()

@@ -187,6 +187,8 @@ class OrderIn(In):
     store_session_id = Id(required=True)
     items = fields.List(fields.Nested(OrderLineIn), required=True, validate=validate.Length(min=1, max=50))
     coupon_id = Id(load_default=None, allow_none=True)
+    pay = fields.String(load_default="at_van", validate=validate.OneOf(("at_van", "wechat")),
+                        metadata={"description": "wechat: pending_payment until paid through WeChat Pay"})
 
 
 class IdempotencyHeader(In):

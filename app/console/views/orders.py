@@ -1,14 +1,19 @@
 """Orders (ops): find one by id or pickup code, cancel it, unlock its handover."""
 from __future__ import annotations
 
+from datetime import date
+
 from flask import flash, g, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
+from app.actions import payments as payment_actions
 from app.console.auth import requires
 from app.console.blueprint import bp
 from app.extensions import db
 from app.schemas.orders import CancelIn
+from app.schemas.payments import RefundIn
 from app.services.audit import changes
+from app.services.payments import reconciliation
 from app.services.store import orders as order_service
 from app.services.store.pickups import MAX_WRONG_CODES
 
@@ -32,8 +37,7 @@ def cancel_order(order_id: int):
     except ValidationError:
         flash("请填写取消原因（200 字以内）· Say why the order is cancelled (up to 200 characters).")
         return redirect(url_for("console_web.orders", q=order_id))
-    order = changes.cancel_order(db.session, g.staff.id, order_id, body["reason"])
-    db.session.commit()
+    order = payment_actions.cancel_by_staff(g.staff.id, order_id, body["reason"])
     flash(f"订单 #{order.id} 已取消 · Order #{order.id} cancelled.")
     return redirect(url_for("console_web.orders", q=order_id))
 
@@ -46,3 +50,31 @@ def unlock_handover(order_id: int):
     db.session.commit()
     flash(f"订单 #{order_id} 已解锁，小哥可重新输入取货码 · Order #{order_id} unlocked: the courier may enter codes again.")
     return redirect(url_for("console_web.orders", q=order_id))
+
+
+@bp.post("/orders/<int:order_id>/refund")
+@requires("orders")
+def refund_order(order_id: int):
+    """Refund a paid order in full through WeChat Pay (a reason is required; audited as the JSON API does)."""
+    try:
+        body = RefundIn().load({"reason": request.form.get("reason", "")})
+    except ValidationError:
+        flash("请填写退款原因（200 字以内）· Say why the order is refunded (up to 200 characters).")
+        return redirect(url_for("console_web.orders", q=order_id))
+    order = payment_actions.refund_by_staff(g.staff.id, order_id, body["reason"])
+    flash(f"订单 #{order.id} 退款中 · Order #{order.id} is being refunded.")
+    return redirect(url_for("console_web.orders", q=order_id))
+
+
+@bp.get("/orders/reconciliation")
+@requires("orders")
+def reconciliation_page():
+    """The day's WeChat Pay money (Asia/Shanghai): paid, refunded, handed over, and the discrepancies."""
+    typed = request.args.get("date", "")[:10]
+    try:
+        day = date.fromisoformat(typed) if typed else reconciliation.today()
+    except ValueError:
+        flash("日期格式为 YYYY-MM-DD · The date is YYYY-MM-DD.")
+        day = reconciliation.today()
+    report = reconciliation.reconciliation(db.session, day)
+    return render_template("console/reconciliation.html", active="orders", report=report)

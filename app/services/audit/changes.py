@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from app.models import Campaign, CouponTemplate, Courier, Order, utcnow
+from app.models import Campaign, CouponTemplate, Courier, Order, PaymentRefund, utcnow
 from app.services import campaigns
 from app.services.accounts import staff
 from app.services.audit import trail
+from app.services.payments import refunds
+from app.services.payments.errors import NotRefundable
 from app.services.campaigns import edits
 from app.services.couriers import registry
 from app.services.places import compounds
@@ -106,6 +108,21 @@ def cancel_order(session: Session, staff_id: int, order_id: int, reason: str) ->
         trail.record(session, staff_id, "order.cancel", order,
                      {"reason": reason, "status": [before, order.status], "coupon_returned": coupon_id})
     return order
+
+
+def refund_order(session: Session, staff_id: int, order_id: int, reason: str) -> tuple[Order, PaymentRefund | None]:
+    """Ops refund a paid order not yet handed over, in full through WeChat Pay; (the order, the
+    refund to send after commit: None for a repeat). 409 not_refundable for any other order."""
+    order = orders.get_order(session, order_id)
+    before = order.status
+    moved, refund = refunds.refund_order(session, order, reason, f"staff:{staff_id}")
+    if not moved and order.status in ("refunding", "refunded"):
+        return order, None  # a repeat
+    if not moved:
+        raise NotRefundable()
+    trail.record(session, staff_id, "order.refund", order,
+                 {"reason": reason, "status": [before, order.status], "refund_fen": refund.amount_fen if refund else 0})
+    return order, refund
 
 
 def unlock_handover(session: Session, staff_id: int, order_id: int) -> Order:

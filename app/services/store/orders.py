@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -12,13 +12,14 @@ from app.services.errors import (CouponNotValidHere, CouponUnusable, InvalidRequ
                                  TooManyOpenOrders)
 from app.services.places.addresses import lock_shopper
 from app.services.paging import OWN_LIST_LIMIT, Page, page_of
-from app.services.store import catalog
+from app.services.store import catalog, order_states
+from app.services.store.order_states import WAITING_STATUSES
 from app.services.van import stock as van_stock
 
 BEST_SELLER_WINDOW = timedelta(days=30)
 MAX_OPEN_ORDERS = 5
-# Orders that still hold goods for the shopper (pending_payment: when WeChat Pay comes).
-OPEN_STATUSES = ("reserved", "pending_payment")
+# Orders that do not count as sales: never paid and closed, or paid back.
+NOT_SOLD = ("cancelled", "refunding", "refunded")
 
 
 def new_pickup_code() -> str:
@@ -27,9 +28,11 @@ def new_pickup_code() -> str:
 
 
 def place_order(session: Session, store_session: StoreSession, items: list[dict],
-                now: datetime, coupon_id: int | None = None, max_open: int = MAX_OPEN_ORDERS) -> Order:
+                now: datetime, coupon_id: int | None = None, max_open: int = MAX_OPEN_ORDERS,
+                pay_deadline: datetime | None = None) -> Order:
     """Price the items as the storefront shows them (catalog.price_book), apply a coupon, reserve
-    for pickup; a shopper holds at most `max_open` store orders waiting for pickup."""
+    for pickup; a shopper holds at most `max_open` store orders waiting for pickup. With a
+    `pay_deadline` the order is paid by WeChat Pay before it (pending_payment), else at the van."""
     ensure_room_for_open_order(session, store_session.shopper_id, max_open)
     quantities: dict[int, int] = {}
     for item in items:
@@ -47,9 +50,11 @@ def place_order(session: Session, store_session: StoreSession, items: list[dict]
                               subtotal, now) if coupon_id else 0)
     order = Order(shopper_id=store_session.shopper_id, courier_id=store_session.courier_id,
                   compound_id=store_session.compound_id, store_session_id=store_session.id,
-                  coupon_id=coupon_id, source="store", status="reserved", subtotal_fen=subtotal,
+                  coupon_id=coupon_id, source="store", subtotal_fen=subtotal,
                   discount_fen=discount, total_fen=subtotal - discount,
-                  pickup_code=new_pickup_code(), items=lines)
+                  pickup_code=new_pickup_code(), items=lines, pay_deadline=pay_deadline,
+                  status="pending_payment" if pay_deadline else "reserved",
+                  pay_method="wechat" if pay_deadline else "at_van")
     session.add(order)
     session.flush()
     van_stock.reserve_order(session, order, now)
@@ -61,7 +66,7 @@ def ensure_room_for_open_order(session: Session, shopper_id: int, max_open: int)
     lock_shopper(session, shopper_id)
     open_orders = session.scalar(
         select(func.count()).select_from(Order)
-        .where(Order.shopper_id == shopper_id, Order.source == "store", Order.status.in_(OPEN_STATUSES))
+        .where(Order.shopper_id == shopper_id, Order.source == "store", Order.status.in_(WAITING_STATUSES))
     )
     if open_orders >= max_open:
         raise TooManyOpenOrders()
@@ -94,16 +99,12 @@ def shopper_orders(session: Session, shopper_id: int, after: int | None = None, 
     return page_of(session, select(Order).where(Order.shopper_id == shopper_id), Order.id, after, limit)
 
 
-def cancel_order(session: Session, order_id: int) -> tuple[Order, bool]:
-    """Cancel an order not yet handed over, giving its coupon back; (the order, whether this call
-    cancelled it: False for one cancelled before). One conditional UPDATE, so a racing handover
-    and a cancel cannot both win. For ops today; a shopper's cancel (with refunds) reuses it."""
+def cancel_order(session: Session, order_id: int, now: datetime | None = None) -> tuple[Order, bool]:
+    """Cancel an unpaid order not yet handed over, giving its goods back; (the order, whether this
+    call cancelled it: False for one cancelled before). One conditional UPDATE, so a racing
+    handover, payment or cancel cannot both win. A paid order is refunded instead (payments)."""
     order = get_order(session, order_id)
-    cancelled = session.execute(
-        update(Order).where(Order.id == order_id, Order.status.in_(OPEN_STATUSES))
-        .values(status="cancelled").execution_options(synchronize_session=False)
-    ).rowcount == 1
-    session.refresh(order)
+    cancelled = order_states.move(session, order, "cancel", cancelled_at=now or datetime.now(timezone.utc))
     if not cancelled and order.status != "cancelled":
         raise NotCancellable()
     if cancelled:
@@ -156,7 +157,7 @@ def best_sellers(session: Session, compound_id: int, city: str, now: datetime, l
             select(Product, func.sum(OrderItem.quantity).label("sold"))
             .join(OrderItem, OrderItem.product_id == Product.id)
             .join(Order, Order.id == OrderItem.order_id)
-            .where(scope, Order.created_at >= since, Order.status != "cancelled")
+            .where(scope, Order.created_at >= since, Order.status.notin_(NOT_SOLD))
             .group_by(Product.id).order_by(func.sum(OrderItem.quantity).desc(), Product.id)
             .limit(limit)
         ).all()

@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 from app.models import Order
 from app.services.errors import NotAvailable, NotFound, ServiceError
 from app.services.paging import OWN_LIST_LIMIT, Page, page_of
+from app.services.store import order_states
+from app.services.store.order_states import HANDOVER_STATUSES
 
 # Six digits are guessable by brute force; a few tries cover a misread code, not a guessing game.
 MAX_WRONG_CODES = 5
@@ -36,8 +38,9 @@ class Handover:
 
 def pick_list(session: Session, courier_id: int, compound_id: int | None = None, after: int | None = None,
               limit: int = OWN_LIST_LIMIT) -> Page:
-    """Reserved orders (won items and store orders) waiting at this courier's van, oldest first, a page at a time."""
-    query = select(Order).where(Order.courier_id == courier_id, Order.status == "reserved")
+    """Orders to hand over at this courier's van (won items, store orders paid there or by WeChat Pay),
+    oldest first, a page at a time; an order still waiting for its payment is not on it."""
+    query = select(Order).where(Order.courier_id == courier_id, Order.status.in_(HANDOVER_STATUSES))
     if compound_id is not None:
         query = query.where(Order.compound_id == compound_id)
     return page_of(session, query, Order.id, after, limit, newest_first=False)
@@ -60,8 +63,7 @@ def hand_over(session: Session, courier_id: int, order_id: int, pickup_code: str
     but returned, so the caller keeps the count when it stores the refusal.
     """
     order = courier_order(session, courier_id, order_id)
-    if order.status == "cancelled":
-        raise NotAvailable("This order was cancelled.")
+    refuse_unless_handed_over_or_waiting(order)
     tries = take_a_try(session, order)
     if tries is None:
         return settled_handover(order, pickup_code)
@@ -69,9 +71,17 @@ def hand_over(session: Session, courier_id: int, order_id: int, pickup_code: str
         return Handover(order, refusal=WrongCode(attempts_left=max(MAX_WRONG_CODES - tries, 0)))
     give_back_try(session, order)  # the right code is not a wrong try
     completed_now = complete_once(session, order, now)
-    if not completed_now and order.status != "completed":
-        raise NotAvailable("This order was cancelled.")
+    if not completed_now:
+        refuse_unless_handed_over_or_waiting(order)
     return Handover(order, completed_now=completed_now)
+
+
+def refuse_unless_handed_over_or_waiting(order: Order) -> None:
+    """An order not paid yet, cancelled or refunded is not handed over."""
+    if order.status == "pending_payment":
+        raise NotAvailable("This order is not paid yet.")
+    if order.status not in (*HANDOVER_STATUSES, "completed"):
+        raise NotAvailable("This order was cancelled.")
 
 
 def code_is_right(order: Order, pickup_code: str) -> bool:
@@ -79,11 +89,11 @@ def code_is_right(order: Order, pickup_code: str) -> bool:
 
 
 def take_a_try(session: Session, order: Order) -> int | None:
-    """Count one try at a reserved order's code, atomically; the tries so far, or None when it
-    is locked (MAX_WRONG_CODES already) or no longer reserved."""
+    """Count one try at a waiting order's code, atomically; the tries so far, or None when it
+    is locked (MAX_WRONG_CODES already) or no longer waiting."""
     tries = session.execute(
         update(Order)
-        .where(Order.id == order.id, Order.status == "reserved", Order.wrong_code_attempts < MAX_WRONG_CODES)
+        .where(Order.id == order.id, Order.status.in_(HANDOVER_STATUSES), Order.wrong_code_attempts < MAX_WRONG_CODES)
         .values(wrong_code_attempts=Order.wrong_code_attempts + 1)
         .returning(Order.wrong_code_attempts)
         .execution_options(synchronize_session=False)
@@ -94,10 +104,9 @@ def take_a_try(session: Session, order: Order) -> int | None:
 
 def settled_handover(order: Order, pickup_code: str) -> Handover:
     """No try was taken: the order is locked, cancelled, or handed over already (a repeat)."""
-    if order.status == "reserved":
+    if order.status in HANDOVER_STATUSES:
         raise TooManyAttempts()
-    if order.status != "completed":
-        raise NotAvailable("This order was cancelled.")
+    refuse_unless_handed_over_or_waiting(order)
     if code_is_right(order, pickup_code):
         return Handover(order)
     return Handover(order, refusal=WrongCode(attempts_left=max(MAX_WRONG_CODES - order.wrong_code_attempts, 0)))
@@ -112,14 +121,8 @@ def give_back_try(session: Session, order: Order) -> None:
 
 
 def complete_once(session: Session, order: Order, now: datetime) -> bool:
-    """reserved -> completed with one conditional UPDATE; True only for the call that did it."""
-    completed = session.execute(
-        update(Order).where(Order.id == order.id, Order.status == "reserved")
-        .values(status="completed", completed_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    session.refresh(order)
-    return completed == 1
+    """reserved or paid -> completed with one conditional UPDATE; True only for the call that did it."""
+    return order_states.move(session, order, "complete", completed_at=now)
 
 
 def reset_wrong_codes(session: Session, order_id: int) -> Order:
