@@ -9,6 +9,7 @@ import logging
 from dataclasses import dataclass, field
 
 from app import broadcasts
+from app.actions import messages
 from app.actions.payments import pay_client, send_refund
 from app.background import BackgroundLoop
 from app.extensions import db
@@ -36,6 +37,8 @@ def settle_payments() -> Settled:
     for order in lifecycle.overdue_orders(db.session, utcnow()):
         try:
             paid = lifecycle.expire(db.session, pay, order, utcnow())
+            if paid:
+                messages.order_status(paid, "paid")  # a lost notification's payment, found by asking
             db.session.commit()
         except (PayUnavailable, PayRefused) as failed:
             db.session.rollback()

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from flask import current_app
 
 from app import broadcasts
+from app.actions import messages
 from app.extensions import db
 from app.models import Order, PaymentRefund, utcnow
 from app.services.audit import changes
@@ -67,10 +68,14 @@ def receive_notification(headers: Mapping[str, str], body: bytes) -> None:
     except BadNotification as refused:
         log.warning("WeChat Pay notification refused: %s", refused.reason)
         raise BadSignature() from refused
-    paid = notices.apply_notification(db.session, pay.settings, notification, utcnow())
+    applied = notices.apply_notification(db.session, pay.settings, notification, utcnow())
+    if applied.paid is not None:
+        messages.order_status(applied.paid, "paid")  # queued in the same transaction as the change
+    if applied.refunded is not None:
+        messages.order_status(applied.refunded, "refunded")
     db.session.commit()
-    if paid is not None:
-        broadcasts.pickup_added(paid)
+    if applied.paid is not None:
+        broadcasts.pickup_added(applied.paid)
 
 
 def cancel(shopper_id: int, order_id: int) -> Order:

@@ -1,6 +1,7 @@
 """What WeChat Pay tells us (a notification, or the answer to a query): applied once, checked against the order."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -13,19 +14,27 @@ from wechat.pay import Notification, PaySettings, Transaction
 LATE_PAYMENT_REASON = "Paid after the order was closed"
 
 
+@dataclass(frozen=True)
+class Applied:
+    """What a notification changed: the order it made paid, the order it made refunded (each once)."""
+
+    paid: Order | None = None
+    refunded: Order | None = None
+
+
 def apply_notification(session: Session, settings: PaySettings, notification: Notification,
-                       now: datetime) -> Order | None:
-    """Apply a verified notification once (by its id); the order it made paid, if any."""
+                       now: datetime) -> Applied:
+    """Apply a verified notification once (by its id); what it changed."""
     if not ledger.first_sighting(session, notification.id, notification.event_type):
-        return None
+        return Applied()
     if notification.event_type == "TRANSACTION.SUCCESS" and notification.transaction is not None:
-        return apply_transaction(session, settings, notification.transaction, now)
+        return Applied(paid=apply_transaction(session, settings, notification.transaction, now))
     refund = notification.refund
     if refund is not None and notification.event_type == "REFUND.SUCCESS":
-        refunds.refund_succeeded(session, refund.out_refund_no, refund.refund_id, now)
-    elif refund is not None and notification.event_type in ("REFUND.ABNORMAL", "REFUND.CLOSED"):
+        return Applied(refunded=refunds.refund_succeeded(session, refund.out_refund_no, refund.refund_id, now))
+    if refund is not None and notification.event_type in ("REFUND.ABNORMAL", "REFUND.CLOSED"):
         refunds.refund_failed(session, refund.out_refund_no, notification.event_type.split(".")[1].lower())
-    return None
+    return Applied()
 
 
 def apply_transaction(session: Session, settings: PaySettings, transaction: Transaction, now: datetime) -> Order | None:

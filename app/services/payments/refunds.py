@@ -64,7 +64,8 @@ def queued_refunds(session: Session, limit: int = 50) -> list[PaymentRefund]:
 
 
 def refund_succeeded(session: Session, out_refund_no: str, refund_id: str | None, now: datetime) -> Order | None:
-    """WeChat Pay says the refund is done: recorded once, the order's refunded_fen counted, refunding -> refunded."""
+    """WeChat Pay says the refund is done: recorded once, the order's refunded_fen counted, refunding -> refunded;
+    the order it made refunded (None when it was already, or the refund is unknown)."""
     refund = session.scalar(select(PaymentRefund).where(PaymentRefund.out_refund_no == out_refund_no))
     if refund is None:
         ledger.record_discrepancy(session, "unknown_refund", out_refund_no=out_refund_no)
@@ -80,7 +81,8 @@ def refund_succeeded(session: Session, out_refund_no: str, refund_id: str | None
                         .values(refunded_fen=Order.refunded_fen + refund.amount_fen)
                         .execution_options(synchronize_session=False))
         order_states.move(session, order, "refunded")
-    return order
+        return order
+    return None
 
 
 def refund_refused(session: Session, refund: PaymentRefund, code: str) -> None:
