@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser import screenshot
+from wechat.pay import NOTIFY_PATH
 from tests.test_browser_store import phone, settle, sign_in_and_choose, world  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
@@ -56,7 +57,6 @@ def test_a_shopper_orders_for_the_van_and_the_courier_hands_it_over(app, live_se
     expect(order_row(phone).get_by_role("button", name="取消 Cancel")).to_have_count(0)
 
 
-@pytest.mark.xfail(strict=True, reason="POST /api/v1/orders/<id>/cancel comes with the order lifecycle (issue 14)")
 def test_a_shopper_cancels_an_order_waiting_at_the_van(app, live_server, phone, world):
     from playwright.sync_api import expect
 
@@ -68,3 +68,61 @@ def test_a_shopper_cancels_an_order_waiting_at_the_van(app, live_server, phone, 
     phone.once("dialog", lambda dialog: dialog.accept())
     order_row(phone).get_by_role("button", name="取消 Cancel").click()
     expect(order_row(phone)).to_have_attribute("data-status", "cancelled")
+
+
+@pytest.fixture
+def wechat_pay_here(app, live_server, sandbox):
+    """WeChat Pay's notifications to this live server (the sandbox really POSTs them), refunds
+    settled by the sandbox at once, as the demo has it."""
+    saved = app.config["WECHATPAY_NOTIFY_URL"]
+    app.config["WECHATPAY_NOTIFY_URL"] = live_server.url + NOTIFY_PATH
+    app.extensions.pop("xiaoge.pay", None)
+    sandbox.pay.reset()
+    yield
+    sandbox.pay.reset()
+    app.config["WECHATPAY_NOTIFY_URL"] = saved
+    app.extensions.pop("xiaoge.pay", None)
+
+
+def pay_on_the_sandbox_page(page):
+    from playwright.sync_api import expect
+
+    page.get_by_role("button", name="下单 Order").click()
+    expect(page.get_by_role("button", name="确认支付 Pay")).to_be_visible()  # WeChat Pay's page (sandbox)
+    expect(page.locator("body")).to_contain_text("59.80")
+    page.get_by_role("button", name="确认支付 Pay").click()
+    expect(order_row(page)).to_have_attribute("data-status", "paid")  # back in the store, told by WeChat Pay
+
+
+def test_a_shopper_pays_by_wechat_pay_and_the_courier_hands_it_over(app, live_server, make, phone, world,
+                                                                    client, wechat_pay_here, tmp_path):
+    from playwright.sync_api import expect
+
+    app.config["XIAOGE_DEMO"] = True
+    sign_in_and_choose(phone, live_server.url, world)
+    add_two_waters(phone)
+    phone.locator("#cart-pay").select_option("wechat")
+    pay_on_the_sandbox_page(phone)
+    row = order_row(phone)
+    code = row.locator(".order-head b").inner_text().removeprefix("取货码 ")
+    answer = client.post(f"/api/v1/courier/pickups/{row.get_attribute('data-order-id')}/handover",
+                         json={"pickup_code": code}, headers=make.courier_headers(world.courier))
+    assert answer.status_code == 200, answer.get_json()
+    settle()
+    phone.get_by_role("button", name="刷新 Refresh").click()
+    expect(order_row(phone)).to_have_attribute("data-status", "completed")
+    screenshot(phone, "store-360-paid.png", tmp_path, full_page=True)
+
+
+def test_a_shopper_cancels_a_paid_order_and_sees_it_refunded(app, live_server, phone, world, wechat_pay_here):
+    from playwright.sync_api import expect
+
+    app.config["XIAOGE_DEMO"] = True
+    sign_in_and_choose(phone, live_server.url, world)
+    add_two_waters(phone)
+    phone.locator("#cart-pay").select_option("wechat")
+    pay_on_the_sandbox_page(phone)
+    phone.once("dialog", lambda dialog: dialog.accept())
+    order_row(phone).get_by_role("button", name="取消 Cancel").click()
+    expect(order_row(phone)).to_have_attribute("data-status", "refunded", timeout=15_000)
+    expect(order_row(phone)).to_contain_text("已退款")

@@ -9,6 +9,7 @@
 
   var h = X.h, yuan = X.yuan;
   var PAGE_SIZE = 20;
+  var WATCH_EVERY_MS = 2000, WATCHES = 30;  // an unpaid or refunding order is looked at again for a minute
   var STATUS = {
     reserved: "待取货 · To pick up, pay at the van", pending_payment: "待支付 · To pay",
     paid: "已支付 · Paid, pick up at the van", completed: "已完成 · Picked up",
@@ -195,6 +196,8 @@
     ]);
   }
 
+  var watchTimer = null, watchesLeft = WATCHES;
+
   function loadOrders() {
     X.client.request("GET", "/api/v1/me/orders?limit=20").then(function (answer) {
       if (answer.status !== 200) return;
@@ -203,7 +206,16 @@
       list.textContent = "";
       answer.body.orders.forEach(function (order) { list.appendChild(orderRow(order)); });
       if (!answer.body.orders.length) list.appendChild(h("li", {className: "muted", text: "还没有订单 · No orders yet"}));
+      watchUnsettled(answer.body.orders);
     }, X.networkFailed);
+  }
+
+  /** Back from paying, or waiting for a refund: WeChat Pay tells the server, so ask again for a while. */
+  function watchUnsettled(orders) {
+    clearTimeout(watchTimer);
+    var waiting = orders.some(function (o) { return o.status === "pending_payment" || o.status === "refunding"; });
+    if (!waiting) { watchesLeft = WATCHES; return; }
+    if (watchesLeft-- > 0) watchTimer = setTimeout(loadOrders, WATCH_EVERY_MS);
   }
 
   function orderRow(order) {
