@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import screenshot
+from tests.browser import PHONE, screenshot, watched_page
+from tests.test_browser_store import console_problem, settle, sign_in_and_choose, world  # noqa: F401  (fixture)
 from wechat.pay import NOTIFY_PATH
-from tests.test_browser_store import phone, settle, sign_in_and_choose, world  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
+
+PHONE_390 = {**PHONE, "viewport": {"width": 390, "height": 844}}  # a common phone today (iPhone 12-15)
+
+
+@pytest.fixture
+def phone(browser, live_server):
+    """A 390x844 touch page on the live server; fails the test on any script error."""
+    with watched_page(browser, live_server, console_problem, **PHONE_390) as page:
+        yield page
 
 
 def order_row(page):
@@ -43,7 +52,6 @@ def test_a_shopper_orders_for_the_van_and_the_courier_hands_it_over(app, live_se
     expect(row).to_contain_text("农夫山泉 550ml×24 × 2")
     expect(row).to_contain_text("¥59.8")
     expect(phone.locator("#cart-bar")).to_be_hidden()
-    screenshot(phone, "store-360-order.png", tmp_path, full_page=True)
 
     order_id = int(row.get_attribute("data-order-id"))
     code = row.locator(".order-head b").inner_text().removeprefix("取货码 ")
@@ -111,7 +119,7 @@ def test_a_shopper_pays_by_wechat_pay_and_the_courier_hands_it_over(app, live_se
     settle()
     phone.get_by_role("button", name="刷新 Refresh").click()
     expect(order_row(phone)).to_have_attribute("data-status", "completed")
-    screenshot(phone, "store-360-paid.png", tmp_path, full_page=True)
+    screenshot(phone, "store-390-paid.png", tmp_path)
 
 
 def test_a_shopper_cancels_a_paid_order_and_sees_it_refunded(app, live_server, phone, world, wechat_pay_here):
