@@ -62,6 +62,10 @@ def from_environment() -> dict:
         "WECHATPAY_NOTIFY_URL": env("WECHATPAY_NOTIFY_URL", public_url + "/api/v1/payments/wechat/notify"),
         # An unpaid WeChat Pay order is closed (after asking WeChat Pay) this many minutes on.
         "ORDER_PAY_MINUTES": env("ORDER_PAY_MINUTES", 15, int),
+        # Settle WeChat Pay from a background task every this many seconds (with WeChat Pay set up):
+        # overdue unpaid orders, refunds to resend, refunds WeChat Pay has been quiet about.
+        "PAYMENT_SETTLER": env("PAYMENT_SETTLER", True, bool),
+        "PAYMENT_SETTLE_SECONDS": env("PAYMENT_SETTLE_SECONDS", 30.0, float),
         "SHOPPER_TOKEN_TTL": env("SHOPPER_TOKEN_TTL", 7 * 24 * 3600, int),
         "COURIER_TOKEN_TTL": env("COURIER_TOKEN_TTL", 24 * 3600, int),
         "STAFF_TOKEN_TTL": env("STAFF_TOKEN_TTL", 12 * 3600, int),

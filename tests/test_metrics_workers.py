@@ -36,7 +36,8 @@ def test_two_workers_counters_add_up_on_metrics(tmp_path):
     (directory).mkdir()
     (directory / "counter_99999.db").write_bytes(b"stale")  # a previous run's: on_starting clears it
     env = {**server_env(f"sqlite:///{tmp_path / 'unused.sqlite3'}", "http://127.0.0.1:9"),
-           "PROMETHEUS_MULTIPROC_DIR": str(directory), "METRICS_TOKEN": TOKEN}
+           "PROMETHEUS_MULTIPROC_DIR": str(directory), "METRICS_TOKEN": TOKEN,
+           "ROUND_SWEEPER": "0", "MESSAGE_SENDER": "0"}  # no tables here: no loop may look for work
     server = Server(env, free_port(), tmp_path / "server.log", workers=2)
     server.start()
     try:

@@ -53,3 +53,25 @@ def test_a_payment_found_by_asking_before_expiry_is_told_too(prepaid, pay):
     past_deadline(order["id"])
     assert settle_payments().paid == [order["id"]]
     assert order_status(order["id"]) == "paid" and len(order_messages(order["id"])) == 1
+
+
+def test_a_refund_whose_notification_never_came_is_settled_by_asking(client, prepaid, pay):
+    from sqlalchemy import update
+
+    from app.extensions import db
+    from app.models import PaymentRefund, utcnow
+    from app.services.payments.refunds import REFUND_QUIET
+
+    order, headers, _ = prepaid
+    pay.shopper_pays(order["id"])
+    assert pay.deliver(pay.notifications(1)[-1]).status_code == 204
+    assert client.post(f"{ORDERS}/{order['id']}/cancel", headers=headers).status_code == 200
+    out_refund_no = refund_of(order["id"]).out_refund_no
+    pay.mode("drop")  # WeChat Pay refunds, and its notification is lost
+    pay.settle_refund(out_refund_no)
+    assert settle_payments().refunds_settled == []  # too soon to ask: the notification may be on its way
+    db.session.execute(update(PaymentRefund).values(created_at=utcnow() - REFUND_QUIET))
+    db.session.commit()
+    assert settle_payments().refunds_settled == [out_refund_no]
+    assert order_status(order["id"]) == "refunded" and len(order_messages(order["id"])) == 2
+    assert settle_payments().refunds_settled == []  # settled once

@@ -28,11 +28,13 @@ class Settled:
     paid: list[int] = field(default_factory=list)
     cancelled: list[int] = field(default_factory=list)
     refunds_sent: list[str] = field(default_factory=list)
+    refunds_settled: list[str] = field(default_factory=list)  # found done (or failed) by asking
     put_off: list[str] = field(default_factory=list)  # WeChat Pay unreachable: next round
 
 
 def settle_payments() -> Settled:
-    """One round: overdue unpaid orders asked about, then closed or marked paid; queued refunds sent."""
+    """One round: overdue unpaid orders asked about, then closed or marked paid; queued refunds sent;
+    refunds WeChat Pay has been quiet about for REFUND_QUIET asked about."""
     pay, settled = pay_client(), Settled()
     for order in lifecycle.overdue_orders(db.session, utcnow()):
         try:
@@ -50,7 +52,24 @@ def settle_payments() -> Settled:
     for refund in refunds.queued_refunds(db.session):
         out_refund_no = refund.out_refund_no
         (settled.refunds_sent if send_refund(refund, pay) else settled.put_off).append(out_refund_no)
+    for refund in refunds.quiet_refunds(db.session, utcnow()):
+        ask_about_refund(pay, refund.out_refund_no, settled)
     return settled
+
+
+def ask_about_refund(pay, out_refund_no: str, settled: Settled) -> None:
+    """A refund whose notification never came: WeChat Pay's answer applied as the notification would be."""
+    try:
+        answer = pay.query_refund(out_refund_no)
+    except (PayUnavailable, PayRefused) as failed:
+        settled.put_off.append(f"refund {out_refund_no}: {failed}")
+        return
+    refunded = refunds.apply_refund_answer(db.session, answer, utcnow())
+    if refunded is not None:
+        messages.order_status(refunded, "refunded")
+    db.session.commit()
+    if answer is not None and answer.status != "PROCESSING":
+        settled.refunds_settled.append(out_refund_no)
 
 
 class PaymentSettler(BackgroundLoop):

@@ -97,8 +97,8 @@ def start_background_tasks_on_first_request(app: Flask) -> None:
         tasks.append(app.extensions.setdefault("xiaoge.round_sweeper", RoundSweeper(app)))
     if app.config.get("MESSAGE_SENDER"):
         tasks.append(app.extensions.setdefault("xiaoge.message_sender", MessageSender(app)))
-    # Off in tests unless asked for (they call settle_payments themselves); only with WeChat Pay set up.
-    if app.config.get("PAYMENT_SETTLER", not app.testing) and app.config.get("WECHATPAY_MCHID"):
+    # Only with WeChat Pay set up (the tests turn it off and call settle_payments themselves).
+    if app.config.get("PAYMENT_SETTLER") and app.config.get("WECHATPAY_MCHID"):
         tasks.append(app.extensions.setdefault("xiaoge.payment_settler", PaymentSettler(app)))
     with app.app_context():
         tasks += draw_engine().background_tasks(app)  # the Redis engine's log writer

@@ -1,7 +1,7 @@
 """Full refunds through WeChat Pay: queued with the order's move, sent after commit, retried by the loop."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -10,7 +10,10 @@ from sqlalchemy.orm import Session
 from app.models import Order, PaymentRefund
 from app.services.payments import ledger
 from app.services.store import order_states, orders
-from wechat.pay import WeChatPay
+from wechat.pay import Refund, WeChatPay
+
+# A refund WeChat Pay took but has not reported on after this long is asked about (a lost notification).
+REFUND_QUIET = timedelta(minutes=5)
 
 WECHAT_REASON_LIMIT = 80  # WeChat Pay's refund reason is at most 80 characters
 
@@ -61,6 +64,24 @@ def queued_refunds(session: Session, limit: int = 50) -> list[PaymentRefund]:
     """Refunds WeChat Pay has not accepted yet, oldest first."""
     return list(session.scalars(
         select(PaymentRefund).where(PaymentRefund.status == "queued").order_by(PaymentRefund.id).limit(limit)))
+
+
+def quiet_refunds(session: Session, now: datetime, limit: int = 50) -> list[PaymentRefund]:
+    """Refunds WeChat Pay took (processing) and has said nothing of for REFUND_QUIET, oldest first."""
+    return list(session.scalars(
+        select(PaymentRefund).where(PaymentRefund.status == "processing", PaymentRefund.created_at <= now - REFUND_QUIET)
+        .order_by(PaymentRefund.id).limit(limit)))
+
+
+def apply_refund_answer(session: Session, answer: Refund | None, now: datetime) -> Order | None:
+    """What WeChat Pay answers when asked about a refund, applied as its notification would be; the order
+    it made refunded, if any (PROCESSING, or no answer: nothing yet)."""
+    if answer is None or answer.status == "PROCESSING":
+        return None
+    if answer.status == "SUCCESS":
+        return refund_succeeded(session, answer.out_refund_no, answer.refund_id, now)
+    refund_failed(session, answer.out_refund_no, "abnormal" if answer.status == "ABNORMAL" else "closed")
+    return None
 
 
 def refund_succeeded(session: Session, out_refund_no: str, refund_id: str | None, now: datetime) -> Order | None:
