@@ -50,6 +50,10 @@ def from_environment() -> dict:
         "MESSAGE_SENDER": env("MESSAGE_SENDER", True, bool),
         "MESSAGE_MAX_ATTEMPTS": env("MESSAGE_MAX_ATTEMPTS", 5, int),
         "MESSAGE_QUOTA_PAUSE_SECONDS": env("MESSAGE_QUOTA_PAUSE_SECONDS", 60.0, float),
+        # Messages one worker sends a second (0: as fast as it can), and how long an arrival's job
+        # waits before it is expanded (the socket fan-out first).
+        "MESSAGE_SENDS_PER_SECOND": env("MESSAGE_SENDS_PER_SECOND", 25.0, float),
+        "MESSAGE_JOB_DELAY_SECONDS": env("MESSAGE_JOB_DELAY_SECONDS", 3.0, float),
         "PUBLIC_URL": public_url,
         # WeChat Pay (API v3, public-key mode): unset WECHATPAY_MCHID means no WeChat Pay.
         "WECHATPAY_MCHID": env("WECHATPAY_MCHID"),

@@ -158,6 +158,7 @@ def app_config(url: str, wechat_base: str, pay_keys: PayKeyFiles | None = None) 
         "SOCKETIO_ASYNC_MODE": "threading",
         "ROUND_SWEEPER": False,
         "MESSAGE_SENDER": False,  # tests/test_message_sender.py runs its ticks by hand
+        "MESSAGE_JOB_DELAY_SECONDS": 0,
         "PAYMENT_SETTLER": False,  # the payment tests call settle_payments() themselves
         "SOCKET_ACCOUNT_WATCH": False,  # tests/test_socket_revocation.py runs its check by hand
         "SHAKE_MAX_IN_FLIGHT": 10_000,  # the concurrency tests fire 200 at once; test_load_shedding lowers it

@@ -181,7 +181,7 @@ def test_two_loops_at_once_never_send_a_message_twice(app, make, sandbox):
     def run(sender):
         try:
             barrier.wait(timeout=10)
-            for _ in range(6):
+            for _ in range(20):  # 10 sends a tick: enough ticks for both to run out of work
                 sender.tick()
         except Exception as exc:  # noqa: BLE001  (seen by the test, not lost in the thread)
             errors.append(exc)
@@ -318,3 +318,18 @@ def test_a_failed_round_of_work_is_logged_and_the_loop_goes_on(app, monkeypatch)
     sender.running = True
     sender.run()
     assert len(ticks) == 2
+
+
+@pytest.mark.one_database
+def test_the_sender_paces_its_sends_and_lets_the_fan_out_go_first(app, make, sandbox):
+    home = make.compound()
+    residents_ = residents(home, 12)
+    app.config.update(MESSAGE_SENDS_PER_SECOND=20.0, MESSAGE_JOB_DELAY_SECONDS=3.0)
+    van_arrives(make, home)
+    db.session.commit()
+    sender = MessageSender(app)
+    now = utcnow()
+    assert sender.work(now) == 1.0 and outbox(kind="send") == []  # the job waits out its delay
+    assert sender.work(now + timedelta(seconds=3)) == pytest.approx(10 / 20.0)  # 10 sent at 20 a second
+    statuses = Counter(m.status for m in outbox(kind="send"))
+    assert statuses["pending"] == 2 and sum(statuses.values()) == len(residents_) == 12  # 10 handled, 2 wait

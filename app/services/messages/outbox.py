@@ -52,11 +52,14 @@ def order_status(session: Session, order: Order, status: str, template_id: str, 
     return enqueue_send(session, order.shopper_id, template_id, data, page, now)
 
 
-def claim(session: Session, kind: str, now: datetime, limit: int) -> list[OutboxMessage]:
-    """Due pending rows of a kind, oldest first, taken for this loop until the lease ends."""
+def claim(session: Session, kind: str, now: datetime, limit: int,
+          due_by: datetime | None = None) -> list[OutboxMessage]:
+    """Pending rows of a kind due by `due_by` (default: now), oldest first, taken for this loop until
+    the lease ends."""
     ids = list(session.scalars(
         select(OutboxMessage.id)
-        .where(OutboxMessage.kind == kind, OutboxMessage.status == "pending", OutboxMessage.due_at <= now)
+        .where(OutboxMessage.kind == kind, OutboxMessage.status == "pending",
+               OutboxMessage.due_at <= (due_by or now))
         .order_by(OutboxMessage.due_at, OutboxMessage.id).limit(limit)
         .with_for_update(skip_locked=True)))
     if not ids:
