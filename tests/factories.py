@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from app.extensions import db
@@ -23,6 +24,17 @@ def now() -> datetime:
 
 def bearer(token: str) -> dict:
     return {"Authorization": f"Bearer {token}"}
+
+
+@dataclass(frozen=True)
+class Shop:
+    """A compound, its courier, and a shopper at home there with an open store session."""
+
+    home: object
+    courier: object
+    shopper_id: int
+    headers: dict
+    store_session_id: int
 
 
 class Factories:
@@ -120,6 +132,13 @@ class Factories:
         return bearer(answer.get_json()["token"])
 
     # --- shopper journey helpers (store sessions, claims, orders) ---
+
+    def shop(self) -> Shop:
+        """A compound, its courier, and a shopper at home there with an open store session."""
+        home = self.compound()
+        courier = self.courier(compounds_=[home])
+        shopper_id, headers = self.shopper(home=home)
+        return Shop(home, courier, shopper_id, headers, self.store_session(headers, courier))
 
     def store_session(self, headers, courier, compound=None):
         """Open a store session through the API; returns the session id."""

@@ -16,10 +16,8 @@ from tests.pay_fixtures import NOTIFY, ORDERS, order_status, pay, pay_sandbox, w
 
 @pytest.fixture
 def shop(make):
-    home = make.compound()
-    courier = make.courier(compounds_=[home])
-    _, headers = make.shopper(home=home)
-    return home, courier, headers, make.store_session(headers, courier)
+    built = make.shop()
+    return built.home, built.courier, built.headers, built.store_session_id
 
 
 @pytest.fixture

@@ -12,11 +12,10 @@ from tests.test_order_cancel_refund import past_deadline, refund_of
 @pytest.fixture
 def prepaid(client, make, pay):
     """A subscribed shopper's prepaid WeChat order: (order, headers, shopper id)."""
-    home = make.compound()
-    courier = make.courier(compounds_=[home])
-    shopper_id, headers = make.shopper(home=home)
+    shop = make.shop()
+    shopper_id, headers = shop.shopper_id, shop.headers
     subscribe([shopper_id], sends=3, template=ORDER)
-    order = wechat_order(client, headers, make.store_session(headers, courier), [(make.product(), 1)])
+    order = wechat_order(client, headers, shop.store_session_id, [(make.product(), 1)])
     assert client.post(f"{ORDERS}/{order['id']}/payment", headers=headers).status_code == 200
     return order, headers, shopper_id
 

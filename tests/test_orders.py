@@ -16,11 +16,8 @@ ORDERS = "/api/v1/orders"
 
 @pytest.fixture
 def shop(make):
-    """A compound, its courier, and a shopper at home there with an open store session."""
-    home = make.compound()
-    courier = make.courier(compounds_=[home])
-    shopper_id, headers = make.shopper(home=home)
-    return home, courier, headers, make.store_session(headers, courier)
+    built = make.shop()
+    return built.home, built.courier, built.headers, built.store_session_id
 
 
 def post_order(client, headers, session_id, items, key="key-1", coupon_id=None):

@@ -15,10 +15,8 @@ ORDERS = "/api/v1/orders"
 @pytest.fixture
 def shop(make):
     """A courier with a compound, a shopper there with an open store session, the courier's headers."""
-    home = make.compound()
-    courier = make.courier(compounds_=[home])
-    shopper_id, headers = make.shopper(home=home)
-    return courier, make.courier_headers(courier), headers, make.store_session(headers, courier)
+    built = make.shop()
+    return built.courier, make.courier_headers(built.courier), built.headers, built.store_session_id
 
 
 def post_order(client, headers, session_id, items, key):

@@ -76,19 +76,21 @@ class MessageSender(BackgroundLoop):
         return len(jobs)
 
     def send_batch(self, now: datetime) -> int:
-        """Send due messages one by one until done or WeChat asks us to slow down; messages taken."""
+        """Send due messages one by one until done or WeChat asks us to slow down; messages taken.
+        Their outcomes are committed together (one commit a batch, not one a message: a crash
+        between a send and the commit sends it again after the lease, at least once either way)."""
         batch = outbox.claim(db.session, "send", now, SENDS_PER_TICK)
         db.session.commit()
         openids = outbox.openids(db.session, {m.shopper_id for m in batch})
         for index, message in enumerate(batch):
             if not self.send_one(message, openids.get(message.shopper_id), now):
                 outbox.release(db.session, [m.id for m in batch[index + 1:]], self.paused_until)
-                db.session.commit()
                 break
+        db.session.commit()
         return len(batch)
 
     def send_one(self, message: OutboxMessage, openid: str | None, now: datetime) -> bool:
-        """Send and record the outcome; False when the sender must pause (45xxx)."""
+        """Send and record the outcome (committed with the batch); False when the sender must pause (45xxx)."""
         try:
             if openid is None:
                 raise WeChatError("the shopper is gone")
@@ -99,7 +101,6 @@ class MessageSender(BackgroundLoop):
         else:
             outbox.finish(db.session, message.id, "sent", now)
             carry_on = True
-        db.session.commit()
         return carry_on
 
     def send_failed(self, message: OutboxMessage, exc: WeChatError, now: datetime) -> bool:
