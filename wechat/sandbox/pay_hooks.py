@@ -7,6 +7,7 @@ from flask import jsonify, redirect, request
 from markupsafe import escape
 
 from wechat.sandbox.pay_state import NOTIFICATION_MODES, SUMMARIES
+from wechat.sandbox.replies import hook_error, json_body
 
 REFUND_FAILURES = ("refused", "unavailable", "abnormal")
 ANSWER_TAMPERS = ("body", "signature", "serial")
@@ -23,16 +24,6 @@ PAGE = """<!doctype html>
 """
 
 
-def hook_error(status, code, message):
-    """An error of the hooks, shaped like our own API's errors."""
-    return jsonify(error={"code": code, "message": message}), status
-
-
-def _body():
-    body = request.get_json(force=True, silent=True)
-    return body if isinstance(body, dict) else {}
-
-
 def _safe_return(url):
     """Only http(s) return URLs: a javascript: one would run in the page's origin."""
     parts = urlsplit(url or "")
@@ -44,7 +35,7 @@ def register_pay_hooks(app, state):
 
     @app.post("/sandbox/pay/transactions/<path:out_trade_no>/pay")
     def pay(out_trade_no):
-        amount = _body().get("amount_fen")  # a notification claiming another amount (a discrepancy)
+        amount = json_body().get("amount_fen")  # a notification claiming another amount (a discrepancy)
         if amount is not None and (not isinstance(amount, int) or isinstance(amount, bool)):
             return hook_error(422, "invalid_request", "amount_fen must be an integer")
         outcome, view = state.pay(out_trade_no, amount)
@@ -73,7 +64,7 @@ def register_pay_hooks(app, state):
 
     @app.post("/sandbox/pay/notifications")
     def send_notification():
-        body = _body()
+        body = json_body()
         url, event_type, resource = body.get("url"), body.get("event_type"), body.get("resource")
         if not isinstance(url, str) or event_type not in SUMMARIES or not isinstance(resource, dict):
             return hook_error(422, "invalid_request", "url, a known event_type and a resource are required")
@@ -89,7 +80,7 @@ def _register_settings(app, state):
 
     @app.post("/sandbox/pay/notification-mode")
     def notification_mode():
-        body = _body()
+        body = json_body()
         mode, seconds = body.get("mode"), body.get("seconds", 0)
         if mode not in NOTIFICATION_MODES or not isinstance(seconds, (int, float)) or not 0 <= seconds <= 600:
             return hook_error(422, "invalid_request", f"mode is one of {', '.join(NOTIFICATION_MODES)}; "
@@ -100,7 +91,7 @@ def _register_settings(app, state):
 
     @app.post("/sandbox/pay/fail-next-refund")
     def fail_next_refund():
-        kind = _body().get("kind", "refused")
+        kind = json_body().get("kind", "refused")
         if kind not in REFUND_FAILURES:
             return hook_error(422, "invalid_request", f"kind is one of {', '.join(REFUND_FAILURES)}")
         with state.lock:
@@ -109,7 +100,7 @@ def _register_settings(app, state):
 
     @app.post("/sandbox/pay/refund-settlement")
     def refund_settlement():
-        seconds = _body().get("seconds")
+        seconds = json_body().get("seconds")
         if seconds is not None and (not isinstance(seconds, (int, float)) or not 0 <= seconds <= 600):
             return hook_error(422, "invalid_request", "seconds is 0-600, or null (only the settle hook)")
         with state.lock:
@@ -123,7 +114,7 @@ def _register_settings(app, state):
 
     @app.post("/sandbox/pay/tamper-next-answer")
     def tamper_next_answer():
-        what = _body().get("what")
+        what = json_body().get("what")
         if what not in ANSWER_TAMPERS:
             return hook_error(422, "invalid_request", f"what is one of {', '.join(ANSWER_TAMPERS)}")
         with state.lock:

@@ -10,8 +10,9 @@ import zlib
 
 from flask import Flask, jsonify, request
 
-from wechat.crypto import encrypt_user_data
+from wechat.sandbox.hooks import register_hooks
 from wechat.sandbox.pay import register_pay
+from wechat.sandbox.replies import json_body
 
 CODE_TTL_SECONDS = 300  # WeChat's login codes live five minutes
 TOKEN_TTL_SECONDS = 7200
@@ -34,11 +35,6 @@ def wechat_error(errcode):
     """A WeChat-style error body (always HTTP 200, like WeChat)."""
     msg = ERRMSGS.get(errcode, "sandbox forced error")
     return jsonify(errcode=errcode, errmsg=f"{msg} rid: {secrets.token_hex(6)}")
-
-
-def hook_error(status, code, message):
-    """An error of the /sandbox test hooks, shaped like our own API's errors."""
-    return jsonify(error={"code": code, "message": message}), status
 
 
 class SandboxState:
@@ -191,12 +187,6 @@ def _plain_png(size):
             + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
 
 
-def _body():
-    """The request's JSON object, or {} (WeChat itself tolerates sloppy bodies)."""
-    body = request.get_json(force=True, silent=True)
-    return body if isinstance(body, dict) else {}
-
-
 def create_sandbox_app(appid, secret, pay=None):
     """The sandbox Flask app; its state is at app.extensions["wechat_sandbox"].
 
@@ -208,7 +198,7 @@ def create_sandbox_app(appid, secret, pay=None):
     state = SandboxState(appid, secret)
     app.extensions["wechat_sandbox"] = state
     _register_wechat_api(app, state)
-    _register_hooks(app, state)
+    register_hooks(app, state)
     if pay is not None:
         register_pay(app, appid, pay)
     return app
@@ -257,7 +247,7 @@ def _register_wechat_api(app, state):
 
     @app.post("/wxa/business/getuserphonenumber")
     def phone_number():
-        errcode, phone = state.redeem_phone_code(str(_body().get("code", "")))
+        errcode, phone = state.redeem_phone_code(str(json_body().get("code", "")))
         if errcode:
             return wechat_error(errcode)
         info = {"phoneNumber": phone, "purePhoneNumber": phone, "countryCode": "86",
@@ -266,7 +256,7 @@ def _register_wechat_api(app, state):
 
     @app.post("/wxa/getwxacodeunlimit")
     def wxa_code():
-        body = _body()
+        body = json_body()
         scene, page = str(body.get("scene", "")), body.get("page")
         if not scene or len(scene) > 32:
             return wechat_error(40169)
@@ -281,71 +271,10 @@ def _register_wechat_api(app, state):
 
     @app.post("/cgi-bin/message/subscribe/send")
     def subscribe_send():
-        body = _body()
+        body = json_body()
         if not body.get("template_id"):
             return wechat_error(40037)
         if not isinstance(body.get("data"), dict):
             return wechat_error(47001)
         errcode = state.record_message(body)
         return wechat_error(errcode) if errcode else jsonify(errcode=0, errmsg="ok")
-
-
-def _register_hooks(app, state):
-    """Test hooks under /sandbox/ that play the phone; not part of WeChat's API."""
-
-    @app.post("/sandbox/login-codes")
-    def mint_login_code():
-        body = _body()
-        try:
-            force = int(body["force_errcode"]) if body.get("force_errcode") else None
-            delay = min(max(float(body.get("delay_seconds") or 0), 0.0), 60.0)
-        except (TypeError, ValueError):
-            return hook_error(422, "invalid_request", "force_errcode/delay_seconds must be numbers")
-        code, openid = state.mint_login_code(body.get("openid") or None, force, delay)
-        return jsonify(code=code, openid=openid)
-
-    @app.post("/sandbox/user-info")
-    def user_info():
-        body = _body()
-        openid = body.get("openid")
-        key = state.session_key(openid) if isinstance(openid, str) else None
-        if not key:
-            return hook_error(404, "no_session", "that openid has not logged in")
-        data = {"openId": openid, "nickName": body.get("nickname", ""), "gender": 0,
-                "language": "zh_CN", "city": "", "province": "", "country": "",
-                "avatarUrl": body.get("avatar_url", "")}
-        encrypted, iv = encrypt_user_data(key, data, state.appid)
-        return jsonify(encrypted_data=encrypted, iv=iv)
-
-    @app.post("/sandbox/phone-codes")
-    def mint_phone_code():
-        body = _body()
-        openid, phone = body.get("openid"), body.get("phone")
-        if not isinstance(openid, str) or not isinstance(phone, str) or not phone:
-            return hook_error(422, "invalid_request", "openid and phone are required")
-        return jsonify(code=state.mint_phone_code(openid, phone))
-
-    @app.post("/sandbox/subscribe-errors")
-    def queue_subscribe_errors():
-        """The next subscribe sends answer these errcodes, one each, in order (then sends work again)."""
-        errcodes = _body().get("errcodes")
-        if not isinstance(errcodes, list) or not all(isinstance(c, int) and c != 0 for c in errcodes):
-            return hook_error(422, "invalid_request", "errcodes must be a list of non-zero integers")
-        with state.lock:
-            state.subscribe_errors.extend(errcodes)
-            return jsonify(queued=len(state.subscribe_errors))
-
-    rule = app.add_url_rule
-    rule("/sandbox/messages", "messages", lambda: jsonify(messages=state.sent_messages()))
-    rule("/sandbox/stats", "stats", lambda: jsonify(state.stats()))
-    rule("/sandbox/expire-token", "expire_token",
-         lambda: jsonify(expired=state.expire_tokens()), methods=["POST"])
-    rule("/sandbox/reset", "reset", lambda: jsonify(reset=_reset_all(app)), methods=["POST"])
-
-
-def _reset_all(app):
-    """Forget everything, WeChat Pay's side included."""
-    for name in ("wechat_sandbox", "wechat_sandbox_pay"):
-        if name in app.extensions:
-            app.extensions[name].reset()
-    return True
