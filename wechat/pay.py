@@ -155,13 +155,8 @@ class WeChatPay:
         """The order's payment state; None when WeChat Pay has no such order."""
         path = (f"/v3/pay/transactions/out-trade-no/{quote(out_trade_no, safe='')}"
                 f"?mchid={quote(self.settings.mchid)}")
-        try:
-            answer = self._call(RequestType.GET, path)
-        except PayRefused as refused:
-            if refused.code == "ORDER_NOT_EXIST":
-                return None
-            raise
-        return _field(answer, transaction_from)
+        answer = self._get_unless_missing(path, "ORDER_NOT_EXIST")
+        return None if answer is None else _field(answer, transaction_from)
 
     def close(self, out_trade_no: str) -> None:
         """Close an unpaid order; an unknown or closed one is fine, a paid one is PayRefused("ORDERPAID")."""
@@ -184,13 +179,17 @@ class WeChatPay:
     def query_refund(self, out_refund_no: str) -> Refund | None:
         """The refund's state; None when WeChat Pay has no such refund."""
         path = f"/v3/refund/domestic/refunds/{quote(out_refund_no, safe='')}"
+        answer = self._get_unless_missing(path, "RESOURCE_NOT_EXISTS")
+        return None if answer is None else _field(answer, refund_from)
+
+    def _get_unless_missing(self, path: str, missing_code: str):
+        """GET `path`; None when WeChat Pay answers `missing_code` (it has no such thing)."""
         try:
-            answer = self._call(RequestType.GET, path)
+            return self._call(RequestType.GET, path)
         except PayRefused as refused:
-            if refused.code == "RESOURCE_NOT_EXISTS":
+            if refused.code == missing_code:
                 return None
             raise
-        return _field(answer, refund_from)
 
     def read_notification(self, headers: Mapping[str, str], body: bytes,
                           now: float | None = None) -> Notification:

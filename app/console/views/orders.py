@@ -28,17 +28,24 @@ def orders():
                            max_wrong_codes=MAX_WRONG_CODES)
 
 
+def form_reason(schema) -> str | None:
+    """The form's reason, checked by the JSON API's schema; None when it is missing or too long."""
+    try:
+        return schema().load({"reason": request.form.get("reason", "")})["reason"]
+    except ValidationError:
+        return None
+
+
 @bp.post("/orders/<int:order_id>/cancel")
 @requires("orders")
 def cancel_order(order_id: int):
     """Cancel the order (a reason is required; the same checks as the JSON API), then show it again."""
-    try:
-        body = CancelIn().load({"reason": request.form.get("reason", "")})
-    except ValidationError:
+    reason = form_reason(CancelIn)
+    if reason is None:
         flash("请填写取消原因（200 字以内）· Say why the order is cancelled (up to 200 characters).")
-        return redirect(url_for("console_web.orders", q=order_id))
-    order = payment_actions.cancel_by_staff(g.staff.id, order_id, body["reason"])
-    flash(f"订单 #{order.id} 已取消 · Order #{order.id} cancelled.")
+    else:
+        order = payment_actions.cancel_by_staff(g.staff.id, order_id, reason)
+        flash(f"订单 #{order.id} 已取消 · Order #{order.id} cancelled.")
     return redirect(url_for("console_web.orders", q=order_id))
 
 
@@ -56,13 +63,12 @@ def unlock_handover(order_id: int):
 @requires("orders")
 def refund_order(order_id: int):
     """Refund a paid order in full through WeChat Pay (a reason is required; audited as the JSON API does)."""
-    try:
-        body = RefundIn().load({"reason": request.form.get("reason", "")})
-    except ValidationError:
+    reason = form_reason(RefundIn)
+    if reason is None:
         flash("请填写退款原因（200 字以内）· Say why the order is refunded (up to 200 characters).")
-        return redirect(url_for("console_web.orders", q=order_id))
-    order = payment_actions.refund_by_staff(g.staff.id, order_id, body["reason"])
-    flash(f"订单 #{order.id} 退款中 · Order #{order.id} is being refunded.")
+    else:
+        order = payment_actions.refund_by_staff(g.staff.id, order_id, reason)
+        flash(f"订单 #{order.id} 退款中 · Order #{order.id} is being refunded.")
     return redirect(url_for("console_web.orders", q=order_id))
 
 
