@@ -11,7 +11,8 @@ from app.models import Order, ShakeRound, StoreSession
 from app.services.places.live import local_midnight
 from tests.factories import now
 
-ITEM_FIELDS = {"product_id", "name", "image_url", "price_fen", "deal_price_fen", "discount_pct", "on_van"}
+ITEM_FIELDS = {"product_id", "name", "image_url", "price_fen", "deal_price_fen", "discount_pct", "on_van",
+               "watching", "bought_today"}
 
 
 @pytest.fixture
@@ -143,7 +144,7 @@ def test_hot_items_carry_the_compound_deal_price(client, make, town):
     hot = storefront(client, make, headers, courier)["hot_items"]
     assert hot[0] == {"product_id": on_deal.id, "name": on_deal.name, "image_url": None,
                       "price_fen": 1000, "deal_price_fen": 750, "discount_pct": 25,
-                      "on_van": None}
+                      "on_van": None, "watching": 2, "bought_today": 1}  # the buyer's store visit and order
     assert (hot[1]["product_id"], hot[1]["deal_price_fen"], hot[1]["discount_pct"]) == (full_price.id, None, 0)
 
 
@@ -186,7 +187,7 @@ def test_staff_exclusives_list_only_staff_deals(client, make, town):
     front = storefront(client, make, headers, courier)
     assert front["staff_exclusives"] == [{"product_id": staff_item.id, "name": staff_item.name, "image_url": None,
                                           "price_fen": 1000, "deal_price_fen": 600, "discount_pct": 40,
-                                          "on_van": None}]
+                                          "on_van": None, "watching": 1, "bought_today": 0}]
     assert staff_item.id not in ids(front["discount_ranking"])
 
 
@@ -268,3 +269,21 @@ def test_orders_older_than_thirty_days_are_not_hot(client, make, town):
     db.session.execute(update(Order).where(Order.id == old["id"]).values(created_at=now() - timedelta(days=31)))
     db.session.commit()
     assert ids(storefront(client, make, headers, courier)["hot_items"]) == [fresh.id]
+
+
+def test_items_carry_todays_buyers_here_and_the_stores_watchers(client, make, town):
+    home, neighbour, courier, headers = town
+    milk = make.product()
+    make.deal(milk, [home, neighbour], 500)
+    for _ in range(2):
+        _, buyer = make.shopper(home=home)
+        make.placed_order(buyer, make.store_session(buyer, courier), [(milk, 3)])
+    _, cancelled = make.shopper(home=home)
+    order = make.placed_order(cancelled, make.store_session(cancelled, courier), [(milk, 1)])
+    assert client.post(f"/api/v1/orders/{order['id']}/cancel", headers=cancelled).status_code == 200
+    _, elsewhere = make.shopper(home=neighbour)
+    make.placed_order(elsewhere, make.store_session(elsewhere, courier, neighbour), [(milk, 1)])
+
+    item = next(i for i in storefront(client, make, headers, courier)["hot_items"] if i["product_id"] == milk.id)
+    assert item["bought_today"] == 2  # shoppers, not units; a cancelled order and another compound's aside
+    assert item["watching"] == 4  # the shoppers who entered a store in this compound lately

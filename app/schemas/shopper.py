@@ -131,6 +131,10 @@ class StorefrontItem(Schema):
     discount_pct = fields.Integer()
     on_van = fields.Integer(allow_none=True, metadata={
         "description": "left to order from today's van of the store's courier; null when it has no load today"})
+    watching = fields.Integer(metadata={
+        "description": "shoppers watching this store now (live.watching: its compound's stores, last 15 minutes)"})
+    bought_today = fields.Integer(metadata={
+        "description": "shoppers of this compound who ordered it today (Asia/Shanghai), cancelled orders aside"})
 
 
 class CatalogueItem(StorefrontItem):

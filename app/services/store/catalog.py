@@ -96,7 +96,11 @@ class PricedItem:
     product: Product
     deal_price_fen: int | None
     kind: str | None = None  # the kind of the deal that gives the price: compound, staff or clearance
-    on_van: int | None = None  # left to order from today's van (storefront only); None: no load declared
+    # What a store shows beside it (storefront.in_store): left on today's van (None: no load
+    # declared), shoppers watching its store now, shoppers here who bought it today.
+    on_van: int | None = None
+    watching: int = 0
+    bought_today: int = 0
 
     @property
     def discount_pct(self) -> int:

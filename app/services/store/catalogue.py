@@ -1,6 +1,6 @@
 """The courier's whole store for one shopper: every product, by category or name, a page at a
 time, each at the one price this shopper pays (catalog.price_book, as orders are priced) and
-with what today's van has left of it (`on_van`, as the storefront)."""
+with the figures the storefront shows beside it (`on_van`, `watching`, `bought_today`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from app.models import Product, StoreSession
 from app.services.paging import DEFAULT_LIMIT, page_of
 from app.services.store import catalog
-from app.services.store.storefront import with_on_van
-from app.services.van.loads import left_on_van
+from app.services.places import live
+from app.services.store.storefront import in_store, item_figures
 
 MAX_CATEGORIES = 100  # the category bar of a phone; a catalogue with more lists the first by name
 
@@ -36,8 +36,8 @@ def browse(session: Session, store_session: StoreSession, now: datetime, *, cate
     page = page_of(session, query, Product.id, after, limit, newest_first=False)
     book = catalog.price_book(session, store_session.shopper_id, store_session.compound_id, now)
     items = [catalog.priced(book, product) for product in page.items]
-    return CataloguePage(categories(session), with_on_van(items, left_on_van(session, store_session.courier_id, now)),
-                         page.next_after)
+    figures = item_figures(session, store_session, now, live.watching(session, store_session.compound_id, now))
+    return CataloguePage(categories(session), in_store(items, figures), page.next_after)
 
 
 def categories(session: Session) -> list[str]:

@@ -84,23 +84,39 @@ def build_storefront(session: Session, store_session: StoreSession, now: datetim
         hot = public[:SECTION_SIZE]
     exclusives = [item for item in book.values() if item.kind == "staff"]
     ranking = sorted(public, key=lambda item: (-item.discount_pct, item.price_to_pay_fen))
-    left = left_on_van(session, store_session.courier_id, now)  # one query for the whole van load
+    counts = live.live_counts(session, compound_id, now)
+    figures = item_figures(session, store_session, now, counts.watching)
     return Storefront(
         store_session=store_session,
         coupons=compound_coupons(session, compound_id, store_session.shopper_id, now),
-        hot_items=with_on_van(hot, left),
-        staff_exclusives=with_on_van(sorted(exclusives, key=lambda i: -i.discount_pct)[:SECTION_SIZE], left),
-        discount_ranking=with_on_van(ranking[:SECTION_SIZE], left),
-        live=live.live_counts(session, compound_id, now),
+        hot_items=in_store(hot, figures),
+        staff_exclusives=in_store(sorted(exclusives, key=lambda i: -i.discount_pct)[:SECTION_SIZE], figures),
+        discount_ranking=in_store(ranking[:SECTION_SIZE], figures),
+        live=counts,
         shake=open_shake(session, compound_id, now),
     )
 
 
-def with_on_van(items: list[catalog.PricedItem], left: dict[int, int] | None) -> list[catalog.PricedItem]:
-    """The items with what today's van has left of each (0 when it does not carry it; None: no load)."""
-    if left is None:
-        return items
-    return [replace(item, on_van=left.get(item.product.id, 0)) for item in items]
+@dataclass(frozen=True)
+class ItemFigures:
+    """What a store shows beside each item, read once for all of them (two queries)."""
+
+    left_on_van: dict[int, int] | None  # None: the van has no load today
+    watching: int
+    bought_today: dict[int, int]
+
+
+def item_figures(session: Session, store_session: StoreSession, now: datetime, watching: int) -> ItemFigures:
+    return ItemFigures(left_on_van(session, store_session.courier_id, now), watching,
+                       live.bought_today(session, store_session.compound_id, now))
+
+
+def in_store(items: list[catalog.PricedItem], figures: ItemFigures) -> list[catalog.PricedItem]:
+    """The items with their figures: left on the van (0 when it does not carry one), watching, bought today."""
+    left = figures.left_on_van
+    return [replace(item, on_van=None if left is None else left.get(item.product.id, 0),
+                    watching=figures.watching, bought_today=figures.bought_today.get(item.product.id, 0))
+            for item in items]
 
 
 def open_shake(session: Session, compound_id: int, now: datetime) -> dict | None:

@@ -153,7 +153,9 @@
           h("b", {text: yuan(pay)}),
           discounted ? h("s", {text: yuan(item.price_fen)}) : null,
           discounted && item.discount_pct ? h("span", {className: "badge", text: "-" + item.discount_pct + "%"}) : null
-        ])
+        ]),
+        item.bought_today ? h("p", {className: "item-bought",
+          text: "今天 " + item.bought_today + " 位邻居买了 · " + item.bought_today + " neighbours bought it today"}) : null
       ])
     ]);
   }
