@@ -88,6 +88,20 @@ def test_ops_allow_a_product_off_the_van_for_the_next_run_and_it_reserves_nothin
     assert quantity_and_reserved(milk) == (5, 1)
 
 
+def test_a_next_run_line_says_so_to_the_shopper_and_on_the_pick_list(client, make, shop):
+    courier, courier_headers, headers, session_id = shop
+    milk = make.product()
+    tea = make.product(orderable_off_van=True)
+    load_van(client, courier_headers, [(milk, 5)])
+    order = post_order(client, headers, session_id, [(tea, 2), (milk, 1)], "k1").get_json()["order"]
+
+    shown = client.get(f"{ORDERS}/{order['id']}", headers=headers).get_json()["order"]
+    picks = client.get("/api/v1/courier/pickups", headers=courier_headers).get_json()["orders"]
+
+    assert {line["product_id"]: line["next_run"] for line in shown["items"]} == {tea.id: True, milk.id: False}
+    assert {line["product_id"]: line["next_run"] for line in picks[0]["items"]} == {tea.id: True, milk.id: False}
+
+
 def test_a_cancel_gives_back_exactly_what_the_order_reserved_once(client, make, shop):
     courier, courier_headers, headers, session_id = shop
     milk = make.product()

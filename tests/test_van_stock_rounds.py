@@ -81,6 +81,45 @@ def test_a_closed_round_gives_the_van_back_what_it_did_not_award(app, client, ma
     assert quantity_and_reserved(milk) == (10, 1)  # the one won stays reserved for its winner
 
 
+def won_item_order(make, round_id, home) -> int:
+    answer = make.shake(round_id, make.shopper(home=home)[1]).get_json()
+    assert answer["result"] == "win", answer
+    make.settle()
+    return answer["prize"]["order"]["id"]
+
+
+def cancel_order(client, make, order_id) -> None:
+    answer = client.post(f"/api/v1/console/orders/{order_id}/cancel", json={"reason": "won by mistake"},
+                         headers=make.staff_headers("ops"))
+    assert answer.status_code == 200 and answer.get_json()["order"]["status"] == "cancelled", answer.get_json()
+
+
+@pytest.mark.parametrize("cancelled", ["before the close", "after the close"])
+def test_a_cancelled_win_gives_its_unit_back_to_the_van_once(app, client, make, cancelled):
+    home = make.compound()
+    courier = make.courier([home])
+    milk = make.product()
+    load_van(client, make.courier_headers(courier), [(milk, 10)])
+    make.campaign([home], prizes=item_prizes(milk, per_round=3))
+    round_id = open_round(make, courier, home)
+    release_all_stock(round_id)
+    kept, dropped = won_item_order(make, round_id, home), won_item_order(make, round_id, home)
+
+    if cancelled == "before the close":
+        cancel_order(client, make, dropped)
+    close_now(round_id)
+    sweep(app)
+    if cancelled == "after the close":
+        assert quantity_and_reserved(milk) == (10, 2)
+        cancel_order(client, make, dropped)
+    sweep(app)
+
+    assert quantity_and_reserved(milk) == (10, 1)  # only the kept win's unit stays reserved
+    assert client.post(f"/api/v1/console/orders/{dropped}/cancel", json={"reason": "again"},
+                       headers=make.staff_headers("ops")).status_code == 200  # a repeat gives nothing twice
+    assert quantity_and_reserved(milk) == (10, 1) and kept != dropped
+
+
 def test_without_a_van_load_a_rounds_item_prize_is_not_capped(client, make):
     home = make.compound()
     courier = make.courier([home])

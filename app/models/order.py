@@ -1,7 +1,7 @@
 """Orders picked up from the van, and the stored answers of idempotent requests."""
 from __future__ import annotations
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, BigId, Timestamp, created_at, fen, intpk
@@ -58,6 +58,8 @@ class OrderItem(Base):
     product_id: Mapped[int] = mapped_column(BigId, ForeignKey("products.id"), index=True)
     quantity: Mapped[int]
     unit_price_fen: Mapped[fen]
+    # Not on today's van (ops allow the product off the van): it comes on the courier's next run.
+    next_run: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     order: Mapped[Order] = relationship(back_populates="items")
     product: Mapped[Product] = relationship(lazy="joined")

@@ -125,6 +125,10 @@ class Shake(Base):
         # making the prize): few rows at any time, looked for every few seconds.
         Index("ix_shakes_prize_unmade", "created_at",
               postgresql_where=text(PRIZE_UNMADE["postgresql"]), sqlite_where=text(PRIZE_UNMADE["sqlite"])),
+        # The shake that won an item order (a cancelled win gives its unit back): wins only, so
+        # a shake that wins nothing writes no entry.
+        Index("ix_shakes_order_id", "order_id", unique=True, postgresql_where=text("order_id IS NOT NULL"),
+              sqlite_where=text("order_id IS NOT NULL")),
     )
 
     id: Mapped[intpk]

@@ -62,6 +62,7 @@ class OrderItemOut(Schema):
     name = fields.String(attribute="product.name")
     quantity = fields.Integer()
     unit_price_fen = fields.Integer()
+    next_run = fields.Boolean(metadata={"description": "not on today's van: it comes on the courier's next run"})
 
 
 class OrderOut(Schema):

@@ -52,7 +52,9 @@
   }
 
   function pickCard(order, fresh) {
-    var goods = (order.items || []).map(function (i) { return i.name + " ×" + i.quantity; }).join("，");
+    var goods = (order.items || []).map(function (i) {
+      return i.name + " ×" + i.quantity + (i.next_run ? "（下一趟 next run）" : "");
+    }).join("，");
     var input = h("input", {class: "code", inputmode: "numeric", pattern: "[0-9]*", maxlength: "6",
                             autocomplete: "off", enterkeyhint: "done", placeholder: "取货码 code",
                             "aria-label": "取货码 Pickup code for order " + order.id});

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from app.models import CampaignPrize, Order, RoundPrize, VanHold, VanLoadItem
+from app.models import CampaignPrize, Order, OrderItem, RoundPrize, Shake, ShakeRound, VanHold, VanLoadItem
 from app.services.errors import OutOfStock
 from app.services.van.loads import van_day
 
@@ -55,6 +55,7 @@ def reserve_order(session: Session, order: Order, now: datetime) -> None:
             if item is None or item.quantity == 0:
                 if not line.product.orderable_off_van:
                     raise out_of_stock(line.product, "is not on the van today")
+                line.next_run = True
                 session.add(VanHold(order_id=order.id, product_id=line.product_id, quantity=line.quantity))
             elif try_reserve(session, item.id, line.quantity):
                 session.add(VanHold(order_id=order.id, product_id=line.product_id, van_load_item_id=item.id,
@@ -70,11 +71,34 @@ def out_of_stock(product, why: str) -> OutOfStock:
 
 def give_back(session: Session, order: Order) -> None:
     """Give the van back what this order reserved; a second call gives nothing (each hold is
-    emptied by one conditional UPDATE before its goods go back)."""
+    emptied by one conditional UPDATE before its goods go back). A won item's unit is held by
+    its round: see give_back_win."""
+    if order.source == "shake":
+        give_back_win(session, order)
+        return
     holds = session.execute(select(VanHold.id, VanHold.van_load_item_id, VanHold.quantity).where(
         VanHold.order_id == order.id, VanHold.quantity > 0)).all()
     for hold in holds:
         release(session, hold.id, hold.van_load_item_id, hold.quantity)
+
+
+def give_back_win(session: Session, order: Order) -> None:
+    """A cancelled item win: its unit returns to the van. While its round is open the round's
+    close does it (give_back_round counts cancelled wins out); once closed, it goes back now.
+    The round's row is locked first, so a cancel and a close racing each other settle in one
+    order: whichever runs second sees the other's change, and the unit goes back exactly once."""
+    round_id = session.scalar(select(Shake.round_id).where(Shake.order_id == order.id))
+    if round_id is None:
+        return
+    closed_at = session.scalar(select(ShakeRound.closed_at).where(ShakeRound.id == round_id).with_for_update())
+    if closed_at is None:
+        return
+    for line in order.items:
+        hold = session.execute(select(VanHold.id, VanHold.van_load_item_id).where(
+            VanHold.round_id == round_id, VanHold.product_id == line.product_id,
+            VanHold.quantity >= line.quantity).order_by(VanHold.id).limit(1)).first()
+        if hold is not None:
+            release(session, hold.id, hold.van_load_item_id, line.quantity)
 
 
 def release(session: Session, hold_id: int, item_id: int | None, quantity: int) -> None:
@@ -125,8 +149,21 @@ def give_back_round(session: Session, round_id: int) -> None:
         .join(CampaignPrize, CampaignPrize.id == RoundPrize.prize_id)
         .where(RoundPrize.round_id == round_id, CampaignPrize.kind == "item")
         .group_by(CampaignPrize.product_id)).all())
+    for product_id, cancelled in cancelled_wins(session, round_id).items():
+        kept[product_id] = kept.get(product_id, 0) - cancelled
     for hold in holds:
         excess = min(hold.quantity, max(0, hold.quantity - kept.get(hold.product_id, 0)))
         kept[hold.product_id] = max(0, kept.get(hold.product_id, 0) - hold.quantity)
         if excess:
             release(session, hold.id, hold.van_load_item_id, excess)
+
+
+def cancelled_wins(session: Session, round_id: int) -> dict[int, int]:
+    """Units of the round's item wins whose orders were cancelled, by product: awarded, yet not
+    kept for a winner."""
+    return dict(session.execute(
+        select(OrderItem.product_id, func.sum(OrderItem.quantity))
+        .join(Shake, Shake.order_id == OrderItem.order_id)
+        .join(Order, Order.id == OrderItem.order_id)
+        .where(Shake.round_id == round_id, Shake.order_id.is_not(None), Order.status == "cancelled")
+        .group_by(OrderItem.product_id)).all())

@@ -229,7 +229,8 @@
         onclick: function (event) { cancel(order.id, event.currentTarget); }}));
     }
     var lines = (order.items || []).map(function (line) {
-      return (line.name || ("#" + line.product_id)) + " × " + line.quantity;
+      return (line.name || ("#" + line.product_id)) + " × " + line.quantity +
+        (line.next_run ? "（下一趟送到 next run）" : "");
     }).join("，");
     return h("li", {className: "order is-" + order.status, attrs: {"data-order-id": String(order.id), "data-status": order.status}}, [
       h("p", {className: "order-head"}, [
