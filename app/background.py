@@ -29,6 +29,11 @@ class BackgroundLoop(ABC):
     def stop(self) -> None:
         self.running = False
 
+    def run_in_foreground(self) -> None:
+        """The loop in this process, until interrupted: a process of its own (a CLI command)."""
+        self.running = True
+        self.run()
+
     def run(self) -> None:
         while self.running:
             try:

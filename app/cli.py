@@ -4,6 +4,7 @@ from __future__ import annotations
 import click
 from flask import Flask
 
+from app.actions.message_sender import MessageSender
 from app.actions.payment_settler import settle_payments
 from app.demo import seed_demo
 from app.extensions import db
@@ -34,6 +35,13 @@ def register_commands(app: Flask) -> None:
             raise click.ClickException(error.message) from None
         click.echo(f"paid {settled.paid}, cancelled {settled.cancelled}, refunds sent {settled.refunds_sent}, "
                    f"put off {settled.put_off}")
+
+    @app.cli.command("send-messages")
+    def send_messages_command():
+        """Send queued subscribe messages in this process until stopped: a sender of its own, for a
+        deployment whose web workers run with MESSAGE_SENDER=0 (their CPU left to the shakes)."""
+        click.echo("sending subscribe messages; Ctrl-C stops")
+        MessageSender(app).run_in_foreground()
 
     @app.cli.command("seed-demo")
     def seed_demo_command():

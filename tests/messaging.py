@@ -9,7 +9,7 @@ from sqlalchemy import func, insert, select
 
 from app.extensions import db
 from app.models import Address, MessageSubscription, OutboxMessage, Shopper, utcnow
-from app.realtime.message_sender import MessageSender
+from app.actions.message_sender import MessageSender
 
 VAN = "sandbox_tpl_van_arrived"
 ORDER = "sandbox_tpl_order_status"

@@ -12,9 +12,9 @@ import pytest
 import requests
 
 from app.actions import messages
+from app.actions.message_sender import MessageSender
 from app.extensions import db
 from app.models import Order, OutboxMessage, Shopper, utcnow
-from app.realtime.message_sender import MessageSender
 from tests.messaging import ORDER, VAN, drain, outbox, received, residents, sends_left, subscribe
 from wechat.errors import WeChatUnavailable
 
@@ -333,3 +333,25 @@ def test_the_sender_paces_its_sends_and_lets_the_fan_out_go_first(app, make, san
     assert sender.work(now + timedelta(seconds=3)) == pytest.approx(10 / 20.0)  # 10 sent at 20 a second
     statuses = Counter(m.status for m in outbox(kind="send"))
     assert statuses["pending"] == 2 and sum(statuses.values()) == len(residents_) == 12  # 10 handled, 2 wait
+
+
+def test_a_sender_of_its_own_sends_the_queue_from_the_cli(app, make, sandbox, monkeypatch):
+    home = make.compound()
+    _, openid, _ = shopper_at(make, home)
+    van_arrives(make, home)
+    db.session.commit()
+    ticks = []
+    tick = MessageSender.tick
+
+    def tick_then_stop_after_five(sender):
+        ticks.append(tick(sender))
+        if len(ticks) == 5:
+            sender.stop()
+        return 0
+
+    monkeypatch.setattr(MessageSender, "tick", tick_then_stop_after_five)
+    result = app.test_cli_runner().invoke(args=["send-messages"])
+
+    assert result.exit_code == 0, result.output
+    [message] = received(sandbox, openid)
+    assert message["template_id"] == VAN and len(ticks) == 5

@@ -15,7 +15,7 @@ from app.realtime.namespaces import (
     ShopperNamespace,
     start_background_tasks,
 )
-from app.realtime.message_sender import MessageSender
+from app.actions.message_sender import MessageSender
 from app.realtime.round_sweeper import RoundSweeper
 from app.wiring import draw_engine
 

@@ -125,11 +125,18 @@ def orders_ready(session: Session, courier_id: int, compound_id: int, template_i
     return sum(order_status(session, order, "ready", template_id, now) for order in orders)
 
 
-def finish(session: Session, message_id: int, status: str, now: datetime, error: str | None = None) -> None:
-    """The send is over: sent, refused by the shopper (43101) or failed for good."""
+def finish(session: Session, message_id: int, status: str, error: str) -> None:
+    """The send is over without reaching the shopper: refused by them (43101) or failed for good."""
     session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id)
-                    .values(status=status, sent_at=now if status == "sent" else None,
-                            last_error=error and error[:200]).execution_options(synchronize_session=False))
+                    .values(status=status, last_error=error[:200]).execution_options(synchronize_session=False))
+
+
+def finish_sent(session: Session, message_ids: list[int], now: datetime) -> None:
+    """These sends went through: one UPDATE for a batch of them."""
+    if message_ids:
+        session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(message_ids))
+                        .values(status="sent", sent_at=now, last_error=None)
+                        .execution_options(synchronize_session=False))
 
 
 def retry_later(session: Session, message: OutboxMessage, due_at: datetime, error: str,

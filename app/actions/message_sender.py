@@ -21,6 +21,7 @@ BUSY_SECONDS = 0.01  # more may be waiting: look again at once, but let other gr
 JOBS_PER_TICK = 5
 SENDS_PER_TICK = 10
 NOT_SUBSCRIBED = 43101
+SENT, FAILED, PAUSE = "sent", "failed", "pause"  # a send's outcome
 RETRY_BASE_SECONDS = 2.0
 PRUNE_EVERY = timedelta(hours=1)
 KEEP_FINISHED = timedelta(days=7)  # sent, refused and failed messages stay this long for support
@@ -77,38 +78,41 @@ class MessageSender(BackgroundLoop):
 
     def send_batch(self, now: datetime) -> int:
         """Send due messages one by one until done or WeChat asks us to slow down; messages taken.
-        Their outcomes are committed together (one commit a batch, not one a message: a crash
-        between a send and the commit sends it again after the lease, at least once either way)."""
+        Their outcomes are committed together (one commit a batch, and the sent ones marked by one
+        UPDATE: a crash between a send and the commit sends it again after the lease, at least
+        once either way)."""
         batch = outbox.claim(db.session, "send", now, SENDS_PER_TICK)
         db.session.commit()
         openids = outbox.openids(db.session, {m.shopper_id for m in batch})
+        sent = []
         for index, message in enumerate(batch):
-            if not self.send_one(message, openids.get(message.shopper_id), now):
+            outcome = self.send_one(message, openids.get(message.shopper_id), now)
+            if outcome == SENT:
+                sent.append(message.id)
+            elif outcome == PAUSE:
                 outbox.release(db.session, [m.id for m in batch[index + 1:]], self.paused_until)
                 break
+        outbox.finish_sent(db.session, sent, now)
         db.session.commit()
         return len(batch)
 
-    def send_one(self, message: OutboxMessage, openid: str | None, now: datetime) -> bool:
-        """Send and record the outcome (committed with the batch); False when the sender must pause (45xxx)."""
+    def send_one(self, message: OutboxMessage, openid: str | None, now: datetime) -> str:
+        """Send one: SENT, or its failure recorded (FAILED, or PAUSE when the sender must pause: 45xxx)."""
         try:
             if openid is None:
                 raise WeChatError("the shopper is gone")
             wechat().send_subscribe_message(openid, message.template_id, message.data or {},
                                             page=message.page)
         except WeChatError as exc:
-            carry_on = self.send_failed(message, exc, now)
-        else:
-            outbox.finish(db.session, message.id, "sent", now)
-            carry_on = True
-        return carry_on
+            return FAILED if self.send_failed(message, exc, now) else PAUSE
+        return SENT
 
     def send_failed(self, message: OutboxMessage, exc: WeChatError, now: datetime) -> bool:
         """Record a refused or failed send; False when the sender must pause."""
         error = f"{exc.errcode}: {exc.message}" if exc.errcode is not None else exc.message
         config = self.app.config
         if exc.errcode == NOT_SUBSCRIBED:
-            outbox.finish(db.session, message.id, "refused", now, error)
+            outbox.finish(db.session, message.id, "refused", error)
             subscriptions.forget_sends(db.session, message.shopper_id, message.template_id)
         elif is_quota(exc.errcode):
             self.paused_until = now + timedelta(seconds=config["MESSAGE_QUOTA_PAUSE_SECONDS"])
@@ -118,5 +122,5 @@ class MessageSender(BackgroundLoop):
             backoff = RETRY_BASE_SECONDS * 2 ** message.attempts
             outbox.retry_later(db.session, message, now + timedelta(seconds=backoff), error)
         else:
-            outbox.finish(db.session, message.id, "failed", now, error)
+            outbox.finish(db.session, message.id, "failed", error)
         return True
