@@ -124,6 +124,32 @@ def self_cpu_seconds() -> float:
 
 
 @dataclass
+class MessageSenderProcess:
+    """`flask --app wsgi send-messages` in its own process group: the subscribe messages sent
+    apart from the workers (bench/run.py --sender-process; the workers run with MESSAGE_SENDER=0)."""
+
+    env: dict
+    log_path: Path
+    process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        with open(self.log_path, "wb") as log:
+            self.process = subprocess.Popen([str(BIN / "flask"), "--app", "wsgi", "send-messages"], cwd=ROOT,
+                                            env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                                            start_new_session=True)
+
+    def cpu_seconds(self) -> float:
+        return (cpu_seconds(self.process.pid) or 0.0) if self.process is not None else 0.0
+
+    def stop(self) -> None:
+        if self.process is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(5)
+            self.process = None
+
+
+@dataclass
 class Gunicorn:
     """`gunicorn -k gevent -w W --worker-connections 10000 wsgi:app` in its own process group,
     run from the project root so it reads gunicorn.conf.py (another worker class with

@@ -111,6 +111,8 @@ def table(result: dict) -> str:
             f"max wins/shopper {c['max_wins_per_shopper']}/{c['wins_limit']}")))
     if "subscribe_messages_sent" in f:
         rows.append(("subscribe messages the WeChat sandbox received", f["subscribe_messages_sent"]))
+    if "sender_process_cpu_seconds" in f:
+        rows.append(("CPU seconds of the message sender process (`--sender-process`)", f["sender_process_cpu_seconds"]))
     rows.append(("errors", f["errors_line"]))
     lines = ["| figure | value |", "|---|---|"]
     lines += [f"| {k} | {str(v).replace('|', '/')} |" for k, v in rows]

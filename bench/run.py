@@ -27,7 +27,8 @@ import uvloop
 
 from bench import world
 from bench.phases import Run
-from bench.procs import ROOT, Gunicorn, code_version, machine, machine_load, raise_open_files_limit
+from bench.procs import (ROOT, Gunicorn, MessageSenderProcess, code_version, machine, machine_load,
+                         raise_open_files_limit)
 from bench.report import write
 from wechat.sandbox import start_sandbox
 
@@ -61,6 +62,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--subscribed", type=int, default=None,
                    help="shoppers subscribed to the van-arrived message, sent through a WeChat sandbox while "
                         "the run goes on (default: all; 0: none)")
+    p.add_argument("--sender-process", action="store_true",
+                   help="send the subscribe messages from a process of their own (`flask send-messages`, the "
+                        "workers with MESSAGE_SENDER=0) instead of from every worker")
     p.add_argument("--connect-concurrency", type=int, default=100, help="WebSocket handshakes at once (100)")
     p.add_argument("--fanout-timeout", type=float, default=30.0, help="seconds to wait for every shake_open")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="Markdown results (JSON beside it)")
@@ -108,7 +112,7 @@ def main(argv=None) -> int:
         "code": code_version(), "figures": {}, "problems": []}
     figures, problems = result["figures"], result["problems"]
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    server = app = None
+    server = app = sender = None
     workers_at_start: list[int] = []
     # The subscribe messages the arrivals queue leave for a local WeChat stand-in, never WeChat.
     wechat = start_sandbox()
@@ -131,6 +135,10 @@ def main(argv=None) -> int:
                 wechat.state.user(f"bench-{n}")
         world.dispose(app)
         step(f"starting gunicorn -k gevent -w {args.workers}")
+        if args.sender_process:
+            env["MESSAGE_SENDER"] = "0"
+            sender = MessageSenderProcess(env, args.out.with_name(args.out.stem + "-sender.log"))
+            sender.start()
         server = Gunicorn(env, args.workers, args.out.with_name(args.out.stem + "-server.log"))
         server.start()
         workers_at_start = list(server.worker_pids)
@@ -141,6 +149,8 @@ def main(argv=None) -> int:
                 runner.run(run.go())
         figures["correctness"] = world.correctness(app, run.rounds)
         figures["subscribe_messages_sent"] = len(wechat.state.sent_messages())
+        if sender is not None:
+            figures["sender_process_cpu_seconds"] = round(sender.cpu_seconds(), 2)
     except Exception as error:
         problems.append(f"the run stopped early: {type(error).__name__}: {error}")
         traceback.print_exc()
@@ -150,6 +160,8 @@ def main(argv=None) -> int:
                 problems.append(f"gunicorn workers changed during the run: {workers_at_start} → "
                                 f"{server.current_workers()} (a worker died or was restarted)")
             server.stop()
+            if sender is not None:
+                sender.stop()
             count, lines = server.log_problems()
             if count:
                 problems.append(f"server log {server.log_path.name}: {count} error/traceback lines, first: "
