@@ -303,3 +303,15 @@ def test_subscribe_message_to_unknown_user_fails(gateway):
     with pytest.raises(WeChatError) as caught:
         gateway.send_subscribe_message("o_nobody", "tpl", {"thing1": "x"})
     assert caught.value.errcode == 40003
+
+
+def test_the_proxy_for_the_api_base_is_read_from_the_environment_once(monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "http://egress.internal:3128")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    proxied = WeChatGateway(SANDBOX_APPID, SANDBOX_SECRET, "https://api.weixin.qq.com", timeout=2)
+    direct = WeChatGateway(SANDBOX_APPID, SANDBOX_SECRET, "http://127.0.0.1:9", timeout=2)
+    monkeypatch.setenv("HTTPS_PROXY", "http://changed.internal:3128")  # read at construction, not per call
+
+    assert proxied.client._http.proxies["https"] == "http://egress.internal:3128"
+    assert "http" not in direct.client._http.proxies  # NO_PROXY: straight to 127.0.0.1
+    assert not proxied.client._http.trust_env

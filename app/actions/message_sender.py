@@ -67,8 +67,9 @@ class MessageSender(BackgroundLoop):
 
     def expand_jobs(self, now: datetime) -> int:
         """Turn due `van_arrived` jobs into one send per subscribed resident; jobs taken."""
-        jobs = outbox.claim(db.session, "van_arrived", now, JOBS_PER_TICK, due_by=now - self.job_delay)
+        ids = outbox.claim(db.session, "van_arrived", now, JOBS_PER_TICK, due_by=now - self.job_delay)
         db.session.commit()
+        jobs = outbox.claimed(db.session, ids)
         config = self.app.config
         templates = (config["WECHAT_TEMPLATE_VAN_ARRIVED"], config["WECHAT_TEMPLATE_ORDER_STATUS"])
         for job in jobs:
@@ -81,8 +82,9 @@ class MessageSender(BackgroundLoop):
         Their outcomes are committed together (one commit a batch, and the sent ones marked by one
         UPDATE: a crash between a send and the commit sends it again after the lease, at least
         once either way)."""
-        batch = outbox.claim(db.session, "send", now, SENDS_PER_TICK)
+        ids = outbox.claim(db.session, "send", now, SENDS_PER_TICK)
         db.session.commit()
+        batch = outbox.claimed(db.session, ids)
         openids = outbox.openids(db.session, {m.shopper_id for m in batch})
         sent = []
         for index, message in enumerate(batch):

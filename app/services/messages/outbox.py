@@ -53,9 +53,9 @@ def order_status(session: Session, order: Order, status: str, template_id: str, 
 
 
 def claim(session: Session, kind: str, now: datetime, limit: int,
-          due_by: datetime | None = None) -> list[OutboxMessage]:
+          due_by: datetime | None = None) -> list[int]:
     """Pending rows of a kind due by `due_by` (default: now), oldest first, taken for this loop until
-    the lease ends."""
+    the lease ends: their ids (commit, then read them with `claimed`)."""
     ids = list(session.scalars(
         select(OutboxMessage.id)
         .where(OutboxMessage.kind == kind, OutboxMessage.status == "pending",
@@ -66,6 +66,14 @@ def claim(session: Session, kind: str, now: datetime, limit: int,
         return []
     session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids))
                     .values(due_at=now + CLAIM_LEASE).execution_options(synchronize_session=False))
+    return ids
+
+
+def claimed(session: Session, ids: list[int]) -> list[OutboxMessage]:
+    """The claimed rows, read in one SELECT after the claim's commit (which expires loaded rows:
+    read before it, each would reload alone)."""
+    if not ids:
+        return []
     return list(session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids))
                                 .order_by(OutboxMessage.id).execution_options(populate_existing=True)))
 
