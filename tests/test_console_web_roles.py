@@ -20,7 +20,7 @@ ALLOWED = {
     "campaigns": {"admin", "marketing"}, "coupons": {"admin", "marketing"}, "deals": {"admin", "marketing"},
     "compounds": {"admin", "ops"}, "couriers": {"admin", "ops"}, "products": {"admin", "ops"},
     "reports": {"admin", "marketing", "ops"}, "audit": {"admin"}, "staff": {"admin"},
-    "orders": {"admin", "ops"},
+    "orders": {"admin", "ops"}, "earnings": {"admin", "ops"},
 }
 CONSOLE_ROUTES = [  # (section, method, path): every console page and action
     ("campaigns", "GET", "/console/campaigns"), ("campaigns", "GET", "/console/campaigns/new"),
@@ -52,6 +52,8 @@ CONSOLE_ROUTES = [  # (section, method, path): every console page and action
     ("orders", "GET", "/console/orders"), ("orders", "POST", "/console/orders/{order}/cancel"),
     ("orders", "POST", "/console/orders/{order}/unlock-handover"),
     ("orders", "POST", "/console/orders/{order}/refund"), ("orders", "GET", "/console/orders/reconciliation"),
+    ("earnings", "GET", "/console/earnings"), ("earnings", "GET", "/console/earnings.csv"),
+    ("earnings", "GET", "/console/commission-rules"), ("earnings", "POST", "/console/commission-rules"),
 ]
 API_ROUTES = [  # the JSON API counterparts of those pages
     ("campaigns", "POST", "/api/v1/console/campaigns"),
@@ -73,6 +75,8 @@ API_ROUTES = [  # the JSON API counterparts of those pages
     ("orders", "POST", "/api/v1/console/orders/{order}/unlock-handover"),
     ("orders", "POST", "/api/v1/console/orders/{order}/refund"),
     ("orders", "GET", "/api/v1/console/reports/reconciliation"),
+    ("earnings", "GET", "/api/v1/console/couriers/{courier}/earnings"),
+    ("earnings", "GET", "/api/v1/console/commission-rules"), ("earnings", "PUT", "/api/v1/console/commission-rules"),
 ]
 OPEN_TO_ANY_STAFF = {"console_web.home", "console_web.logout"}
 PUBLIC = {"console_web.login", "console_web.static", "console_web.not_found"}

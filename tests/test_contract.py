@@ -26,7 +26,6 @@ BARE_METHOD = re.compile(rf"`({METHOD})`")
 NOT_YET_BUILT = {
     ("get", "/api/v1/console/compounds/{id}/portrait"): "Goods find people",
     ("get", "/api/v1/console/couriers/{id}/prestock"): "Goods find people",
-    ("get", "/api/v1/courier/earnings"): "Goods find people",
     ("get", "/api/v1/courier/prestock"): "Goods find people",
     ("post", "/api/v1/console/compounds/{id}/portrait/refresh"): "Goods find people",
     ("post", "/api/v1/courier/prestock/confirm"): "Goods find people",

@@ -21,6 +21,7 @@ from app.console.views import (  # noqa: F401  (each module adds its routes to b
     coupons,
     couriers,
     dashboard,
+    earnings,
     orders,
     reports,
     session,

@@ -25,7 +25,7 @@ from app.wiring import standings
 SECTION_ROLES: dict[str, tuple[str, ...]] = {
     "campaigns": ("marketing",), "coupons": ("marketing",), "deals": ("marketing",),
     "compounds": ("ops",), "couriers": ("ops",), "products": ("ops",), "orders": ("ops",),
-    "reports": ("marketing", "ops"),
+    "earnings": ("ops",), "reports": ("marketing", "ops"),
     "audit": ("admin",), "staff": ("admin",),
 }
 assert all(set(roles) <= set(STAFF_ROLES) for roles in SECTION_ROLES.values())
@@ -39,6 +39,7 @@ NAVIGATION = (
     ("couriers", "console_web.couriers", "小哥", "Couriers"),
     ("products", "console_web.products", "商品", "Products"),
     ("orders", "console_web.orders", "订单", "Orders"),
+    ("earnings", "console_web.earnings", "小哥收益", "Courier earnings"),
     ("reports", "console_web.reports", "报表", "Reports"),
     ("staff", "console_web.staff", "员工账号", "Staff"),
     ("audit", "console_web.audit_log", "操作日志", "Audit log"),

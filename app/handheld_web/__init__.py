@@ -1,6 +1,6 @@
 """The courier's touch web app at `/handheld/`: the browser twin of the `handheld` CLI.
 
-One page, four plain-JS files sharing one namespace (SCRIPTS, loaded in that order), one
+One page, five plain-JS files sharing one namespace (SCRIPTS, loaded in that order), one
 stylesheet, no build step. The page is static (the scripts sign in and fill it from the
 courier API); `sw.js` caches that shell, with the vendored socket.io client, so the page
 reloads without a network and still shows the taps queued in IndexedDB. No external
@@ -22,8 +22,8 @@ bp = Blueprint(
 
 HERE = Path(__file__).resolve().parent
 # The page's own scripts, in load order: the basics and the outbox, the pick list, the van load,
-# then the sign-in, route and socket (which boots the app). index.html loads them in this order.
-SCRIPTS = ["outbox.js", "picks.js", "vanload.js", "handheld.js"]
+# the store's earnings, then the sign-in, route and socket (which boots the app). index.html loads them in this order.
+SCRIPTS = ["outbox.js", "picks.js", "vanload.js", "earnings.js", "handheld.js"]
 SHELL_FILES = [HERE / "templates/handheld_web/index.html", *(HERE / "static" / name for name in SCRIPTS),
                HERE / "static/handheld.css", HERE / "templates/handheld_web/sw.js",
                NODE_MODULES / VENDORED["socket.io.min.js"]]

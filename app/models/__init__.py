@@ -6,6 +6,7 @@ from app.models.catalog import DEAL_KINDS, Deal, Product
 from app.models.compound import Compound, CompoundName
 from app.models.coupon import Coupon, CouponTemplate
 from app.models.courier import Courier
+from app.models.earnings import DEFAULT_CATEGORY, CommissionRule
 from app.models.message import MessageSubscription, OutboxMessage
 from app.models.order import IdempotentAnswer, Order, OrderItem
 from app.models.payment import Payment, PaymentDiscrepancy, PaymentNotification, PaymentRefund
@@ -15,7 +16,7 @@ from app.models.staff import STAFF_ROLES, Staff
 from app.models.van import VanHold, VanLoadItem
 
 __all__ = [
-    "Address", "Arrival", "AuditEntry", "Base", "Campaign", "CampaignPrize", "Compound", "CompoundName", "Coupon", "CouponTemplate", "Courier", "DEAL_KINDS",
+    "Address", "Arrival", "AuditEntry", "Base", "Campaign", "CampaignPrize", "CommissionRule", "Compound", "CompoundName", "Coupon", "CouponTemplate", "Courier", "DEAL_KINDS", "DEFAULT_CATEGORY",
     "Deal", "IdempotentAnswer", "MessageSubscription", "Order", "OrderItem", "OutboxMessage", "Payment",
     "PaymentDiscrepancy", "PaymentNotification", "PaymentRefund", "Product", "RoundPrize", "RoundShopper",
     "STAFF_ROLES", "Shake", "ShakeRound", "Shopper", "ShopperCompoundDay", "Staff", "StoreSession",

@@ -56,6 +56,9 @@ class Coupon(Base):
     template_id: Mapped[int] = mapped_column(BigId, ForeignKey("coupon_templates.id"), index=True)
     shopper_id: Mapped[int] = mapped_column(BigId, ForeignKey("shoppers.id"), index=True)
     claim_no: Mapped[int | None]
+    # The courier whose store the claim came through (the shopper's latest store session in a
+    # compound of the template); NULL for a won coupon (its round's arrival names the courier).
+    courier_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("couriers.id"), index=True)
     source: Mapped[str] = mapped_column(String(20), default="claim")
     status: Mapped[str] = mapped_column(String(20), default="unused")
     used_at: Mapped[Timestamp | None]

@@ -78,13 +78,18 @@ def csv_cell(value):
 
 
 def csv_download(kind: str, typed: dict, columns, rows: list[dict]) -> Response:
+    span = "-".join(typed[key].replace("-", "") for key in ("from", "to") if typed.get(key)) or "all"
+    return csv_file(f"xiaoge-{kind}-{span}.csv", columns, rows)
+
+
+def csv_file(filename: str, columns, rows: list[dict]) -> Response:
+    """The rows as a CSV download (UTF-8 with BOM for Excel), a header "中文 English" per column."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([f"{zh} {en}" for _, zh, en in columns])
     for row in rows:
         writer.writerow([csv_cell(row[key]) for key, _, _ in columns])
-    span = "-".join(typed[key].replace("-", "") for key in ("from", "to") if typed.get(key)) or "all"
     response = Response(("\ufeff" + buffer.getvalue()).encode("utf-8"), mimetype="text/csv")
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    response.headers.set("Content-Disposition", "attachment", filename=f"xiaoge-{kind}-{span}.csv")
+    response.headers.set("Content-Disposition", "attachment", filename=filename)
     return response

@@ -8,9 +8,10 @@
  * updates live (`pickup_added`); a handover checks the shopper's pickup code.
  * API data reaches the page with textContent only, never as HTML.
  *
- * Four files share one namespace, window.XiaogeHandheld, loaded in this order:
+ * Five files share one namespace, window.XiaogeHandheld, loaded in this order:
  * outbox.js (the basics, the outbox and delivery with backoff), picks.js (the pick list and
- * handover), vanload.js (the van load), then this one (sign-in, the route, the socket), which boots the app.
+ * handover), vanload.js (the van load), earnings.js (today's and this month's sales and
+ * earnings), then this one (sign-in, the route, the socket), which boots the app.
  */
 (function () {
   "use strict";
@@ -56,6 +57,7 @@
     renderNet();
     flush();
     loadPicks();
+    X.loadEarnings();
   }
 
   /* ---------- rendering: the network pill and the route ---------- */
@@ -123,6 +125,7 @@
     flush();
     loadPicks();
     X.loadVan();
+    X.loadEarnings();
   }
 
   function start(token, courier) {

@@ -1,4 +1,4 @@
-/* Xiaoge courier handheld, part 1 of 4: the shared basics, the outbox and its delivery.
+/* Xiaoge courier handheld, part 1 of 5: the shared basics, the outbox and its delivery.
  *
  * Loaded first (then picks.js, then handheld.js, which boots the app). It opens the one
  * namespace the three files share, window.XiaogeHandheld: constants, the state, small DOM

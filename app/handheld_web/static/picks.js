@@ -1,4 +1,4 @@
-/* Xiaoge courier handheld, part 2 of 4: the pick list and the handover.
+/* Xiaoge courier handheld, part 2 of 5: the pick list and the handover.
  *
  * The chosen compound's orders to hand over, from GET /courier/pickups, kept on the device
  * for offline use and updated live (`pickup_added`, heard by handheld.js). A handover
@@ -94,6 +94,7 @@
           state.picks = state.picks.filter(function (o) { return o.id !== order.id; });
           local.set(PICKS_KEY, {at: state.picksAt, orders: state.picks});
           X.renderRoute();
+          X.loadEarnings();  // the sale counts now
           return;
         }
         button.disabled = false;

@@ -1,4 +1,4 @@
-/* Xiaoge courier handheld, part 3 of 4: the van load (装车), what today's van carries.
+/* Xiaoge courier handheld, part 3 of 5: the van load (装车), what today's van carries.
  *
  * Read from GET /courier/van-load, edited with big +/- buttons (usable with gloves), saved
  * whole with PUT /courier/van-load (the same list again changes nothing, so a resend is

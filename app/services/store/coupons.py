@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.models import Coupon, CouponTemplate
+from app.models import Coupon, CouponTemplate, StoreSession
 from app.models.coupon import coupon_template_compounds
 from app.services.errors import InUse, InvalidRequest, LimitReached, NotAvailable, NotFound, NotInCompound, SoldOut
 from app.services.paging import OWN_LIST_LIMIT, Page, page_of
@@ -86,7 +86,8 @@ def claim_coupon(session: Session, shopper_id: int, template_id: int, now: datet
         raise NotAvailable("This coupon cannot be claimed now.")
     if not shopper_compound_ids(session, shopper_id) & {c.id for c in template.compounds}:
         raise NotInCompound()
-    coupon = reserve_claim_slot(session, template, shopper_id)
+    courier_id = store_courier_id(session, shopper_id, [c.id for c in template.compounds])
+    coupon = reserve_claim_slot(session, template, shopper_id, courier_id)
     taken = session.execute(
         update(CouponTemplate)
         .where(CouponTemplate.id == template.id, CouponTemplate.issued < CouponTemplate.total)
@@ -99,13 +100,15 @@ def claim_coupon(session: Session, shopper_id: int, template_id: int, now: datet
     return coupon
 
 
-def reserve_claim_slot(session: Session, template: CouponTemplate, shopper_id: int) -> Coupon:
+def reserve_claim_slot(session: Session, template: CouponTemplate, shopper_id: int,
+                       courier_id: int | None = None) -> Coupon:
     """Insert the shopper's next claim_no; the unique constraint settles races."""
     for _ in range(CLAIM_ATTEMPTS):
         held = claims_held(session, template.id, shopper_id)
         if held >= template.per_shopper_limit:
             raise LimitReached()
-        coupon = Coupon(template=template, shopper_id=shopper_id, claim_no=held + 1, source="claim")
+        coupon = Coupon(template=template, shopper_id=shopper_id, claim_no=held + 1, source="claim",
+                        courier_id=courier_id)
         try:
             with session.begin_nested():
                 session.add(coupon)
@@ -113,6 +116,16 @@ def reserve_claim_slot(session: Session, template: CouponTemplate, shopper_id: i
             continue  # the same shopper's concurrent claim took this slot: count again
         return coupon
     raise LimitReached()
+
+
+def store_courier_id(session: Session, shopper_id: int, compound_ids: list[int]) -> int | None:
+    """The courier whose store a claim came through: the shopper's latest store session in a
+    compound the coupon is for (None for a shopper who never opened one there)."""
+    return session.scalar(
+        select(StoreSession.courier_id)
+        .where(StoreSession.shopper_id == shopper_id, StoreSession.compound_id.in_(compound_ids))
+        .order_by(StoreSession.id.desc()).limit(1)
+    )
 
 
 def claims_held(session: Session, template_id: int, shopper_id: int) -> int:
