@@ -1,7 +1,7 @@
 """courier earnings: commission rules per category; coupons carry the courier a claim came through
 
 Revision ID: 7c3e9a1f5b20
-Revises: e1a4c7d2b9f0
+Revises: a3c9e5f7b2d4
 Create Date: 2026-12-08 10:00:00
 
 """
@@ -13,7 +13,7 @@ import app.models.base
 
 # revision identifiers, used by Alembic.
 revision = '7c3e9a1f5b20'
-down_revision = 'e1a4c7d2b9f0'
+down_revision = 'a3c9e5f7b2d4'
 branch_labels = None
 depends_on = None
 
