@@ -14,6 +14,7 @@ from app.api import (
     courier_pickups,
     health,
     payments,
+    prestock,
     readiness,
     shopper_account,
     shopper_orders,
@@ -38,5 +39,5 @@ def register_api(api: Api) -> None:
     for module in (shopper_account, shopper_store, shopper_orders, shopper_shakes, shopper_subscriptions,
                    courier, courier_arrivals, courier_pickups, console, console_campaigns,
                    console_lists, console_edits, console_orders, console_accounts, payments, health,
-                   readiness, van_load):
+                   readiness, van_load, prestock):
         api.register_blueprint(module.blp)
