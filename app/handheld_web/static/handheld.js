@@ -10,7 +10,7 @@
  *
  * Four files share one namespace, window.XiaogeHandheld, loaded in this order:
  * outbox.js (the basics, the outbox and delivery with backoff), picks.js (the pick list and
- * handover), vanload.js (the van load), then this one (sign-in, the route, the socket), which boots the app.
+ * handover), vanload.js (the van load), prestock.js (the loading list), then this one (sign-in, the route, the socket), which boots the app.
  */
 (function () {
   "use strict";
@@ -123,6 +123,7 @@
     flush();
     loadPicks();
     X.loadVan();
+    X.loadPrestock();
   }
 
   function start(token, courier) {
