@@ -8,6 +8,7 @@ from app.models.coupon import Coupon, CouponTemplate
 from app.models.courier import Courier
 from app.models.message import MessageSubscription, OutboxMessage
 from app.models.order import IdempotentAnswer, Order, OrderItem
+from app.models.portrait import CompoundDay, CompoundPortrait
 from app.models.payment import Payment, PaymentDiscrepancy, PaymentNotification, PaymentRefund
 from app.models.shake import Arrival, RoundPrize, RoundShopper, Shake, ShakeRound, ShopperCompoundDay
 from app.models.shopper import Address, Shopper, StoreSession
@@ -15,7 +16,7 @@ from app.models.staff import STAFF_ROLES, Staff
 from app.models.van import VanHold, VanLoadItem
 
 __all__ = [
-    "Address", "Arrival", "AuditEntry", "Base", "Campaign", "CampaignPrize", "Compound", "CompoundName", "Coupon", "CouponTemplate", "Courier", "DEAL_KINDS",
+    "Address", "Arrival", "AuditEntry", "Base", "Campaign", "CampaignPrize", "Compound", "CompoundDay", "CompoundName", "CompoundPortrait", "Coupon", "CouponTemplate", "Courier", "DEAL_KINDS",
     "Deal", "IdempotentAnswer", "MessageSubscription", "Order", "OrderItem", "OutboxMessage", "Payment",
     "PaymentDiscrepancy", "PaymentNotification", "PaymentRefund", "Product", "RoundPrize", "RoundShopper",
     "STAFF_ROLES", "Shake", "ShakeRound", "Shopper", "ShopperCompoundDay", "Staff", "StoreSession",
