@@ -5,6 +5,7 @@ import click
 from flask import Flask
 
 from app.actions.payment_settler import settle_payments
+from app.actions.portraits import refresh_stale_portraits
 from app.demo import seed_demo
 from app.extensions import db
 from app.services.accounts.staff import create_staff
@@ -34,6 +35,12 @@ def register_commands(app: Flask) -> None:
             raise click.ClickException(error.message) from None
         click.echo(f"paid {settled.paid}, cancelled {settled.cancelled}, refunds sent {settled.refunds_sent}, "
                    f"put off {settled.put_off}")
+
+    @app.cli.command("refresh-portraits")
+    def refresh_portraits_command():
+        """Refresh every compound portrait older than today (what the nightly loop does after 03:00)."""
+        refreshed = refresh_stale_portraits()
+        click.echo(f"refreshed the portraits of {len(refreshed)} compounds: {refreshed}")
 
     @app.cli.command("seed-demo")
     def seed_demo_command():
