@@ -24,9 +24,14 @@ CLAIM_HOLD = timedelta(minutes=10)
 CHECK_EVERY_SECONDS = 300.0
 
 
+def window_days() -> int:
+    """The days a portrait covers (PORTRAIT_DAYS)."""
+    return int(current_app.config.get("PORTRAIT_DAYS", portraits.WINDOW_DAYS))
+
+
 def refresh_stale_portraits(now: datetime | None = None) -> list[int]:
     """Refresh every compound whose portrait is older than today, one commit each; their ids."""
-    window = int(current_app.config.get("PORTRAIT_DAYS", portraits.WINDOW_DAYS))
+    window = window_days()
     done = []
     while True:
         at = now or utcnow()

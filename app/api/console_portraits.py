@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
+from app.actions.portraits import window_days
 from app.api.auth import auth_required
 from app.extensions import db
 from app.models import Compound, utcnow
@@ -19,11 +20,8 @@ blp = Blueprint("console_portraits", __name__, url_prefix="/api/v1/console", des
 def get_portrait(compound_id):
     """The compound's stored portrait (as of its last refresh: nightly, or POST .../refresh) beside
     the city's category shares; computed now if it never was."""
-    found = portraits.stored_portrait(db.session, compound_id)
-    if found is None:
-        portraits.refresh_portrait(db.session, compound_id, utcnow())
-        db.session.commit()
-        found = portraits.stored_portrait(db.session, compound_id)
+    found = portraits.current_portrait(db.session, compound_id, utcnow(), window_days())
+    db.session.commit()
     return {"portrait": found}
 
 
@@ -32,7 +30,7 @@ def get_portrait(compound_id):
 @blp.response(200, s.PortraitEnvelope)
 def refresh_portrait(compound_id):
     """Recompute the portrait now: only today's orders (and finished days not aggregated yet) are read."""
-    portraits.refresh_portrait(db.session, compound_id, utcnow())
+    portraits.refresh_portrait(db.session, compound_id, utcnow(), window_days())
     db.session.commit()
     return {"portrait": portraits.stored_portrait(db.session, compound_id)}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
+from app.actions.portraits import window_days
 from app.console.auth import requires
 from app.console.blueprint import bp
 from app.extensions import db
@@ -21,19 +22,15 @@ def portrait(compound_id):
     compound = db.session.get(Compound, compound_id)
     if compound is None:
         raise NotFound("No such compound.")
-    found = portraits.stored_portrait(db.session, compound_id)
-    if found is None:
-        portraits.refresh_portrait(db.session, compound_id, utcnow())
-        db.session.commit()
-        found = portraits.stored_portrait(db.session, compound_id)
-    shown = PortraitOut().dump(found)
+    shown = PortraitOut().dump(portraits.current_portrait(db.session, compound_id, utcnow(), window_days()))
+    db.session.commit()
     return render_template("console/portrait.html", active="compounds", compound=compound, portrait=shown)
 
 
 @bp.post("/compounds/<int:compound_id>/portrait/refresh")
 @requires("portraits")
 def refresh_portrait(compound_id):
-    portraits.refresh_portrait(db.session, compound_id, utcnow())
+    portraits.refresh_portrait(db.session, compound_id, utcnow(), window_days())
     db.session.commit()
     flash("画像已更新 Portrait refreshed")
     return redirect(url_for("console_web.portrait", compound_id=compound_id))

@@ -6,7 +6,6 @@ was aggregated (a late refund) is not reflected.
 """
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import delete, select

@@ -106,6 +106,15 @@ def stored_portrait(session: Session, compound_id: int) -> dict | None:
     return {**portrait.body, "as_of": portrait.as_of, "city_category_shares": city_figures(session, compound_id)[0]}
 
 
+def current_portrait(session: Session, compound_id: int, now: datetime, window_days: int = WINDOW_DAYS) -> dict:
+    """The stored portrait, computed first if it never was (the caller commits)."""
+    found = stored_portrait(session, compound_id)
+    if found is None:
+        refresh_portrait(session, compound_id, now, window_days)
+        found = stored_portrait(session, compound_id)
+    return found
+
+
 def city_figures(session: Session, compound_id: int) -> tuple[dict[str, float], dict[str, int]]:
     """The category shares of spend and units per product of every stored portrait in the
     compound's city (each compound as of its last refresh)."""
