@@ -6,6 +6,7 @@ from flask import Flask
 
 from app.actions.message_sender import MessageSender
 from app.actions.payment_settler import settle_payments
+from app.actions.portraits import refresh_stale_portraits
 from app.demo import seed_demo
 from app.extensions import db
 from app.services.accounts.staff import create_staff
@@ -42,6 +43,12 @@ def register_commands(app: Flask) -> None:
         deployment whose web workers run with MESSAGE_SENDER=0 (their CPU left to the shakes)."""
         click.echo("sending subscribe messages; Ctrl-C stops")
         MessageSender(app).run_in_foreground()
+
+    @app.cli.command("refresh-portraits")
+    def refresh_portraits_command():
+        """Refresh every compound portrait older than today (what the nightly loop does after 03:00)."""
+        refreshed = refresh_stale_portraits()
+        click.echo(f"refreshed the portraits of {len(refreshed)} compounds: {refreshed}")
 
     @app.cli.command("seed-demo")
     def seed_demo_command():

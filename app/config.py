@@ -70,6 +70,11 @@ def from_environment() -> dict:
         # overdue unpaid orders, refunds to resend, refunds WeChat Pay has been quiet about.
         "PAYMENT_SETTLER": env("PAYMENT_SETTLER", True, bool),
         "PAYMENT_SETTLE_SECONDS": env("PAYMENT_SETTLE_SECONDS", 30.0, float),
+        # Refresh compound portraits older than today after 03:00 Asia/Shanghai, checking this often;
+        # a portrait covers the last PORTRAIT_DAYS days (today included).
+        "PORTRAIT_REFRESHER": env("PORTRAIT_REFRESHER", True, bool),
+        "PORTRAIT_CHECK_SECONDS": env("PORTRAIT_CHECK_SECONDS", 300.0, float),
+        "PORTRAIT_DAYS": env("PORTRAIT_DAYS", 90, int),
         "SHOPPER_TOKEN_TTL": env("SHOPPER_TOKEN_TTL", 7 * 24 * 3600, int),
         "COURIER_TOKEN_TTL": env("COURIER_TOKEN_TTL", 24 * 3600, int),
         "STAFF_TOKEN_TTL": env("STAFF_TOKEN_TTL", 12 * 3600, int),

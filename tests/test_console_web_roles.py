@@ -20,7 +20,7 @@ ALLOWED = {
     "campaigns": {"admin", "marketing"}, "coupons": {"admin", "marketing"}, "deals": {"admin", "marketing"},
     "compounds": {"admin", "ops"}, "couriers": {"admin", "ops"}, "products": {"admin", "ops"},
     "reports": {"admin", "marketing", "ops"}, "audit": {"admin"}, "staff": {"admin"},
-    "orders": {"admin", "ops"}, "earnings": {"admin", "ops"},
+    "orders": {"admin", "ops"}, "earnings": {"admin", "ops"}, "portraits": {"admin", "marketing", "ops"},
 }
 CONSOLE_ROUTES = [  # (section, method, path): every console page and action
     ("campaigns", "GET", "/console/campaigns"), ("campaigns", "GET", "/console/campaigns/new"),
@@ -57,6 +57,9 @@ CONSOLE_ROUTES = [  # (section, method, path): every console page and action
     ("orders", "POST", "/console/orders/{order}/refund"), ("orders", "GET", "/console/orders/reconciliation"),
     ("earnings", "GET", "/console/earnings"), ("earnings", "GET", "/console/earnings.csv"),
     ("earnings", "GET", "/console/commission-rules"), ("earnings", "POST", "/console/commission-rules"),
+    ("portraits", "GET", "/console/compounds/{compound}/portrait"),
+    ("portraits", "POST", "/console/compounds/{compound}/portrait/refresh"),
+    ("portraits", "GET", "/console/compounds/by-portrait.json"),
 ]
 API_ROUTES = [  # the JSON API counterparts of those pages
     ("campaigns", "POST", "/api/v1/console/campaigns"),
@@ -84,6 +87,9 @@ API_ROUTES = [  # the JSON API counterparts of those pages
     ("orders", "GET", "/api/v1/console/reports/reconciliation"),
     ("earnings", "GET", "/api/v1/console/couriers/{courier}/earnings"),
     ("earnings", "GET", "/api/v1/console/commission-rules"), ("earnings", "PUT", "/api/v1/console/commission-rules"),
+    ("portraits", "GET", "/api/v1/console/compounds/{compound}/portrait"),
+    ("portraits", "POST", "/api/v1/console/compounds/{compound}/portrait/refresh"),
+    ("portraits", "GET", "/api/v1/console/compounds/by-portrait"),
 ]
 OPEN_TO_ANY_STAFF = {"console_web.home", "console_web.logout"}
 PUBLIC = {"console_web.login", "console_web.static", "console_web.not_found"}
@@ -98,7 +104,7 @@ def ids(make) -> dict:
     courier = make.courier([home])
     _, headers = make.shopper(home=home)
     order = make.placed_order(headers, make.store_session(headers, courier), [(make.product(), 1)])
-    return {"campaign": campaign.id, "courier": courier.id, "order": order["id"],
+    return {"campaign": campaign.id, "courier": courier.id, "order": order["id"], "compound": home.id,
             "staff": make.staff_member("ops").id}
 
 

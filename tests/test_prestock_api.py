@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import AuditEntry, VanLoadItem
+from app.models import AuditEntry, CompoundPortrait, VanLoadItem, utcnow
 from tests.assertions import assert_error
 from tests.prestock import CONFIRM, PRESTOCK, sold, sold_every_day, today
 from tests.van import VAN_LOAD, load_van
@@ -36,6 +36,21 @@ def test_the_loading_list_follows_what_sold_on_the_route(client, make):
     assert body["date"] == today().isoformat() and body["reviewed"] is False
     assert [(i["product_id"], i["name"], i["quantity"], i["by_compound"]) for i in body["items"]] == \
         [(milk.id, "牛奶", 3, {str(home.id): 2, str(other.id): 1})]
+
+
+def test_a_compound_without_history_is_stocked_from_its_portrait(client, make):
+    home = make.compound()
+    courier = make.courier(compounds_=[home])
+    milk = make.product()
+    margin(client, make.staff_headers("ops"), 0)
+    db.session.add(CompoundPortrait(compound_id=home.id, as_of=utcnow(), body={
+        "days": 90, "orders": 150, "top_products": [{"product_id": milk.id, "name": milk.name, "units": 180}]}))
+    db.session.commit()
+
+    items = client.get(PRESTOCK, headers=make.courier_headers(courier)).get_json()["items"]
+
+    assert [(i["product_id"], i["quantity"], i["by_compound"]) for i in items] == \
+        [(milk.id, 2, {str(home.id): 2})]  # 180 units over 90 days: 2 a day
 
 
 def test_orders_for_the_next_run_and_the_days_item_prizes_are_on_the_list(client, make):

@@ -9,6 +9,7 @@ from app.api import (
     console_edits,
     console_lists,
     console_orders,
+    console_portraits,
     courier,
     courier_arrivals,
     courier_pickups,
@@ -39,6 +40,6 @@ class IdConverter(IntegerConverter):
 def register_api(api: Api) -> None:
     for module in (shopper_account, shopper_store, shopper_orders, shopper_shakes, shopper_subscriptions,
                    courier, courier_arrivals, courier_pickups, console, console_campaigns,
-                   console_lists, console_edits, console_orders, console_accounts, payments, health,
-                   readiness, van_load, earnings, prestock):
+                   console_lists, console_edits, console_orders, console_portraits, console_accounts, payments,
+                   health, readiness, van_load, earnings, prestock):
         api.register_blueprint(module.blp)

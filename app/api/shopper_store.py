@@ -93,6 +93,7 @@ def view_storefront(session_id):
         "hot_items": front.hot_items,
         "staff_exclusives": front.staff_exclusives,
         "discount_ranking": front.discount_ranking,
+        "recommended": front.recommended,
         "live": front.live,
         "shake": front.shake,
     }

@@ -23,6 +23,7 @@ from app.console.views import (  # noqa: F401  (each module adds its routes to b
     dashboard,
     earnings,
     orders,
+    portraits,
     prestock,
     reports,
     session,

@@ -25,7 +25,7 @@ from app.wiring import standings
 SECTION_ROLES: dict[str, tuple[str, ...]] = {
     "campaigns": ("marketing",), "coupons": ("marketing",), "deals": ("marketing",),
     "compounds": ("ops",), "couriers": ("ops",), "products": ("ops",), "orders": ("ops",),
-    "earnings": ("ops",), "reports": ("marketing", "ops"),
+    "earnings": ("ops",), "reports": ("marketing", "ops"), "portraits": ("marketing", "ops"),
     "audit": ("admin",), "staff": ("admin",),
 }
 assert all(set(roles) <= set(STAFF_ROLES) for roles in SECTION_ROLES.values())

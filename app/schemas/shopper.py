@@ -169,6 +169,7 @@ class StorefrontOut(Schema):
     hot_items = fields.List(fields.Nested(StorefrontItem))
     staff_exclusives = fields.List(fields.Nested(StorefrontItem))
     discount_ranking = fields.List(fields.Nested(StorefrontItem))
+    recommended = fields.List(fields.Nested(StorefrontItem))
     live = fields.Nested(LiveOut)
     shake = fields.Nested(ShakeRef, allow_none=True)
 

@@ -12,6 +12,7 @@ from app.models import Campaign, CampaignPrize, Order, OrderItem, VanHold
 from app.models.campaign import campaign_compounds
 from app.models.courier import courier_compounds
 from app.services.places.live import SHANGHAI
+from app.services.portrait.portraits import stored_bodies
 from app.services.prestock.demand import HISTORY_DAYS, DemandInputs, Margin
 
 OPEN_STATUSES = ("reserved", "pending_payment", "paid")  # not yet handed over, not given up
@@ -78,8 +79,10 @@ def campaign_prizes(session: Session, compound_ids, day: date) -> dict[tuple[int
 def demand_inputs(session: Session, courier_id: int, day: date, margin: Margin,
                   portraits: Mapping[int, Mapping] | None = None) -> DemandInputs:
     """Everything suggest_load needs for this courier and day. `portraits` ({compound_id: API.md
-    portrait}) fills in for compounds with little history; none are passed until the portrait is wired."""
+    portrait}, by default the route's stored ones) fill in for compounds with little history."""
     route = route_of(session, courier_id)
+    if portraits is None:
+        portraits = stored_bodies(session, route)
     return DemandInputs(day=day, compound_ids=route, sales=sales_before(session, courier_id, route, day),
                         margin=margin, next_run_orders=next_run_orders(session, courier_id),
-                        prizes=campaign_prizes(session, route, day), portraits=portraits or {})
+                        prizes=campaign_prizes(session, route, day), portraits=portraits)

@@ -1,17 +1,19 @@
 """Scan-to-store: open a store session (courier x compound) and build its storefront."""
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import Compound, Courier, StoreSession
+from app.models import Compound, Courier, Product, StoreSession
 from app.services.campaigns import rounds
 from app.services.couriers.registry import courier_by_code
 from app.services.errors import CompoundRequired, InvalidRequest, NotFound
 from app.services.places import live
 from app.services.places.residence import home_compound_id
+from app.services.portrait.personal import recommended_ids
 from app.services.store import catalog, orders
 from app.services.store.coupons import compound_coupons
 from app.services.van.loads import left_on_van
@@ -70,6 +72,7 @@ class Storefront:
     discount_ranking: list[catalog.PricedItem]
     live: live.LiveCounts
     shake: dict | None  # the round open in the compound now: {"round_id", "closes_at"}
+    recommended: list[catalog.PricedItem] = field(default_factory=list)  # ranked for this shopper
 
 
 def build_storefront(session: Session, store_session: StoreSession, now: datetime) -> Storefront:
@@ -94,7 +97,17 @@ def build_storefront(session: Session, store_session: StoreSession, now: datetim
         discount_ranking=in_store(ranking[:SECTION_SIZE], figures),
         live=counts,
         shake=open_shake(session, compound_id, now),
+        recommended=in_store(recommended(session, store_session, book, figures, now), figures),
     )
+
+
+def recommended(session: Session, store_session: StoreSession, book: dict, figures: ItemFigures,
+                now: datetime) -> list[catalog.PricedItem]:
+    """Recommended for you (services/portrait): ranked for this shopper, at the price they pay."""
+    ids = recommended_ids(session, store_session.shopper_id, store_session.compound_id, now,
+                          figures.left_on_van, SECTION_SIZE)
+    products = {p.id: p for p in session.scalars(select(Product).where(Product.id.in_(ids)))} if ids else {}
+    return [catalog.priced(book, products[pid]) for pid in ids if pid in products]
 
 
 @dataclass(frozen=True)
