@@ -70,6 +70,10 @@ def from_environment() -> dict:
         # overdue unpaid orders, refunds to resend, refunds WeChat Pay has been quiet about.
         "PAYMENT_SETTLER": env("PAYMENT_SETTLER", True, bool),
         "PAYMENT_SETTLE_SECONDS": env("PAYMENT_SETTLE_SECONDS", 30.0, float),
+        # Settle group deals from a background task every this many seconds: deals past their
+        # deadline failed and their orders cancelled or refunded, seats of cancelled joins given back.
+        "GROUP_DEAL_SETTLER": env("GROUP_DEAL_SETTLER", True, bool),
+        "GROUP_DEAL_SETTLE_SECONDS": env("GROUP_DEAL_SETTLE_SECONDS", 30.0, float),
         "SHOPPER_TOKEN_TTL": env("SHOPPER_TOKEN_TTL", 7 * 24 * 3600, int),
         "COURIER_TOKEN_TTL": env("COURIER_TOKEN_TTL", 24 * 3600, int),
         "STAFF_TOKEN_TTL": env("STAFF_TOKEN_TTL", 12 * 3600, int),

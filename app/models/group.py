@@ -6,9 +6,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, BigId, Timestamp, created_at, fen, intpk
 from app.models.catalog import Product
+from app.models.compound import Compound
 from app.models.order import Order
 
 GROUP_DEAL_STATUSES = ("open", "succeeded", "failed")
+# Deals still taking joins (before their deadline): open (below the threshold) or succeeded (seats left).
+JOINABLE_STATUSES = ("open", "succeeded")
 JOIN_STATUSES = ("active", "left")  # left: its order was cancelled before the outcome, its seat given back
 
 
@@ -41,6 +44,7 @@ class GroupDeal(Base):
     created_at: Mapped[created_at]
 
     product: Mapped[Product] = relationship(lazy="joined")
+    compound: Mapped[Compound] = relationship()
 
 
 class GroupJoin(Base):

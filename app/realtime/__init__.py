@@ -5,6 +5,7 @@ import functools
 
 from flask import Flask
 
+from app.actions.group_deals import GroupDealSettler
 from app.actions.payment_settler import PaymentSettler
 from app.extensions import socketio
 from app.realtime import lean_websocket, redis_queue
@@ -100,6 +101,8 @@ def start_background_tasks_on_first_request(app: Flask) -> None:
     # Only with WeChat Pay set up (the tests turn it off and call settle_payments themselves).
     if app.config.get("PAYMENT_SETTLER") and app.config.get("WECHATPAY_MCHID"):
         tasks.append(app.extensions.setdefault("xiaoge.payment_settler", PaymentSettler(app)))
+    if app.config.get("GROUP_DEAL_SETTLER"):
+        tasks.append(app.extensions.setdefault("xiaoge.group_deal_settler", GroupDealSettler(app)))
     with app.app_context():
         tasks += draw_engine().background_tasks(app)  # the Redis engine's log writer
     app.extensions["xiaoge.background_tasks"] = tasks  # also started on a socket's connect
