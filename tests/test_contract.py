@@ -29,11 +29,8 @@ NOT_YET_BUILT = {
     ("get", "/api/v1/courier/prestock"): "Goods find people",
     ("post", "/api/v1/console/compounds/{id}/portrait/refresh"): "Goods find people",
     ("post", "/api/v1/courier/prestock/confirm"): "Goods find people",
-    ("get", "/api/v1/group-deals/{id}"): "Neighbours together",
     ("get", "/api/v1/me/wishes"): "Neighbours together",
     ("get", "/api/v1/promotions"): "Neighbours together",
-    ("post", "/api/v1/console/group-deals"): "Neighbours together",
-    ("post", "/api/v1/group-deals/{id}/joins"): "Neighbours together",
     ("post", "/api/v1/me/wishes"): "Neighbours together",
     ("get", "/api/v1/shake-rounds/{id}/draws"): "Verifiable draws",
 }

@@ -6,6 +6,7 @@ from datetime import timedelta
 from app.actions.group_deals import settle_group_deals
 from app.extensions import db, socketio
 from tests.assertions import assert_error, assert_invalid
+from tests.console_web import StaffBrowser, text
 from tests.factories import now
 from tests.groups import CONSOLE_DEALS, deal_path, deal_row, hood, order_row, past_its_deadline  # noqa: F401
 from tests.messaging import ORDER, outbox, subscribe
@@ -20,14 +21,16 @@ def pick_list(client, make, courier) -> list[int]:
 def test_marketing_opens_a_deal_anyone_reads_it(client, hood):
     deal = hood.open_deal(max_households=5)
     assert deal["status"] == "open" and deal["joined"] == 0
-    answer = client.get(deal_path(deal["id"]))
+    _, headers = hood.neighbour()
+    answer = client.get(deal_path(deal["id"]), headers=headers)
     assert answer.status_code == 200
     read = answer.get_json()["group_deal"]
     assert {"id", "product", "group_price_fen", "min_households", "max_households", "joined", "deadline",
             "status"} <= set(read)
     assert (read["product"]["id"], read["group_price_fen"], read["min_households"], read["max_households"]) == \
         (hood.product.id, 2000, 2, 5)
-    assert_error(client.get(deal_path(deal["id"] + 1000)), 404, "not_found")
+    assert_error(client.get(deal_path(deal["id"] + 1000), headers=headers), 404, "not_found")
+    assert_error(client.get(deal_path(deal["id"])), 401, "unauthorized")
 
 
 def test_opening_a_deal_is_for_marketing_and_checks_its_terms(client, make, hood):
@@ -159,3 +162,22 @@ def test_a_held_order_is_not_handed_over(client, make, hood):
                          headers=make.courier_headers(hood.courier))
     assert_error(answer, 409, "not_available")
     assert order_row(order["id"]).status == "reserved"
+
+
+def test_marketing_opens_a_deal_from_the_console_page(app, make, hood):
+    browser = StaffBrowser(app.test_client())
+    browser.sign_in(make.staff_member("marketing"))
+    assert "拼团" in text(browser.get("/console/group-deals"))
+    answer = browser.post("/console/group-deals", {
+        "product_id": str(hood.product.id), "compound_id": str(hood.home.id), "group_price_fen": "19.9",
+        "min_households": "5", "max_households": "", "deadline": "2099-01-01T10:00"})
+    assert answer.status_code == 302, text(answer)
+    page = text(browser.get("/console/group-deals"))
+    assert hood.product.name in page and "¥19.9" in page and "0 / 5" in page
+    refused = browser.post("/console/group-deals", {
+        "product_id": str(hood.product.id), "compound_id": str(hood.home.id), "group_price_fen": "99",
+        "min_households": "5", "deadline": "2099-01-01T10:00"})
+    assert refused.status_code == 422
+    ops = StaffBrowser(app.test_client())
+    ops.sign_in(make.staff_member("ops"))
+    assert ops.get("/console/group-deals").status_code == 403

@@ -26,10 +26,11 @@ def open_group_deal(body):
 
 
 @blp.get("/group-deals/<int:deal_id>")
+@auth_required("shopper")
 @blp.response(200, s.GroupDealEnvelope)
 @blp.alt_response(404, schema=ErrorBody, description="not_found")
 def get_group_deal(deal_id):
-    """A group deal and its progress (anyone: a share link opens it); also pushed to the compound's
+    """A group deal and its progress (any shopper: a share link opens it); also pushed to the compound's
     room as `/shopper` `group_progress`."""
     return {"group_deal": deals.get_deal(db.session, deal_id)}
 
