@@ -4,6 +4,7 @@ from __future__ import annotations
 import click
 from flask import Flask
 
+from app.actions.group_deals import settle_group_deals
 from app.actions.message_sender import MessageSender
 from app.actions.payment_settler import settle_payments
 from app.actions.portraits import refresh_stale_portraits
@@ -36,6 +37,13 @@ def register_commands(app: Flask) -> None:
             raise click.ClickException(error.message) from None
         click.echo(f"paid {settled.paid}, cancelled {settled.cancelled}, refunds sent {settled.refunds_sent}, "
                    f"put off {settled.put_off}")
+
+    @app.cli.command("settle-group-deals")
+    def settle_group_deals_command():
+        """One round of the group deal loop: deals past their deadline failed, their orders cancelled or refunded."""
+        settled = settle_group_deals()
+        click.echo(f"failed {settled.failed}, orders unwound {settled.unwound}, "
+                   f"seats given back {settled.seats_given_back}, put off {settled.put_off}")
 
     @app.cli.command("send-messages")
     def send_messages_command():

@@ -75,6 +75,10 @@ def from_environment() -> dict:
         "PORTRAIT_REFRESHER": env("PORTRAIT_REFRESHER", True, bool),
         "PORTRAIT_CHECK_SECONDS": env("PORTRAIT_CHECK_SECONDS", 300.0, float),
         "PORTRAIT_DAYS": env("PORTRAIT_DAYS", 90, int),
+        # Settle group deals from a background task every this many seconds: deals past their
+        # deadline failed and their orders cancelled or refunded, seats of cancelled joins given back.
+        "GROUP_DEAL_SETTLER": env("GROUP_DEAL_SETTLER", True, bool),
+        "GROUP_DEAL_SETTLE_SECONDS": env("GROUP_DEAL_SETTLE_SECONDS", 30.0, float),
         "SHOPPER_TOKEN_TTL": env("SHOPPER_TOKEN_TTL", 7 * 24 * 3600, int),
         "COURIER_TOKEN_TTL": env("COURIER_TOKEN_TTL", 24 * 3600, int),
         "STAFF_TOKEN_TTL": env("STAFF_TOKEN_TTL", 12 * 3600, int),

@@ -21,6 +21,7 @@ ALLOWED = {
     "compounds": {"admin", "ops"}, "couriers": {"admin", "ops"}, "products": {"admin", "ops"},
     "reports": {"admin", "marketing", "ops"}, "audit": {"admin"}, "staff": {"admin"},
     "orders": {"admin", "ops"}, "earnings": {"admin", "ops"}, "portraits": {"admin", "marketing", "ops"},
+    "group_deals": {"admin", "marketing"},
 }
 CONSOLE_ROUTES = [  # (section, method, path): every console page and action
     ("campaigns", "GET", "/console/campaigns"), ("campaigns", "GET", "/console/campaigns/new"),
@@ -33,6 +34,7 @@ CONSOLE_ROUTES = [  # (section, method, path): every console page and action
     ("campaigns", "GET", "/console/campaigns/{campaign}/live.json"),
     ("coupons", "GET", "/console/coupons"), ("coupons", "POST", "/console/coupons"),
     ("deals", "GET", "/console/deals"), ("deals", "POST", "/console/deals"),
+    ("group_deals", "GET", "/console/group-deals"), ("group_deals", "POST", "/console/group-deals"),
     ("compounds", "GET", "/console/compounds"), ("compounds", "POST", "/console/compounds"),
     ("couriers", "GET", "/console/couriers"), ("couriers", "POST", "/console/couriers"),
     ("couriers", "GET", "/console/couriers/{courier}"),

@@ -14,6 +14,7 @@ from app.api import (
     courier_arrivals,
     courier_pickups,
     earnings,
+    group_deals,
     health,
     payments,
     prestock,
@@ -41,5 +42,5 @@ def register_api(api: Api) -> None:
     for module in (shopper_account, shopper_store, shopper_orders, shopper_shakes, shopper_subscriptions,
                    courier, courier_arrivals, courier_pickups, console, console_campaigns,
                    console_lists, console_edits, console_orders, console_portraits, console_accounts, payments,
-                   health, readiness, van_load, earnings, prestock):
+                   health, readiness, van_load, earnings, prestock, group_deals):
         api.register_blueprint(module.blp)

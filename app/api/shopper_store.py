@@ -96,6 +96,7 @@ def view_storefront(session_id):
         "recommended": front.recommended,
         "live": front.live,
         "shake": front.shake,
+        "group_deals": front.group_deals,
     }
 
 

@@ -22,6 +22,7 @@ from app.console.views import (  # noqa: F401  (each module adds its routes to b
     couriers,
     dashboard,
     earnings,
+    group_deals,
     orders,
     portraits,
     prestock,

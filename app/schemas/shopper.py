@@ -5,6 +5,7 @@ from marshmallow import Schema, fields, pre_load, validate
 
 from app.schemas.base import Count, Id, In, Text
 from app.schemas.common import CompoundRef, CouponOut, CourierPublic, OrderOut
+from app.schemas.groups import GroupDealOut
 from app.schemas.paging import NextCursor, PageArgs
 from app.services.places.compounds import SEARCH_LIMIT
 
@@ -172,6 +173,8 @@ class StorefrontOut(Schema):
     recommended = fields.List(fields.Nested(StorefrontItem))
     live = fields.Nested(LiveOut)
     shake = fields.Nested(ShakeRef, allow_none=True)
+    group_deals = fields.List(fields.Nested(GroupDealOut), metadata={
+        "description": "extension: group deals (凑单) shoppers here may join now"})
 
 
 class CouponEnvelope(Schema):

@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import Compound, Courier, Product, StoreSession
+from app.models import Compound, Courier, GroupDeal, Product, StoreSession
+from app.models.group import JOINABLE_STATUSES
 from app.services.campaigns import rounds
 from app.services.couriers.registry import courier_by_code
 from app.services.errors import CompoundRequired, InvalidRequest, NotFound
@@ -73,6 +74,7 @@ class Storefront:
     live: live.LiveCounts
     shake: dict | None  # the round open in the compound now: {"round_id", "closes_at"}
     recommended: list[catalog.PricedItem] = field(default_factory=list)  # ranked for this shopper
+    group_deals: list[GroupDeal] = field(default_factory=list)  # joinable now (issue 16)
 
 
 def build_storefront(session: Session, store_session: StoreSession, now: datetime) -> Storefront:
@@ -98,6 +100,7 @@ def build_storefront(session: Session, store_session: StoreSession, now: datetim
         live=counts,
         shake=open_shake(session, compound_id, now),
         recommended=in_store(recommended(session, store_session, book, figures, now), figures),
+        group_deals=joinable_group_deals(session, compound_id, now),
     )
 
 
@@ -138,3 +141,11 @@ def open_shake(session: Session, compound_id: int, now: datetime) -> dict | None
     if shake_round is None:
         return None
     return {"round_id": shake_round.id, "closes_at": shake_round.closes_at}
+
+
+def joinable_group_deals(session: Session, compound_id: int, now: datetime) -> list[GroupDeal]:
+    """The compound's group deals a shopper may still join (app/services/groups), the soonest deadline first."""
+    return list(session.scalars(
+        select(GroupDeal).where(GroupDeal.compound_id == compound_id, GroupDeal.status.in_(JOINABLE_STATUSES),
+                                GroupDeal.deadline > now)
+        .order_by(GroupDeal.deadline, GroupDeal.id).limit(SECTION_SIZE)))

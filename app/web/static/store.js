@@ -231,6 +231,7 @@
       if (inStoreCompound(data)) X.storefront.setLive(data.watching, data.buying);
     });
     socket.on("van_arrived", showVanBanner);
+    socket.on("group_progress", function (data) { if (X.groups) X.groups.progress(data); });
     socket.on("shake_open", function (data) { if (inStoreCompound(data)) X.shake.open(data); });
     socket.on("shake_closed", function (data) {
       if (data && data.round_id === X.shake.roundId()) X.shake.close(X.MESSAGES.round_closed);

@@ -14,6 +14,7 @@
     root.textContent = "";
     root.appendChild(storeBar(front, actions));
     root.appendChild(couponSection(front.coupons || []));
+    if (X.groups) root.appendChild(X.groups.section(front.group_deals || []));  // groups.js
     root.appendChild(itemSection("hot", "热销", "Popular in " + front.compound.name, front.hot_items, false));
     root.appendChild(itemSection("staff", "内购", "Staff prices", front.staff_exclusives, false));
     root.appendChild(itemSection("ranking", "折扣榜", "Biggest discounts", front.discount_ranking, true));
