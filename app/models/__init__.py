@@ -8,6 +8,7 @@ from app.models.coupon import Coupon, CouponTemplate
 from app.models.courier import Courier
 from app.models.message import MessageSubscription, OutboxMessage
 from app.models.order import IdempotentAnswer, Order, OrderItem
+from app.models.popularity import ProductView
 from app.models.payment import Payment, PaymentDiscrepancy, PaymentNotification, PaymentRefund
 from app.models.shake import Arrival, RoundPrize, RoundShopper, Shake, ShakeRound, ShopperCompoundDay
 from app.models.shopper import Address, Shopper, StoreSession
@@ -17,7 +18,7 @@ from app.models.van import VanHold, VanLoadItem
 __all__ = [
     "Address", "Arrival", "AuditEntry", "Base", "Campaign", "CampaignPrize", "Compound", "CompoundName", "Coupon", "CouponTemplate", "Courier", "DEAL_KINDS",
     "Deal", "IdempotentAnswer", "MessageSubscription", "Order", "OrderItem", "OutboxMessage", "Payment",
-    "PaymentDiscrepancy", "PaymentNotification", "PaymentRefund", "Product", "RoundPrize", "RoundShopper",
+    "PaymentDiscrepancy", "PaymentNotification", "PaymentRefund", "Product", "ProductView", "RoundPrize", "RoundShopper",
     "STAFF_ROLES", "Shake", "ShakeRound", "Shopper", "ShopperCompoundDay", "Staff", "StoreSession",
     "VanHold", "VanLoadItem", "utcnow",
 ]
