@@ -86,9 +86,12 @@ def shake_closed(shake_round: ShakeRound) -> None:
 
 
 @timed_broadcast
-def live(compound_id: int, watching: int, buying: int) -> None:
-    """Shoppers in the compound: how many are watching and buying."""
-    socketio.emit("live", {"compound_id": compound_id, "watching": watching, "buying": buying},
+def live(compound_id: int, watching: int, buying: int, items: dict[int, tuple[int, int]]) -> None:
+    """Shoppers in the compound: how many are watching and buying, and the products whose
+    figures changed since the last push: {"<product_id>": {"watching", "bought_today"}}."""
+    socketio.emit("live", {"compound_id": compound_id, "watching": watching, "buying": buying,
+                           "items": {str(pid): {"watching": w, "bought_today": b}
+                                     for pid, (w, b) in sorted(items.items())}},
                   to=compound_room(compound_id), namespace="/shopper")
 
 

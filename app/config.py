@@ -163,6 +163,8 @@ def from_environment() -> dict:
         "SOCKETIO_PUBLISH_RETRY_SECONDS": env("SOCKETIO_PUBLISH_RETRY_SECONDS", None, float),
         # Seconds between a compound's `live` pushes (and how old an enter_store ack's counts may be).
         "LIVE_PUSH_SECONDS": env("LIVE_PUSH_SECONDS", 1.0, float),
+        "POPULARITY_COUNTERS": env("POPULARITY_COUNTERS"),
+        "POPULARITY_WATCH_SECONDS": env("POPULARITY_WATCH_SECONDS", 120.0, float),
         # A shopper's store orders waiting for pickup (won items do not count), and saved addresses.
         "SHOPPER_OPEN_ORDERS_MAX": env("SHOPPER_OPEN_ORDERS_MAX", 5, int),
         "SHOPPER_ADDRESSES_MAX": env("SHOPPER_ADDRESSES_MAX", 20, int),

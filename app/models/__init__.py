@@ -11,6 +11,7 @@ from app.models.group import GroupDeal, GroupJoin
 from app.models.message import MessageSubscription, OutboxMessage
 from app.models.order import IdempotentAnswer, Order, OrderItem
 from app.models.payment import Payment, PaymentDiscrepancy, PaymentNotification, PaymentRefund
+from app.models.popularity import ProductView
 from app.models.portrait import CompoundDay, CompoundPortrait
 from app.models.prestock import PrestockPlanItem, PrestockSettings
 from app.models.shake import Arrival, RoundPrize, RoundShopper, Shake, ShakeRound, ShopperCompoundDay
@@ -23,7 +24,7 @@ __all__ = [
     "CompoundDay", "CompoundName", "CompoundPortrait", "Coupon", "CouponTemplate", "Courier", "DEAL_KINDS",
     "DEFAULT_CATEGORY", "Deal", "GroupDeal", "GroupJoin", "IdempotentAnswer", "MessageSubscription",
     "Order", "OrderItem", "OutboxMessage", "Payment", "PaymentDiscrepancy", "PaymentNotification",
-    "PaymentRefund", "PrestockPlanItem", "PrestockSettings", "Product", "RoundPrize", "RoundShopper",
-    "STAFF_ROLES", "Shake", "ShakeRound", "Shopper", "ShopperCompoundDay", "Staff", "StoreSession",
-    "VanHold", "VanLoadItem", "utcnow",
+    "PaymentRefund", "PrestockPlanItem", "PrestockSettings", "Product", "ProductView", "RoundPrize",
+    "RoundShopper", "STAFF_ROLES", "Shake", "ShakeRound", "Shopper", "ShopperCompoundDay", "Staff",
+    "StoreSession", "VanHold", "VanLoadItem", "utcnow",
 ]

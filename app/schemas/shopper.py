@@ -133,7 +133,8 @@ class StorefrontItem(Schema):
     on_van = fields.Integer(allow_none=True, metadata={
         "description": "left to order from today's van of the store's courier; null when it has no load today"})
     watching = fields.Integer(metadata={
-        "description": "shoppers watching this store now (live.watching: its compound's stores, last 15 minutes)"})
+        "description": "shoppers viewing this product now: their latest /shopper `viewing` names it, "
+                       "within the last 2 minutes (the store's viewers are `live.watching`)"})
     bought_today = fields.Integer(metadata={
         "description": "shoppers of this compound who ordered it today (Asia/Shanghai), cancelled orders aside"})
 

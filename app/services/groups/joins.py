@@ -21,6 +21,7 @@ from app.services.groups.deals import get_deal
 from app.services.groups.errors import AlreadyJoined, GroupClosed, GroupFull
 from app.services.payments import ledger
 from app.services.places.residence import shopper_compound_ids
+from app.services.popularity import note_order
 from app.services.store import order_states, orders
 
 
@@ -75,6 +76,7 @@ def place_group_order(session: Session, deal: GroupDeal, shopper_id: int, quanti
                   pay_method="wechat" if wechat else "at_van", held=True)
     session.add(order)
     session.flush()
+    note_order(session, order, +1)  # in bought_today as the day's orders count it (a cancel takes it out)
     if wechat and total > 0:
         ledger.open_payment(session, order)
     elif wechat:  # a free group price: nothing for WeChat Pay to take

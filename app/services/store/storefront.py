@@ -15,6 +15,7 @@ from app.services.errors import CompoundRequired, InvalidRequest, NotFound
 from app.services.places import live
 from app.services.places.residence import home_compound_id
 from app.services.portrait.personal import recommended_ids
+from app.services.popularity import PopularityCounters
 from app.services.store import catalog, orders
 from app.services.store.coupons import compound_coupons
 from app.services.van.loads import left_on_van
@@ -77,9 +78,11 @@ class Storefront:
     group_deals: list[GroupDeal] = field(default_factory=list)  # joinable now (issue 16)
 
 
-def build_storefront(session: Session, store_session: StoreSession, now: datetime) -> Storefront:
+def build_storefront(session: Session, store_session: StoreSession, now: datetime,
+                     counters: PopularityCounters) -> Storefront:
     """What the compound wants, not what the shopper searched for (货找人); every section at
-    the price this shopper pays (catalog.price_book, as orders are priced)."""
+    the price this shopper pays (catalog.price_book, as orders are priced), each item with its
+    live popularity from `counters`."""
     compound_id = store_session.compound_id
     book = catalog.price_book(session, store_session.shopper_id, compound_id, now)
     public = [item for item in book.values() if item.kind != "staff"]
@@ -90,7 +93,7 @@ def build_storefront(session: Session, store_session: StoreSession, now: datetim
     exclusives = [item for item in book.values() if item.kind == "staff"]
     ranking = sorted(public, key=lambda item: (-item.discount_pct, item.price_to_pay_fen))
     counts = live.live_counts(session, compound_id, now)
-    figures = item_figures(session, store_session, now, counts.watching)
+    figures = item_figures(session, store_session, now, counters)
     return Storefront(
         store_session=store_session,
         coupons=compound_coupons(session, compound_id, store_session.shopper_id, now),
@@ -115,23 +118,27 @@ def recommended(session: Session, store_session: StoreSession, book: dict, figur
 
 @dataclass(frozen=True)
 class ItemFigures:
-    """What a store shows beside each item, read once for all of them (two queries)."""
+    """What a store shows beside each item, read once for all of them (one query, two counter reads)."""
 
     left_on_van: dict[int, int] | None  # None: the van has no load today
-    watching: int
+    watching: dict[int, int]
     bought_today: dict[int, int]
 
 
-def item_figures(session: Session, store_session: StoreSession, now: datetime, watching: int) -> ItemFigures:
-    return ItemFigures(left_on_van(session, store_session.courier_id, now), watching,
-                       live.bought_today(session, store_session.compound_id, now))
+def item_figures(session: Session, store_session: StoreSession, now: datetime,
+                 counters: PopularityCounters) -> ItemFigures:
+    compound_id = store_session.compound_id
+    return ItemFigures(left_on_van(session, store_session.courier_id, now),
+                       counters.watching(session, compound_id, now), counters.bought_today(session, compound_id, now))
 
 
 def in_store(items: list[catalog.PricedItem], figures: ItemFigures) -> list[catalog.PricedItem]:
-    """The items with their figures: left on the van (0 when it does not carry one), watching, bought today."""
+    """The items with their figures: left on the van (0 when it does not carry one), shoppers
+    viewing it now, shoppers here who bought it today."""
     left = figures.left_on_van
     return [replace(item, on_van=None if left is None else left.get(item.product.id, 0),
-                    watching=figures.watching, bought_today=figures.bought_today.get(item.product.id, 0))
+                    watching=figures.watching.get(item.product.id, 0),
+                    bought_today=figures.bought_today.get(item.product.id, 0))
             for item in items]
 
 
