@@ -47,7 +47,7 @@ def test_order_answer_has_the_api_md_shape(client, make, shop):
     assert order["total_fen"] == 2400
     assert len(order["pickup_code"]) == 6 and order["pickup_code"].isdigit()
     assert order["items"] == [{"product_id": product.id, "name": product.name, "quantity": 2,
-                               "unit_price_fen": 1200}]
+                               "unit_price_fen": 1200, "next_run": False}]
 
 
 def test_order_is_priced_at_the_compound_deal_price(client, make, shop):
