@@ -3,6 +3,7 @@ from app.models.audit import AuditEntry
 from app.models.base import Base, utcnow
 from app.models.campaign import Campaign, CampaignPrize
 from app.models.catalog import DEAL_KINDS, Deal, Product
+from app.models.clearance import ClearanceSale
 from app.models.compound import Compound, CompoundName
 from app.models.coupon import Coupon, CouponTemplate
 from app.models.courier import Courier
@@ -15,7 +16,7 @@ from app.models.staff import STAFF_ROLES, Staff
 from app.models.van import VanHold, VanLoadItem
 
 __all__ = [
-    "Address", "Arrival", "AuditEntry", "Base", "Campaign", "CampaignPrize", "Compound", "CompoundName", "Coupon", "CouponTemplate", "Courier", "DEAL_KINDS",
+    "Address", "Arrival", "AuditEntry", "Base", "Campaign", "CampaignPrize", "ClearanceSale", "Compound", "CompoundName", "Coupon", "CouponTemplate", "Courier", "DEAL_KINDS",
     "Deal", "IdempotentAnswer", "MessageSubscription", "Order", "OrderItem", "OutboxMessage", "Payment",
     "PaymentDiscrepancy", "PaymentNotification", "PaymentRefund", "Product", "RoundPrize", "RoundShopper",
     "STAFF_ROLES", "Shake", "ShakeRound", "Shopper", "ShopperCompoundDay", "Staff", "StoreSession",

@@ -135,6 +135,12 @@ class StorefrontItem(Schema):
         "description": "shoppers watching this store now (live.watching: its compound's stores, last 15 minutes)"})
     bought_today = fields.Integer(metadata={
         "description": "shoppers of this compound who ordered it today (Asia/Shanghai), cancelled orders aside"})
+    kind = fields.String(allow_none=True, metadata={
+        "description": "the kind of deal giving deal_price_fen: compound, staff, clearance; null at list price"})
+    clearance_left = fields.Integer(allow_none=True, metadata={
+        "description": "clearance: units left at the clearance price; null otherwise"})
+    clearance_ends_at = fields.AwareDateTime(allow_none=True, metadata={
+        "description": "clearance: when the clearance price ends; null otherwise"})
 
 
 class CatalogueItem(StorefrontItem):
@@ -171,6 +177,8 @@ class StorefrontOut(Schema):
     discount_ranking = fields.List(fields.Nested(StorefrontItem))
     live = fields.Nested(LiveOut)
     shake = fields.Nested(ShakeRef, allow_none=True)
+    clearance = fields.List(fields.Nested(StorefrontItem), metadata={
+        "description": "clearance items offered here now, ending soonest first"})
 
 
 class CouponEnvelope(Schema):

@@ -1,7 +1,7 @@
 """Scan-to-store: open a store session (courier x compound) and build its storefront."""
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -70,6 +70,7 @@ class Storefront:
     discount_ranking: list[catalog.PricedItem]
     live: live.LiveCounts
     shake: dict | None  # the round open in the compound now: {"round_id", "closes_at"}
+    clearance: list[catalog.PricedItem] = field(default_factory=list)
 
 
 def build_storefront(session: Session, store_session: StoreSession, now: datetime) -> Storefront:
@@ -94,7 +95,16 @@ def build_storefront(session: Session, store_session: StoreSession, now: datetim
         discount_ranking=in_store(ranking[:SECTION_SIZE], figures),
         live=counts,
         shake=open_shake(session, compound_id, now),
+        clearance=in_store(clearance_section(book), figures),
     )
+
+
+def clearance_section(book: dict[int, catalog.PricedItem]) -> list[catalog.PricedItem]:
+    """Clearance prices here now (the book has dropped sold-out and ended ones), ending soonest first."""
+    items = [item for item in book.values() if item.kind == "clearance"]
+    ending = sorted(items, key=lambda item: (item.clearance_ends_at is None, item.clearance_ends_at or 0,
+                                             -item.discount_pct, item.product.id))
+    return ending[:SECTION_SIZE]
 
 
 @dataclass(frozen=True)
