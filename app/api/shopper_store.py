@@ -95,6 +95,7 @@ def view_storefront(session_id):
         "discount_ranking": front.discount_ranking,
         "live": front.live,
         "shake": front.shake,
+        "clearance": front.clearance,
     }
 
 
