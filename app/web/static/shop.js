@@ -110,7 +110,8 @@
           h("b", {text: yuan(price(item))}),
           price(item) < item.price_fen ? h("s", {text: yuan(item.price_fen)}) : null,
           onVan !== null ? h("small", {className: "on-van", text: " 车上剩 " + onVan + " · " + onVan + " on the van"}) : null
-        ])
+        ]),
+        X.storefront.clearanceNote(item)
       ]),
       h("div", {className: "stepper"}, [
         h("button", {type: "button", className: "step", text: "−", attrs: {"aria-label": "减一 One less"},
