@@ -37,3 +37,11 @@ def cancel_by_ops(client, make, order_id: int):
                          headers=make.staff_headers("ops"))
     assert answer.status_code == 200, answer.get_json()
     return answer
+
+
+def tissue_on_clearance(make, quantity: int):
+    """A shop (tests/factories.Shop) whose compound has tissue (list ¥10) on clearance at ¥4:
+    (shop, tissue, deal)."""
+    shop = make.shop()
+    tissue = make.product(price_fen=1000)
+    return shop, tissue, make.deal(tissue, [shop.home], 400, kind="clearance", quantity=quantity)

@@ -8,16 +8,10 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import ClearanceSale
-from tests.clearance import order, sold
-from tests.concurrency import at_once
+from tests.clearance import order, sold, tissue_on_clearance
+from tests.concurrency import at_once, orders_by_new_shoppers
 
 SHOPPERS, ORDERS_EACH = 10, 5  # each shopper within the open-order cap (5)
-
-
-def order_request(headers, session_id, product_id, key):
-    body = {"store_session_id": session_id, "items": [{"product_id": product_id, "quantity": 1}]}
-    keyed = {**headers, "Idempotency-Key": key}
-    return lambda client: client.post("/api/v1/orders", json=body, headers=keyed)
 
 
 def test_fifty_concurrent_orders_for_the_last_ten_clearance_units_get_exactly_ten(app, client, make, backend):
@@ -27,11 +21,7 @@ def test_fifty_concurrent_orders_for_the_last_ten_clearance_units_get_exactly_te
     tissue_id, deal_id = tissue.id, make.deal(tissue, [home], 400, kind="clearance", quantity=13).id
     first_headers = make.shopper(home=home)[1]
     make.placed_order(first_headers, make.store_session(first_headers, courier), [(tissue, 3)])  # 10 left
-    calls = []
-    for n in range(SHOPPERS):
-        headers = make.shopper(home=home)[1]
-        session_id = make.store_session(headers, courier)
-        calls += [order_request(headers, session_id, tissue_id, f"clear-{n}-{i}") for i in range(ORDERS_EACH)]
+    calls = orders_by_new_shoppers(make, home, courier, tissue_id, SHOPPERS, ORDERS_EACH, "clear")
 
     results = at_once(app, calls)
 
@@ -43,9 +33,8 @@ def test_fifty_concurrent_orders_for_the_last_ten_clearance_units_get_exactly_te
 
 
 def test_concurrent_cancels_give_the_clearance_units_back_once(app, client, make, backend):
-    shop = make.shop()
-    tissue = make.product(price_fen=1000)
-    deal_id = make.deal(tissue, [shop.home], 400, kind="clearance", quantity=6).id
+    shop, tissue, deal = tissue_on_clearance(make, 6)
+    deal_id = deal.id  # read now: the threads end this session
     placed = order(client, shop.headers, shop.store_session_id, [(tissue, 4)], "twice").get_json()["order"]
     ops = make.staff_headers("ops")
 

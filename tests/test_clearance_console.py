@@ -6,7 +6,7 @@ import re
 
 from app.extensions import db
 from app.models import Deal
-from tests.clearance import order
+from tests.clearance import order, tissue_on_clearance
 from tests.console_web import console_fixture, text  # noqa: F401  (the fixture `console`)
 
 
@@ -47,9 +47,7 @@ def test_the_form_targets_the_price_sensitive_compounds(app, console, make, monk
 
 
 def test_the_report_page_shows_what_the_clearance_moved_by_compound(client, console, make):
-    shop = make.shop()
-    tissue = make.product(price_fen=1000)
-    deal = make.deal(tissue, [shop.home], 400, kind="clearance", quantity=5)
+    shop, tissue, deal = tissue_on_clearance(make, 5)
     assert order(client, shop.headers, shop.store_session_id, [(tissue, 3)], "page-1").status_code == 201
     ops = console("ops")
 

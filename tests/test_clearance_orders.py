@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 from app.extensions import db
 from app.models import Deal
-from tests.clearance import cancel_by_ops, order, sold
+from tests.clearance import cancel_by_ops, order, sold, tissue_on_clearance
 
 
 def storefront(client, shop):
@@ -20,9 +20,7 @@ def unit_prices(order_body) -> dict[int, int]:
 
 
 def test_an_order_takes_its_units_at_the_clearance_price(client, make):
-    shop = make.shop()
-    tissue = make.product(price_fen=1000)
-    deal = make.deal(tissue, [shop.home], 400, kind="clearance", quantity=5)
+    shop, tissue, deal = tissue_on_clearance(make, 5)
 
     answer = order(client, shop.headers, shop.store_session_id, [(tissue, 2)], "take-1")
 
@@ -32,9 +30,7 @@ def test_an_order_takes_its_units_at_the_clearance_price(client, make):
 
 
 def test_a_line_the_clearance_cannot_cover_is_priced_without_it(client, make):
-    shop = make.shop()
-    tissue = make.product(price_fen=1000)
-    clearance = make.deal(tissue, [shop.home], 400, kind="clearance", quantity=3)
+    shop, tissue, clearance = tissue_on_clearance(make, 3)
     make.deal(tissue, [shop.home], 800)  # the compound price stays when the clearance is short
 
     short = order(client, shop.headers, shop.store_session_id, [(tissue, 4)], "short-1")
@@ -48,9 +44,7 @@ def test_a_line_the_clearance_cannot_cover_is_priced_without_it(client, make):
 
 
 def test_the_last_unit_stamps_the_sell_out_and_a_cancel_gives_the_units_back_once(client, make):
-    shop = make.shop()
-    tissue = make.product(price_fen=1000)
-    deal = make.deal(tissue, [shop.home], 400, kind="clearance", quantity=2)
+    shop, tissue, deal = tissue_on_clearance(make, 2)
     placed = order(client, shop.headers, shop.store_session_id, [(tissue, 2)], "last-1").get_json()["order"]
     db.session.expire_all()
     assert db.session.get(Deal, deal.id).sold_out_at is not None
@@ -65,9 +59,7 @@ def test_the_last_unit_stamps_the_sell_out_and_a_cancel_gives_the_units_back_onc
 
 
 def test_a_shopper_cancel_of_a_clearance_order_gives_its_units_back(client, make):
-    shop = make.shop()
-    tissue = make.product(price_fen=1000)
-    deal = make.deal(tissue, [shop.home], 400, kind="clearance", quantity=4)
+    shop, tissue, deal = tissue_on_clearance(make, 4)
     placed = order(client, shop.headers, shop.store_session_id, [(tissue, 3)], "mine-1").get_json()["order"]
 
     answer = client.post(f"/api/v1/orders/{placed['id']}/cancel", headers=shop.headers)
@@ -77,9 +69,7 @@ def test_a_shopper_cancel_of_a_clearance_order_gives_its_units_back(client, make
 
 
 def test_a_refused_order_takes_no_clearance_units(client, make):
-    shop = make.shop()
-    tissue = make.product(price_fen=1000)
-    deal = make.deal(tissue, [shop.home], 400, kind="clearance", quantity=4)
+    shop, tissue, deal = tissue_on_clearance(make, 4)
     answer = order(client, shop.headers, shop.store_session_id, [(tissue, 2)], "coupon-1")
     assert answer.status_code == 201
     body = {"store_session_id": shop.store_session_id, "items": [{"product_id": tissue.id, "quantity": 1}],

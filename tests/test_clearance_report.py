@@ -3,7 +3,7 @@ by compound, and when it sold out; as JSON for marketing and ops, and as a conso
 from __future__ import annotations
 
 from tests.assertions import assert_error
-from tests.clearance import cancel_by_ops, order
+from tests.clearance import cancel_by_ops, order, tissue_on_clearance
 
 
 def report(client, make, deal_id, role="marketing"):
@@ -39,9 +39,7 @@ def test_the_report_counts_units_and_revenue_by_compound_leaving_out_cancelled_o
 
 
 def test_a_sold_out_clearance_reports_when_it_sold_out(client, make):
-    shop = make.shop()
-    tissue = make.product(price_fen=1000)
-    deal = make.deal(tissue, [shop.home], 400, kind="clearance", quantity=2)
+    shop, tissue, deal = tissue_on_clearance(make, 2)
     assert order(client, shop.headers, shop.store_session_id, [(tissue, 2)], "all").status_code == 201
 
     body = report(client, make, deal.id, role="ops").get_json()["report"]
