@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, select, update
+from sqlalchemy import case, literal, select, update
 from sqlalchemy.orm import Session
 
 from app.models import ClearanceSale, Deal, Order
@@ -28,7 +28,8 @@ def try_take(session: Session, deal_id: int, units: int, now: datetime) -> bool:
     after = Deal.sold + units
     return session.execute(
         update(Deal).where(Deal.id == deal_id, after <= Deal.quantity)
-        .values(sold=after, sold_out_at=case((after == Deal.quantity, now), else_=Deal.sold_out_at))
+        .values(sold=after, sold_out_at=case((after == Deal.quantity, literal(now, Deal.sold_out_at.type)),
+                                             else_=Deal.sold_out_at))
         .execution_options(synchronize_session=False)
     ).rowcount == 1
 
