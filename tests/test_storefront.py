@@ -39,7 +39,7 @@ def test_storefront_has_every_section(client, make, town):
     home, _, courier, headers = town
     front = storefront(client, make, headers, courier)
     assert set(front) == {"courier", "compound", "coupons", "hot_items", "staff_exclusives",
-                          "discount_ranking", "live", "shake"}
+                          "discount_ranking", "live", "shake", "clearance"}
 
 
 def test_storefront_header_names_the_courier_and_compound(client, make, town):
