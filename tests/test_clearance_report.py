@@ -58,3 +58,16 @@ def test_the_report_is_for_marketing_and_ops(client, make):
     assert report(client, make, deal.id, role="ops").status_code == 200
     anonymous = client.get(f"/api/v1/console/deals/{deal.id}/clearance-report")
     assert_error(anonymous, 401, "unauthorized")
+
+
+def test_units_handed_over_at_the_van_are_counted_apart(client, make):
+    shop, tissue, deal = tissue_on_clearance(make, 5)
+    first = order(client, shop.headers, shop.store_session_id, [(tissue, 2)], "hand-1").get_json()["order"]
+    assert order(client, shop.headers, shop.store_session_id, [(tissue, 1)], "hand-2").status_code == 201
+    handover = client.post(f"/api/v1/courier/pickups/{first['id']}/handover",
+                           json={"pickup_code": first["pickup_code"]}, headers=make.courier_headers(shop.courier))
+    assert handover.status_code == 200, handover.get_json()
+
+    (row,) = report(client, make, deal.id).get_json()["report"]["by_compound"]
+
+    assert (row["units"], row["handed_over"]) == (3, 2)
