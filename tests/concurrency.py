@@ -55,5 +55,6 @@ def orders_by_new_shoppers(make, home, courier, product_id: int, shoppers: int, 
     for n in range(shoppers):
         headers = make.shopper(home=home)[1]
         session_id = make.store_session(headers, courier)
-        calls += [order_request(headers, session_id, product_id, f"{prefix}-{n}-{k}") for k in range(orders_each)]
+        calls += [order_request(headers, session_id, product_id, f"{prefix}-{n}-{k}")
+                  for k in range(orders_each)]
     return calls

@@ -47,10 +47,11 @@ def test_the_store_shows_clearance_items_with_units_left_and_their_end(app, live
     expect(row).to_contain_text("清仓 Clearance")
     for _ in range(6):
         row.get_by_role("button", name="加一 One more").click()
-    expect(row.locator(".beyond-clearance")).to_contain_text("More than the 5 left: not at the clearance price")
+    beyond = row.locator(".beyond-clearance")
+    expect(beyond).to_contain_text("More than the 5 left: not at the clearance price")
     for _ in range(5):
         row.get_by_role("button", name="减一 One less").click()
-    expect(row.locator(".beyond-clearance")).to_be_hidden()
+    expect(beyond).to_be_hidden()
     phone.get_by_role("button", name="下单 Order").click()
     expect(phone.locator("#order-list li.order").first).to_contain_text("¥39.9")
     taken = sold(deal_id)

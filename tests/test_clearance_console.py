@@ -21,7 +21,8 @@ def test_marketing_offers_a_clearance_with_a_quantity_and_an_end(console, make):
     home, product = make.compound(), make.product(price_fen=1000)
     marketer = console("marketing")
 
-    assert marketer.post("/console/deals", clearance_form(product, compound_ids=str(home.id))).status_code == 302
+    answer = marketer.post("/console/deals", clearance_form(product, compound_ids=str(home.id)))
+    assert answer.status_code == 302
 
     deal = db.session.scalars(db.select(Deal)).one()
     assert (deal.kind, deal.quantity, deal.deal_price_fen, [c.id for c in deal.compounds]) == (

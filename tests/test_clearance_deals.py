@@ -92,7 +92,8 @@ def test_target_with_no_price_sensitive_compound_yet_is_refused(client, make):
     assert_invalid(post_deal(client, make, body), "target")
 
 
-@pytest.mark.parametrize("change", [{"target": "everyone"}, {"target": "price_sensitive", "compound_ids": [1]}])
+@pytest.mark.parametrize("change", [{"target": "everyone"},
+                                    {"target": "price_sensitive", "compound_ids": [1]}])
 def test_a_target_is_price_sensitive_and_never_beside_compound_ids(client, make, change):
     body = {**clearance_body(make, make.product(), [make.compound()]), **change}
     if "compound_ids" not in change and change["target"] == "everyone":

@@ -74,7 +74,8 @@ def test_a_refused_order_takes_no_clearance_units(client, make):
     assert answer.status_code == 201
     body = {"store_session_id": shop.store_session_id, "items": [{"product_id": tissue.id, "quantity": 1}],
             "coupon_id": 999_999}
-    refused = client.post("/api/v1/orders", json=body, headers={**shop.headers, "Idempotency-Key": "bad-coupon"})
+    refused = client.post("/api/v1/orders", json=body,
+                          headers={**shop.headers, "Idempotency-Key": "bad-coupon"})
 
     assert refused.status_code == 422
     assert sold(deal.id) == (2, 4)

@@ -65,7 +65,8 @@ def test_units_handed_over_at_the_van_are_counted_apart(client, make):
     first = order(client, shop.headers, shop.store_session_id, [(tissue, 2)], "hand-1").get_json()["order"]
     assert order(client, shop.headers, shop.store_session_id, [(tissue, 1)], "hand-2").status_code == 201
     handover = client.post(f"/api/v1/courier/pickups/{first['id']}/handover",
-                           json={"pickup_code": first["pickup_code"]}, headers=make.courier_headers(shop.courier))
+                           json={"pickup_code": first["pickup_code"]},
+                           headers=make.courier_headers(shop.courier))
     assert handover.status_code == 200, handover.get_json()
 
     (row,) = report(client, make, deal.id).get_json()["report"]["by_compound"]

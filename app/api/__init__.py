@@ -38,6 +38,6 @@ class IdConverter(IntegerConverter):
 def register_api(api: Api) -> None:
     for module in (shopper_account, shopper_store, shopper_orders, shopper_shakes, shopper_subscriptions,
                    courier, courier_arrivals, courier_pickups, console, console_campaigns,
-                   console_lists, console_edits, console_orders, console_accounts, console_clearance, payments,
-                   health, readiness, van_load):
+                   console_lists, console_edits, console_orders, console_accounts, console_clearance,
+                   payments, health, readiness, van_load):
         api.register_blueprint(module.blp)

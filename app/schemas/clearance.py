@@ -7,7 +7,8 @@ from marshmallow import Schema, fields
 class CompoundMovedOut(Schema):
     compound_id = fields.Integer()
     name = fields.String()
-    units = fields.Integer(metadata={"description": "units at the clearance price in orders that still count"})
+    units = fields.Integer(metadata={
+        "description": "units at the clearance price in orders that still count"})
     handed_over = fields.Integer(metadata={"description": "of units, in orders handed over at the van"})
     revenue_fen = fields.Integer(metadata={"description": "those units at the clearance price"})
     regular_fen = fields.Integer(metadata={"description": "those units at the list price when ordered"})
@@ -24,7 +25,8 @@ class ClearanceReportOut(Schema):
     units_sold = fields.Integer()
     revenue_fen = fields.Integer()
     regular_fen = fields.Integer()
-    markdown_fen = fields.Integer(metadata={"description": "regular_fen - revenue_fen: what the clearance gave away"})
+    markdown_fen = fields.Integer(metadata={
+        "description": "regular_fen - revenue_fen: what the clearance gave away"})
     starts_at = fields.AwareDateTime(attribute="deal.starts_at", allow_none=True)
     ends_at = fields.AwareDateTime(attribute="deal.ends_at", allow_none=True)
     sold_out_at = fields.AwareDateTime(attribute="deal.sold_out_at", allow_none=True)

@@ -103,8 +103,10 @@ class DealOut(Schema):
     ends_at = fields.AwareDateTime(allow_none=True)
     compound_ids = fields.Function(lambda deal: [c.id for c in deal.compounds])
     quantity = fields.Integer(allow_none=True, metadata={"description": "clearance: units at its price"})
-    sold = fields.Integer(metadata={"description": "clearance: units taken by orders (given-back ones return)"})
-    sold_out_at = fields.AwareDateTime(allow_none=True, metadata={"description": "clearance: when the last unit went"})
+    sold = fields.Integer(metadata={
+        "description": "clearance: units taken by orders (given-back ones return)"})
+    sold_out_at = fields.AwareDateTime(allow_none=True, metadata={
+        "description": "clearance: when the last unit went"})
 
 
 class DealEnvelope(Schema):

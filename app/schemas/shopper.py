@@ -136,7 +136,8 @@ class StorefrontItem(Schema):
     bought_today = fields.Integer(metadata={
         "description": "shoppers of this compound who ordered it today (Asia/Shanghai), cancelled orders aside"})
     kind = fields.String(allow_none=True, metadata={
-        "description": "the kind of deal giving deal_price_fen: compound, staff, clearance; null at list price"})
+        "description": "the kind of deal giving deal_price_fen: compound, staff, clearance; "
+                       "null at list price"})
     clearance_left = fields.Integer(allow_none=True, metadata={
         "description": "clearance: units left at the clearance price; null otherwise"})
     clearance_ends_at = fields.AwareDateTime(allow_none=True, metadata={

@@ -44,7 +44,8 @@ def upgrade():
     sa.CheckConstraint('held >= 0 AND held <= units', name=op.f('ck_clearance_sales_held_within_units')),
     sa.ForeignKeyConstraint(['deal_id'], ['deals.id'], name=op.f('fk_clearance_sales_deal_id_deals')),
     sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_clearance_sales_order_id_orders')),
-    sa.ForeignKeyConstraint(['product_id'], ['products.id'], name=op.f('fk_clearance_sales_product_id_products')),
+    sa.ForeignKeyConstraint(['product_id'], ['products.id'],
+                            name=op.f('fk_clearance_sales_product_id_products')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_clearance_sales'))
     )
     with op.batch_alter_table('clearance_sales', schema=None) as batch_op:
