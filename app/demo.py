@@ -56,8 +56,9 @@ def seed_demo(session: Session) -> list[str]:
         product = catalog.create_product(session, name=name, category=category, price_fen=price)
         products.append(product)
         if deal_price is not None:
+            clearance = {"quantity": 30, "ends_at": now + timedelta(days=7)} if kind == "clearance" else {}
             catalog.create_deal(session, product_id=product.id, compound_ids=[p.id for p in places],
-                                deal_price_fen=deal_price, kind=kind)
+                                deal_price_fen=deal_price, kind=kind, **clearance)
     coupons.create_coupon_template(session, title="满30减5", discount_fen=500, threshold_fen=3000,
                                    total=200, per_shopper_limit=1, compound_ids=[p.id for p in places],
                                    valid_from=now - timedelta(hours=1), valid_until=now + timedelta(days=30))

@@ -7,7 +7,9 @@ from app.extensions import db
 from app.services.accounts import passwords
 from app.services.accounts.standing import REVOCABLE_AUDIENCES, STANDING_CACHE_SECONDS, AccountStandings
 from app.services.accounts.tokens import Principal, TokenService
+from app.services.clearance import targeting
 from app.services.popularity import PopularityCounters, build_counters
+from app.services.portrait.targeting import price_sensitive_compound_ids
 from app.services.shaking import DrawEngine, build_engine
 from wechat.gateway import WeChatGateway
 
@@ -32,6 +34,8 @@ def wire_services(app: Flask) -> None:
     )
     app.extensions["xiaoge.draw_engine"] = build_engine(cfg)
     app.extensions["xiaoge.popularity"] = build_counters(cfg)
+    # Which compounds a clearance `"target": "price_sensitive"` reaches: the portrait's judgement.
+    app.extensions["xiaoge.price_sensitive"] = price_sensitive_compound_ids
     passwords.configure_threads(cfg["PASSWORD_HASH_THREADS"], cfg["PASSWORD_HASH_MAX_WAITING"])
     if cfg.get("PASSWORD_HASH_COST") == "fast":
         passwords.configure(time_cost=1, memory_cost=1024)
@@ -74,6 +78,11 @@ def signed_in(token: str, audience: str) -> Principal:
     if audience not in REVOCABLE_AUDIENCES:
         return principal  # the shopper's (shake) path reads no account and stays as fast as it was
     return standings().admit(db.session, principal)
+
+
+def price_sensitive_finder() -> targeting.CompoundFinder:
+    """The function naming the compounds whose portrait is price-sensitive (clearance targeting)."""
+    return current_app.extensions["xiaoge.price_sensitive"]
 
 
 def wechat() -> WeChatGateway:

@@ -67,6 +67,8 @@ class Factories:
         return self._commit(catalog.create_product(db.session, **fields))
 
     def deal(self, product, compounds_, deal_price_fen, kind="compound", **kw):
+        if kind == "clearance":  # a clearance carries a quantity and an end
+            kw = {"quantity": 100, "ends_at": now() + timedelta(days=7), **kw}
         return self._commit(catalog.create_deal(
             db.session, product_id=product.id, compound_ids=[c.id for c in compounds_],
             deal_price_fen=deal_price_fen, kind=kind, **kw))

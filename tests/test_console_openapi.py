@@ -23,7 +23,8 @@ CREATES = {
     "/api/v1/console/compounds": ("CompoundIn", {"name", "city", "lat", "lng", "radius_m"}),
     "/api/v1/console/couriers": ("CourierIn", {"employee_no", "name", "password", "compound_ids"}),
     "/api/v1/console/products": ("ProductIn", {"name", "category", "price_fen"}),
-    "/api/v1/console/deals": ("DealIn", {"product_id", "compound_ids", "deal_price_fen", "kind"}),
+    # compound_ids: required unless `"target": "price_sensitive"` names the compounds (README, clearance)
+    "/api/v1/console/deals": ("DealIn", {"product_id", "deal_price_fen", "kind"}),
     "/api/v1/console/coupon-templates": ("CouponTemplateIn", {
         "title", "discount_fen", "threshold_fen", "total", "per_shopper_limit", "compound_ids",
         "valid_from", "valid_until"}),

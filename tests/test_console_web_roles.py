@@ -50,6 +50,7 @@ CONSOLE_ROUTES = [  # (section, method, path): every console page and action
     ("products", "GET", "/console/products"), ("products", "POST", "/console/products"),
     ("reports", "GET", "/console/reports"), ("reports", "GET", "/console/reports/campaigns.csv"),
     ("reports", "GET", "/console/reports/compounds.csv"),
+    ("reports", "GET", "/console/deals/{clearance}/clearance"),
     ("audit", "GET", "/console/audit"),
     ("staff", "GET", "/console/staff"), ("staff", "POST", "/console/staff"),
     ("staff", "POST", "/console/staff/{staff}"),
@@ -92,6 +93,7 @@ API_ROUTES = [  # the JSON API counterparts of those pages
     ("portraits", "GET", "/api/v1/console/compounds/{compound}/portrait"),
     ("portraits", "POST", "/api/v1/console/compounds/{compound}/portrait/refresh"),
     ("portraits", "GET", "/api/v1/console/compounds/by-portrait"),
+    ("reports", "GET", "/api/v1/console/deals/{clearance}/clearance-report"),
 ]
 OPEN_TO_ANY_STAFF = {"console_web.home", "console_web.logout"}
 PUBLIC = {"console_web.login", "console_web.static", "console_web.not_found"}
@@ -100,14 +102,15 @@ PUBLIC = {"console_web.login", "console_web.static", "console_web.not_found"}
 @pytest.fixture
 def ids(make) -> dict:
     """A campaign that has not started (so it can still be edited), a courier, an order at their
-    van and a staff member."""
+    van, a staff member and a clearance deal."""
     home = make.compound()
     campaign = make.campaign([home], starts_at=now() + timedelta(days=1), ends_at=now() + timedelta(days=2))
     courier = make.courier([home])
     _, headers = make.shopper(home=home)
     order = make.placed_order(headers, make.store_session(headers, courier), [(make.product(), 1)])
+    clearance = make.deal(make.product(), [home], 100, kind="clearance")
     return {"campaign": campaign.id, "courier": courier.id, "order": order["id"], "compound": home.id,
-            "staff": make.staff_member("ops").id}
+            "staff": make.staff_member("ops").id, "clearance": clearance.id}
 
 
 def routes_of(section: str, table, ids: dict):

@@ -12,7 +12,7 @@ from app.services.places.live import local_midnight
 from tests.factories import now
 
 ITEM_FIELDS = {"product_id", "name", "image_url", "price_fen", "deal_price_fen", "discount_pct", "on_van",
-               "watching", "bought_today"}
+               "watching", "bought_today", "kind", "clearance_left", "clearance_ends_at"}
 
 
 @pytest.fixture
@@ -39,7 +39,7 @@ def test_storefront_has_every_section(client, make, town):
     home, _, courier, headers = town
     front = storefront(client, make, headers, courier)
     assert set(front) == {"courier", "compound", "coupons", "hot_items", "staff_exclusives",
-                          "discount_ranking", "recommended", "live", "shake", "group_deals"}
+                          "discount_ranking", "recommended", "live", "shake", "group_deals", "clearance"}
 
 
 def test_storefront_header_names_the_courier_and_compound(client, make, town):
@@ -144,7 +144,8 @@ def test_hot_items_carry_the_compound_deal_price(client, make, town):
     hot = storefront(client, make, headers, courier)["hot_items"]
     assert hot[0] == {"product_id": on_deal.id, "name": on_deal.name, "image_url": None,
                       "price_fen": 1000, "deal_price_fen": 750, "discount_pct": 25,
-                      "on_van": None, "watching": 0, "bought_today": 1}  # nobody views it; the buyer's order
+                      "on_van": None, "watching": 0, "bought_today": 1,
+                      "kind": "compound", "clearance_left": None, "clearance_ends_at": None}  # nobody views it; the buyer's order
     assert (hot[1]["product_id"], hot[1]["deal_price_fen"], hot[1]["discount_pct"]) == (full_price.id, None, 0)
 
 
@@ -187,7 +188,8 @@ def test_staff_exclusives_list_only_staff_deals(client, make, town):
     front = storefront(client, make, headers, courier)
     assert front["staff_exclusives"] == [{"product_id": staff_item.id, "name": staff_item.name, "image_url": None,
                                           "price_fen": 1000, "deal_price_fen": 600, "discount_pct": 40,
-                                          "on_van": None, "watching": 0, "bought_today": 0}]
+                                          "on_van": None, "watching": 0, "bought_today": 0, "kind": "staff",
+                                          "clearance_left": None, "clearance_ends_at": None}]
     assert staff_item.id not in ids(front["discount_ranking"])
 
 

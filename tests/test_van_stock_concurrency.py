@@ -8,16 +8,10 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Order, RoundPrize
-from tests.concurrency import at_once, error_code
+from tests.concurrency import at_once, error_code, order_request, orders_by_new_shoppers
 from tests.van import load_van, quantity_and_reserved
 
 SHOPPERS, ORDERS_EACH = 10, 5  # each shopper within the open-order cap (5)
-
-
-def order_request(headers, session_id, product, key):
-    body = {"store_session_id": session_id, "items": [{"product_id": product.id, "quantity": 1}]}
-    keyed = {**headers, "Idempotency-Key": key}
-    return lambda client: client.post("/api/v1/orders", json=body, headers=keyed)
 
 
 def test_fifty_concurrent_orders_for_the_last_ten_units_make_exactly_ten_orders(app, client, make, backend):
@@ -28,11 +22,7 @@ def test_fifty_concurrent_orders_for_the_last_ten_units_make_exactly_ten_orders(
     load_van(client, courier_headers, [(milk, 13)])
     first_headers = make.shopper(home=home)[1]
     make.placed_order(first_headers, make.store_session(first_headers, courier), [(milk, 3)])  # 10 left
-    calls = []
-    for n in range(SHOPPERS):
-        headers = make.shopper(home=home)[1]
-        session_id = make.store_session(headers, courier)
-        calls += [order_request(headers, session_id, milk, f"van-{n}-{k}") for k in range(ORDERS_EACH)]
+    calls = orders_by_new_shoppers(make, home, courier, milk_id, SHOPPERS, ORDERS_EACH, "van")
 
     results = at_once(app, calls)
 
@@ -88,7 +78,7 @@ def test_a_round_opening_among_concurrent_orders_shares_the_van_without_oversell
     for n in range(4):
         headers = make.shopper(home=home)[1]
         session_id = make.store_session(headers, courier)
-        calls += [order_request(headers, session_id, milk, f"mix-{n}-{k}") for k in range(2)]
+        calls += [order_request(headers, session_id, milk_id, f"mix-{n}-{k}") for k in range(2)]
     arrival = {"event_id": "van-here", "compound_id": home.id,
                "occurred_at": datetime.now(timezone.utc).isoformat()}
     calls.insert(4, lambda c: c.post("/api/v1/courier/arrivals", json=arrival, headers=courier_headers))

@@ -5,6 +5,7 @@ from werkzeug.routing import IntegerConverter
 from app.api import (
     console,
     console_accounts,
+    console_clearance,
     console_campaigns,
     console_edits,
     console_lists,
@@ -41,6 +42,6 @@ class IdConverter(IntegerConverter):
 def register_api(api: Api) -> None:
     for module in (shopper_account, shopper_store, shopper_orders, shopper_shakes, shopper_subscriptions,
                    courier, courier_arrivals, courier_pickups, console, console_campaigns,
-                   console_lists, console_edits, console_orders, console_portraits, console_accounts, payments,
-                   health, readiness, van_load, earnings, prestock, group_deals):
+                   console_lists, console_edits, console_orders, console_portraits, console_accounts,
+                   console_clearance, payments, health, readiness, van_load, earnings, prestock, group_deals):
         api.register_blueprint(module.blp)

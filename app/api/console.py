@@ -19,7 +19,7 @@ from app.schemas.common import PNG_FILE
 from app.services.accounts import staff
 from app.services.audit import changes
 from app.services.couriers import badges, registry
-from app.wiring import tokens
+from app.wiring import price_sensitive_finder, tokens
 
 blp = Blueprint("console", __name__, url_prefix="/api/v1/console", description="Staff console")
 
@@ -109,8 +109,11 @@ def create_product(body):
 @blp.arguments(s.DealIn)
 @blp.response(201, s.DealEnvelope)
 def create_deal(body):
-    """Offer a product at a deal price in some compounds (compound, staff 内购, clearance)."""
-    deal = changes.create_deal(db.session, principal().subject_id, body)
+    """Offer a product at a deal price in some compounds (compound, staff 内购, clearance).
+
+    A clearance needs a `quantity` and an `ends_at`; `"target": "price_sensitive"` instead of
+    `compound_ids` offers it to the compounds whose portrait is price-sensitive."""
+    deal = changes.create_deal(db.session, principal().subject_id, body, price_sensitive_finder())
     db.session.commit()
     return {"deal": deal}
 

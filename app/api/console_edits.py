@@ -11,6 +11,7 @@ from app.schemas import console as out
 from app.schemas import console_pages as s
 from app.services.audit import edits
 from app.services.rows import get_row
+from app.wiring import price_sensitive_finder
 
 blp = Blueprint("console_edits", __name__, url_prefix="/api/v1/console", description="Console edits")
 
@@ -46,7 +47,7 @@ def edit_product(body, product_id):
 def edit_deal(body, deal_id):
     """Change any of a deal's fields, checked as a new deal's are."""
     deal = get_row(db.session, Deal, deal_id, "deal")
-    edits.update_deal(db.session, principal().subject_id, deal, body)
+    edits.update_deal(db.session, principal().subject_id, deal, body, price_sensitive_finder())
     db.session.commit()
     return {"deal": deal}
 

@@ -98,6 +98,7 @@ def view_storefront(session_id):
         "live": front.live,
         "shake": front.shake,
         "group_deals": front.group_deals,
+        "clearance": front.clearance,
     }
 
 

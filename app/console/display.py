@@ -10,6 +10,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 STATUS_LABELS = {
     "scheduled": ("未开始", "Scheduled"), "live": ("进行中", "Live"),
     "paused": ("已暂停", "Paused"), "ended": ("已结束", "Ended"),
+    "running": ("进行中", "Running"), "sold_out": ("已售罄", "Sold out"),
 }
 ROLE_LABELS = {"admin": ("管理员", "Admin"), "marketing": ("市场", "Marketing"), "ops": ("运营", "Ops")}
 DEAL_KIND_LABELS = {"compound": ("小区价", "Compound price"), "staff": ("内购价", "Staff price"),

@@ -3,6 +3,7 @@ from app.models.audit import AuditEntry
 from app.models.base import Base, utcnow
 from app.models.campaign import Campaign, CampaignPrize
 from app.models.catalog import DEAL_KINDS, Deal, Product
+from app.models.clearance import ClearanceSale
 from app.models.compound import Compound, CompoundName
 from app.models.coupon import Coupon, CouponTemplate
 from app.models.courier import Courier
@@ -20,11 +21,11 @@ from app.models.staff import STAFF_ROLES, Staff
 from app.models.van import VanHold, VanLoadItem
 
 __all__ = [
-    "Address", "Arrival", "AuditEntry", "Base", "Campaign", "CampaignPrize", "CommissionRule", "Compound",
-    "CompoundDay", "CompoundName", "CompoundPortrait", "Coupon", "CouponTemplate", "Courier", "DEAL_KINDS",
-    "DEFAULT_CATEGORY", "Deal", "GroupDeal", "GroupJoin", "IdempotentAnswer", "MessageSubscription",
-    "Order", "OrderItem", "OutboxMessage", "Payment", "PaymentDiscrepancy", "PaymentNotification",
-    "PaymentRefund", "PrestockPlanItem", "PrestockSettings", "Product", "ProductView", "RoundPrize",
-    "RoundShopper", "STAFF_ROLES", "Shake", "ShakeRound", "Shopper", "ShopperCompoundDay", "Staff",
-    "StoreSession", "VanHold", "VanLoadItem", "utcnow",
+    "Address", "Arrival", "AuditEntry", "Base", "Campaign", "CampaignPrize", "ClearanceSale",
+    "CommissionRule", "Compound", "CompoundDay", "CompoundName", "CompoundPortrait", "Coupon",
+    "CouponTemplate", "Courier", "DEAL_KINDS", "DEFAULT_CATEGORY", "Deal", "GroupDeal", "GroupJoin",
+    "IdempotentAnswer", "MessageSubscription", "Order", "OrderItem", "OutboxMessage", "Payment",
+    "PaymentDiscrepancy", "PaymentNotification", "PaymentRefund", "PrestockPlanItem", "PrestockSettings",
+    "Product", "ProductView", "RoundPrize", "RoundShopper", "STAFF_ROLES", "Shake", "ShakeRound", "Shopper",
+    "ShopperCompoundDay", "Staff", "StoreSession", "VanHold", "VanLoadItem", "utcnow",
 ]

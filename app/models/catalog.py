@@ -36,6 +36,7 @@ class Deal(Base):
     __table_args__ = (
         CheckConstraint("deal_price_fen >= 0", name="deal_price_fen"),
         CheckConstraint(f"kind IN {DEAL_KINDS}", name="kind"),
+        CheckConstraint("sold >= 0 AND (quantity IS NULL OR sold <= quantity)", name="sold_within_quantity"),
     )
 
     id: Mapped[intpk]
@@ -44,6 +45,11 @@ class Deal(Base):
     kind: Mapped[str] = mapped_column(String(20))
     starts_at: Mapped[Timestamp | None]
     ends_at: Mapped[Timestamp | None]
+    # Clearance (清仓): `quantity` units at the deal price (null: no cap, every other kind), `sold`
+    # of them taken by live orders (app/services/clearance/stock.py), when the last one went.
+    quantity: Mapped[int | None]
+    sold: Mapped[int] = mapped_column(default=0, server_default="0")
+    sold_out_at: Mapped[Timestamp | None]
     created_at: Mapped[created_at]
 
     product: Mapped[Product] = relationship(lazy="joined")

@@ -7,6 +7,7 @@ from app.models import DEAL_KINDS, STAFF_ROLES
 from app.schemas.base import Count, Fen, Id, Ids, In, Latitude, Longitude, Secret, Text, When, web_url
 from app.schemas.common import CompoundOut, CourierEnvelope, ProductOut  # noqa: F401
 from app.services.accounts.passwords import MIN_COURIER_PASSWORD_LENGTH, MIN_STAFF_PASSWORD_LENGTH
+from app.services.clearance.targeting import TARGETS
 
 
 class StaffSignIn(In):
@@ -74,11 +75,23 @@ class ProductEnvelope(Schema):
 
 class DealIn(In):
     product_id = Id(required=True)
-    compound_ids = Ids(required=True)
+    compound_ids = Ids(metadata={"description": "required unless `target` names the compounds"})
+    target = fields.String(validate=validate.OneOf(TARGETS), metadata={
+        "description": "instead of compound_ids: `price_sensitive`, the compounds whose portrait is "
+                       "price-sensitive (resolved when the deal is saved)"})
     deal_price_fen = Fen(required=True)
     kind = fields.String(required=True, validate=validate.OneOf(DEAL_KINDS))
     starts_at = When(load_default=None, allow_none=True)
-    ends_at = When(load_default=None, allow_none=True)
+    ends_at = When(load_default=None, allow_none=True, metadata={"description": "required for clearance"})
+    quantity = Count(1, 10_000_000, load_default=None, allow_none=True, metadata={
+        "description": "clearance only, and required there: units at the clearance price"})
+
+    @validates_schema
+    def compounds_or_target(self, data, partial=None, **kwargs):
+        if "compound_ids" in data and "target" in data:
+            raise ValidationError("give compound_ids or target, not both", "target")
+        if not partial and "compound_ids" not in data and "target" not in data:
+            raise ValidationError("Missing data for required field.", "compound_ids")
 
 
 class DealOut(Schema):
@@ -89,6 +102,11 @@ class DealOut(Schema):
     starts_at = fields.AwareDateTime(allow_none=True)
     ends_at = fields.AwareDateTime(allow_none=True)
     compound_ids = fields.Function(lambda deal: [c.id for c in deal.compounds])
+    quantity = fields.Integer(allow_none=True, metadata={"description": "clearance: units at its price"})
+    sold = fields.Integer(metadata={
+        "description": "clearance: units taken by orders (given-back ones return)"})
+    sold_out_at = fields.AwareDateTime(allow_none=True, metadata={
+        "description": "clearance: when the last unit went"})
 
 
 class DealEnvelope(Schema):

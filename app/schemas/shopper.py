@@ -137,6 +137,13 @@ class StorefrontItem(Schema):
                        "within the last 2 minutes (the store's viewers are `live.watching`)"})
     bought_today = fields.Integer(metadata={
         "description": "shoppers of this compound who ordered it today (Asia/Shanghai), cancelled orders aside"})
+    kind = fields.String(allow_none=True, metadata={
+        "description": "the kind of deal giving deal_price_fen: compound, staff, clearance; "
+                       "null at list price"})
+    clearance_left = fields.Integer(allow_none=True, metadata={
+        "description": "clearance: units left at the clearance price; null otherwise"})
+    clearance_ends_at = fields.AwareDateTime(allow_none=True, metadata={
+        "description": "clearance: when the clearance price ends; null otherwise"})
 
 
 class CatalogueItem(StorefrontItem):
@@ -176,6 +183,8 @@ class StorefrontOut(Schema):
     shake = fields.Nested(ShakeRef, allow_none=True)
     group_deals = fields.List(fields.Nested(GroupDealOut), metadata={
         "description": "extension: group deals (凑单) shoppers here may join now"})
+    clearance = fields.List(fields.Nested(StorefrontItem), metadata={
+        "description": "clearance items offered here now, ending soonest first"})
 
 
 class CouponEnvelope(Schema):

@@ -14,8 +14,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.models import (
-    Address, Arrival, AuditEntry, Campaign, CampaignPrize, Compound, Coupon, CouponTemplate, Courier, Deal, Order,
-    OrderItem, Product, ShakeRound, Staff, StoreSession, VanLoadItem,
+    Address, Arrival, AuditEntry, Campaign, CampaignPrize, ClearanceSale, Compound, Coupon, CouponTemplate,
+    Courier, Deal, Order, OrderItem, Product, ShakeRound, Staff, StoreSession, VanLoadItem,
 )
 from app.models.campaign import campaign_compounds
 from app.models.catalog import deal_compounds
@@ -37,7 +37,7 @@ DEPENDENTS = {
               "van loads": VanLoadItem.courier_id},
     Product: {"orders": OrderItem.product_id, "deals": Deal.product_id, "campaign prizes": CampaignPrize.product_id,
               "van loads": VanLoadItem.product_id},
-    Deal: {},
+    Deal: {"clearance sales": ClearanceSale.deal_id},
     CouponTemplate: {"coupons": Coupon.template_id, "campaign prizes": CampaignPrize.coupon_template_id},
     Campaign: {"shake rounds": ShakeRound.campaign_id},
     # The audit log names who made each change: an account that made any is disabled, not deleted.

@@ -14,6 +14,7 @@ from app.services.audit import trail
 from app.services.payments import refunds
 from app.services.payments.errors import NotRefundable
 from app.services.campaigns import edits
+from app.services.clearance import targeting
 from app.services.couriers import registry
 from app.services.places import compounds
 from app.services.store import catalog, coupons, orders, pickups
@@ -86,9 +87,12 @@ def create_product(session: Session, staff_id: int, body: dict):
     return product
 
 
-def create_deal(session: Session, staff_id: int, body: dict):
-    deal = catalog.create_deal(session, **body)
-    trail.record(session, staff_id, "deal.create", deal, body)
+def create_deal(session: Session, staff_id: int, body: dict,
+                find_price_sensitive: targeting.CompoundFinder = targeting.no_portrait_yet):
+    """A deal in its compounds, or in those its `target` names (clearance to price-sensitive ones)."""
+    resolved = targeting.with_target_resolved(session, body, find_price_sensitive)
+    deal = catalog.create_deal(session, **resolved)
+    trail.record(session, staff_id, "deal.create", deal, {**body, **resolved})
     return deal
 
 

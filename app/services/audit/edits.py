@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 from app.models import Compound, CouponTemplate, Deal, Product, Staff
 from app.services import removals
 from app.services.audit import trail
+from app.services.clearance import targeting
 from app.services.places import compounds
 from app.services.store import catalog, coupons
 
@@ -24,8 +25,10 @@ def update_product(session: Session, staff_id: int, product: Product, body: dict
                     catalog.update_product(session, product, **body))
 
 
-def update_deal(session: Session, staff_id: int, deal: Deal, body: dict) -> Deal:
-    return recorded(session, staff_id, "deal.update", deal, catalog.update_deal(session, deal, **body))
+def update_deal(session: Session, staff_id: int, deal: Deal, body: dict,
+                find_price_sensitive: targeting.CompoundFinder = targeting.no_portrait_yet) -> Deal:
+    resolved = targeting.with_target_resolved(session, body, find_price_sensitive)
+    return recorded(session, staff_id, "deal.update", deal, catalog.update_deal(session, deal, **resolved))
 
 
 def update_coupon_template(session: Session, staff_id: int, template: CouponTemplate, body: dict) -> CouponTemplate:

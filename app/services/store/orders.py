@@ -8,6 +8,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.models import Compound, Coupon, Order, OrderItem, Product, StoreSession
+from app.services.clearance import stock as clearance_stock
 from app.services.errors import (CouponNotValidHere, CouponUnusable, InvalidRequest, NotCancellable, NotFound,
                                  TooManyOpenOrders)
 from app.services.places.addresses import lock_shopper
@@ -42,7 +43,7 @@ def place_order(session: Session, store_session: StoreSession, items: list[dict]
     missing = sorted(set(quantities) - set(products))
     if missing:
         raise InvalidRequest({"items": f"unknown product ids: {missing}"})
-    book = catalog.price_book(session, store_session.shopper_id, store_session.compound_id, now)
+    book, clearance_taken = price_for_order(session, store_session, quantities, now)
     lines = [OrderItem(product=products[pid], quantity=qty,
                        unit_price_fen=catalog.priced(book, products[pid]).price_to_pay_fen)
              for pid, qty in quantities.items()]
@@ -58,9 +59,36 @@ def place_order(session: Session, store_session: StoreSession, items: list[dict]
                   pay_method="wechat" if pay_deadline else "at_van")
     session.add(order)
     session.flush()
+    clearance_stock.record_sales(session, order, clearance_taken)
     van_stock.reserve_order(session, order, now)
     note_order(session, order, +1)
     return order
+
+
+def price_for_order(session: Session, store_session: StoreSession, quantities: dict[int, int],
+                    now: datetime) -> tuple[dict[int, catalog.PricedItem], list[clearance_stock.Taken]]:
+    """The price book for this order, and the clearance units it took: a line at a clearance price
+    takes its units (one conditional UPDATE each); a line the clearance cannot cover whole is
+    priced as if that deal were gone (the book without it: the next best deal, else list price)."""
+    excluded: set[int] = set()
+    taken: list[clearance_stock.Taken] = []
+    pending = sorted(quantities)
+    while True:
+        book = catalog.price_book(session, store_session.shopper_id, store_session.compound_id, now, excluded)
+        short = []
+        for product_id in pending:
+            item = book.get(product_id)
+            if item is None or item.clearance_left is None:
+                continue
+            if clearance_stock.try_take(session, item.deal.id, quantities[product_id], now):
+                taken.append(clearance_stock.Taken(item.deal.id, product_id, quantities[product_id],
+                                                   item.deal_price_fen, item.product.price_fen))
+            else:
+                short.append(product_id)
+                excluded.add(item.deal.id)
+        if not short:
+            return book, taken
+        pending = short  # only these lines' prices change in the next book
 
 
 def ensure_room_for_open_order(session: Session, shopper_id: int, max_open: int) -> None:
@@ -115,10 +143,12 @@ def cancel_order(session: Session, order_id: int, now: datetime | None = None) -
 
 
 def give_goods_back(session: Session, order: Order) -> None:
-    """Goods given back: everything a closed order held returns (its coupon; the van's stock)."""
+    """Goods given back: everything a closed order held returns (its coupon; the van's stock; its
+    clearance units)."""
     if order.coupon_id is not None:
         give_coupon_back(session, order)
     van_stock.give_back(session, order)
+    clearance_stock.give_back(session, order)
 
 
 def give_coupon_back(session: Session, order: Order) -> None:

@@ -76,6 +76,7 @@ class Storefront:
     shake: dict | None  # the round open in the compound now: {"round_id", "closes_at"}
     recommended: list[catalog.PricedItem] = field(default_factory=list)  # ranked for this shopper
     group_deals: list[GroupDeal] = field(default_factory=list)  # joinable now (issue 16)
+    clearance: list[catalog.PricedItem] = field(default_factory=list)
 
 
 def build_storefront(session: Session, store_session: StoreSession, now: datetime,
@@ -104,6 +105,7 @@ def build_storefront(session: Session, store_session: StoreSession, now: datetim
         shake=open_shake(session, compound_id, now),
         recommended=in_store(recommended(session, store_session, book, figures, now), figures),
         group_deals=joinable_group_deals(session, compound_id, now),
+        clearance=in_store(clearance_section(book), figures),
     )
 
 
@@ -114,6 +116,14 @@ def recommended(session: Session, store_session: StoreSession, book: dict, figur
                           figures.left_on_van, SECTION_SIZE)
     products = {p.id: p for p in session.scalars(select(Product).where(Product.id.in_(ids)))} if ids else {}
     return [catalog.priced(book, products[pid]) for pid in ids if pid in products]
+
+
+def clearance_section(book: dict[int, catalog.PricedItem]) -> list[catalog.PricedItem]:
+    """Clearance prices here now (the book has dropped sold-out and ended ones), ending soonest first."""
+    items = [item for item in book.values() if item.kind == "clearance"]
+    ending = sorted(items, key=lambda item: (item.clearance_ends_at is None, item.clearance_ends_at or 0,
+                                             -item.discount_pct, item.product.id))
+    return ending[:SECTION_SIZE]
 
 
 @dataclass(frozen=True)

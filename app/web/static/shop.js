@@ -95,11 +95,13 @@
 
   function shelfRow(item) {
     var count = h("b", {className: "qty", text: String(cart[item.product_id] ? cart[item.product_id].quantity : 0)});
+    var beyondClearance = h("p", {className: "item-clearance beyond-clearance", hidden: true});
     function change(by) {
       var line = cart[item.product_id] || {item: item, quantity: 0};
       line.quantity = Math.max(0, Math.min(99, line.quantity + by));
       if (line.quantity) cart[item.product_id] = line; else delete cart[item.product_id];
       count.textContent = String(line.quantity);
+      markBeyondClearance(item, line.quantity, beyondClearance);
       drawCart();
     }
     var onVan = item.on_van === undefined || item.on_van === null ? null : item.on_van;
@@ -110,7 +112,9 @@
           h("b", {text: yuan(price(item))}),
           price(item) < item.price_fen ? h("s", {text: yuan(item.price_fen)}) : null,
           onVan !== null ? h("small", {className: "on-van", text: " 车上剩 " + onVan + " · " + onVan + " on the van"}) : null
-        ])
+        ]),
+        X.storefront.clearanceNote(item),
+        beyondClearance
       ]),
       h("div", {className: "stepper"}, [
         h("button", {type: "button", className: "step", text: "−", attrs: {"aria-label": "减一 One less"},
@@ -120,6 +124,15 @@
           onclick: function () { change(1); }})
       ])
     ]);
+  }
+
+  /** A line of more clearance units than are left is not at the clearance price (the server
+   * prices it whole without the clearance): say so beside the stepper. */
+  function markBeyondClearance(item, quantity, note) {
+    var left = item.kind === "clearance" ? item.clearance_left : null;
+    note.hidden = left === null || left === undefined || quantity <= left;
+    note.textContent = note.hidden ? "" : "超过剩余 " + left + " 件，不享清仓价 · More than the " + left +
+      " left: not at the clearance price";
   }
 
   /* ---------- the cart and the order ---------- */

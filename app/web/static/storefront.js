@@ -1,9 +1,10 @@
 /* Xiaoge H5 store, part 2 of 5: the storefront as the compound sees it.
  *
  * Xiaoge.storefront.render(root, front, actions) draws GET /storefront's answer: the
- * compound bar with live counters, coupons to claim, hot items, staff exclusives (内购)
- * and the discount ranking, each item with who views it now and who bought it today
- * (setItems keeps those live). Coupon claims happen here; the rest is store.js's.
+ * compound bar with live counters, coupons to claim, hot items, clearance (清仓: units
+ * left and the end marked on every clearance item), staff exclusives (内购) and the discount
+ * ranking, each item with who views it now and who bought it today (setItems keeps those
+ * live). Coupon claims happen here; the rest is store.js's.
  */
 (function (X) {
   "use strict";
@@ -17,6 +18,9 @@
     root.appendChild(couponSection(front.coupons || []));
     if (X.groups) root.appendChild(X.groups.section(front.group_deals || []));  // groups.js
     root.appendChild(itemSection("hot", "热销", "Popular in " + front.compound.name, front.hot_items, false, actions));
+    if (front.clearance && front.clearance.length) {
+      root.appendChild(itemSection("clearance", "清仓", "Clearance: while they last", front.clearance, false, actions));
+    }
     root.appendChild(itemSection("staff", "内购", "Staff prices", front.staff_exclusives, false, actions));
     root.appendChild(itemSection("ranking", "折扣榜", "Biggest discounts", front.discount_ranking, true, actions));
     root.appendChild(h("p", {className: "signout"}, [
@@ -156,6 +160,7 @@
           discounted ? h("s", {text: yuan(item.price_fen)}) : null,
           discounted && item.discount_pct ? h("span", {className: "badge", text: "-" + item.discount_pct + "%"}) : null
         ]),
+        clearanceNote(item),
         figuresLine(item.watching, item.bought_today)
       ])
     ]);
@@ -184,5 +189,21 @@
     });
   }
 
-  X.storefront = {render: render, setLive: setLive, setItems: setItems};
+  function shanghaiTime(text) {
+    return new Date(X.parseTime(text)).toLocaleString("zh-CN", {timeZone: "Asia/Shanghai", month: "2-digit",
+      day: "2-digit", hour: "2-digit", minute: "2-digit", hour12: false});
+  }
+
+  /** A clearance item's mark: 清仓, the units left at its price and when the price ends; else null. */
+  function clearanceNote(item) {
+    if (item.kind !== "clearance") return null;
+    var parts = [h("span", {className: "badge clearance-badge", text: "清仓 Clearance"})];
+    if (item.clearance_left !== null && item.clearance_left !== undefined) {
+      parts.push(" 剩 " + item.clearance_left + " 件 · " + item.clearance_left + " left");
+    }
+    if (item.clearance_ends_at) parts.push(" · 截止 ends " + shanghaiTime(item.clearance_ends_at));
+    return h("p", {className: "item-clearance"}, parts);
+  }
+
+  X.storefront = {render: render, setLive: setLive, setItems: setItems, clearanceNote: clearanceNote};
 })(window.Xiaoge = window.Xiaoge || {});
