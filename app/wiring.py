@@ -7,6 +7,7 @@ from app.extensions import db
 from app.services.accounts import passwords
 from app.services.accounts.standing import REVOCABLE_AUDIENCES, STANDING_CACHE_SECONDS, AccountStandings
 from app.services.accounts.tokens import Principal, TokenService
+from app.services.draws.reveal import DrawsLedger
 from app.services.shaking import DrawEngine, build_engine
 from wechat.gateway import WeChatGateway
 
@@ -30,6 +31,7 @@ def wire_services(app: Flask) -> None:
         token_storage=wechat_token_storage(cfg.get("REDIS_URL")),
     )
     app.extensions["xiaoge.draw_engine"] = build_engine(cfg)
+    app.extensions["xiaoge.draws"] = DrawsLedger(cfg["SECRET_KEY"], cfg.get("SHAKE_DRAWS_CACHE_SECONDS", 60.0))
     passwords.configure_threads(cfg["PASSWORD_HASH_THREADS"], cfg["PASSWORD_HASH_MAX_WAITING"])
     if cfg.get("PASSWORD_HASH_COST") == "fast":
         passwords.configure(time_cost=1, memory_cost=1024)
@@ -80,3 +82,7 @@ def wechat() -> WeChatGateway:
 
 def draw_engine() -> DrawEngine:
     return current_app.extensions["xiaoge.draw_engine"]
+
+
+def draws_ledger() -> DrawsLedger:
+    return current_app.extensions["xiaoge.draws"]

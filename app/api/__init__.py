@@ -16,6 +16,7 @@ from app.api import (
     health,
     payments,
     readiness,
+    shake_draws,
     shopper_account,
     shopper_orders,
     shopper_shakes,
@@ -39,5 +40,5 @@ def register_api(api: Api) -> None:
     for module in (shopper_account, shopper_store, shopper_orders, shopper_shakes, shopper_subscriptions,
                    courier, courier_arrivals, courier_pickups, console, console_campaigns,
                    console_lists, console_edits, console_orders, console_accounts, payments, health,
-                   readiness, van_load, earnings):
+                   readiness, van_load, earnings, shake_draws):
         api.register_blueprint(module.blp)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Arrival, Campaign, CampaignPrize, RoundPrize, ShakeRound
 from app.services.campaigns import live_campaigns_for
+from app.services.draws.numbers import new_seed
 from app.services.places.live import local_midnight
 from app.services.van import stock as van_stock
 
@@ -54,7 +55,7 @@ def try_open_round(session: Session, campaign: Campaign, arrival: Arrival, now: 
     closes_at = min(now + timedelta(seconds=campaign.window_seconds), campaign.ends_at)
     shake_round = ShakeRound(campaign=campaign, compound_id=arrival.compound_id, arrival_id=arrival.id,
                              opens_at=now, closes_at=closes_at,
-                             open_slot=open_slot(campaign.id, arrival.compound_id))
+                             open_slot=open_slot(campaign.id, arrival.compound_id), seed=new_seed())
     try:
         with session.begin_nested():
             session.add(shake_round)
