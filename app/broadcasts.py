@@ -12,7 +12,6 @@ from app.models import Arrival, Courier, Order, ShakeRound
 from app.schemas.pickup import PickupOut
 from app.schemas.shake import CampaignStatsOut
 from app.services.campaigns import CampaignStats
-from app.services.draws.numbers import round_commitment
 
 PICKUP, STATS = PickupOut(), CampaignStatsOut()  # built once: building a schema costs more than a dump
 
@@ -72,7 +71,7 @@ def shake_open(shake_round: ShakeRound) -> None:
         "round_id": shake_round.id, "compound_id": shake_round.compound_id,
         "campaign": {"id": shake_round.campaign.id, "title": shake_round.campaign.title},
         "opens_at": rfc3339(shake_round.opens_at), "closes_at": rfc3339(shake_round.closes_at),
-        "seed_sha256": round_commitment(shake_round),  # the seed itself: in the round's draws once closed
+        "seed_sha256": shake_round.seed_sha256,  # the seed itself: in the round's draws once closed
     }
     socketio.emit("shake_open", payload, to=compound_room(shake_round.compound_id), namespace="/shopper")
     socketio.emit("round_opened", payload, to=campaign_room(shake_round.campaign_id), namespace="/console")

@@ -13,7 +13,6 @@ from app.models import Compound, utcnow
 from app.schemas import shake as s
 from app.schemas.paging import OwnListArgs, own_list
 from app.services.campaigns import rounds
-from app.services.draws.numbers import round_commitment
 from app.services.errors import NotFound
 from app.services.shaking.answers import prize_won
 from app.services.shaking.recording import shopper_wins
@@ -34,7 +33,7 @@ def current_round(compound_id):
         return {"round": None}
     return {"round": {"id": shake_round.id, "campaign": shake_round.campaign,
                       "opens_at": shake_round.opens_at, "closes_at": shake_round.closes_at,
-                      "seed_sha256": round_commitment(shake_round),
+                      "seed_sha256": shake_round.seed_sha256,
                       "shakes_left": draw_engine().shakes_left(db.session, shake_round, principal().subject_id)}}
 
 

@@ -65,10 +65,11 @@ class ShakeRound(Base):
     closes_at: Mapped[Timestamp] = mapped_column(index=True)
     closed_at: Mapped[Timestamp | None]
     open_slot: Mapped[str | None] = mapped_column(String(60))
-    # The secret every shake's number comes from (app/services/draws): only its SHA-256 is shown
-    # while the round is open, the seed itself once it has closed. None: a round opened before
-    # draws were verifiable.
+    # The secret every shake's number comes from (app/services/draws), and the commitment to it
+    # (hex SHA-256) shown from the start: the seed itself only once the round has closed. None:
+    # a round opened before draws were verifiable.
     seed: Mapped[bytes | None] = mapped_column(LargeBinary(32))
+    seed_sha256: Mapped[str | None] = mapped_column(String(64))
 
     # A shake needs the campaign's limits and the round's prizes; nothing else is eager.
     campaign: Mapped[Campaign] = relationship(lazy="joined")

@@ -28,11 +28,6 @@ def commitment(seed: bytes) -> str:
     return hashlib.sha256(seed).hexdigest()
 
 
-def round_commitment(shake_round) -> str | None:
-    """A round's commitment (anything with a `seed`), or None for a round opened without a seed."""
-    return commitment(shake_round.seed) if shake_round.seed is not None else None
-
-
 def shake_number(seed: bytes, shake_id: str) -> float:
     """The shake's number in [0, 1), fixed by the seed and the client-made shake_id."""
     digest = hmac.new(seed, shake_id.encode("utf-8"), hashlib.sha256).digest()

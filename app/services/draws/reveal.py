@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import Shake, ShakeRound
-from app.services.draws.numbers import commitment, shake_number
+from app.services.draws.numbers import shake_number
 from app.services.errors import Conflict, NotFound
 
 SHOPPER_HASH_HEX = 16  # 64 bits of the HMAC: no collisions among a round's shoppers in practice
@@ -57,13 +57,14 @@ class DrawnShake:
 class RoundDraws:
     round_id: int
     seed: bytes
+    seed_sha256: str  # as committed to when the round opened (a seed changed since no longer matches it)
     prizes: tuple[PrizeShare, ...]
     shakes: tuple[DrawnShake, ...]
     settled: bool = False  # closed SETTLE_SECONDS ago: nothing more will be written (kept in the cache)
 
     def body(self) -> dict:
         """API.md's answer."""
-        return {"round_id": self.round_id, "seed": self.seed.hex(), "seed_sha256": commitment(self.seed),
+        return {"round_id": self.round_id, "seed": self.seed.hex(), "seed_sha256": self.seed_sha256,
                 "prizes": [{"index": p.index, "kind": p.kind, "win_probability": p.win_probability}
                            for p in self.prizes],
                 "shakes": [{"shake_id": s.shake_id, "shopper": s.shopper, "at": s.at.isoformat(),
@@ -98,7 +99,8 @@ def round_draws(session: Session, round_id: int, now: datetime, shopper_key: byt
                               shake_number(seed, row.shake_id), row.won,
                               index_of.get(row.round_prize_id) if row.won else None)
                    for row in rows)
-    return RoundDraws(round_id, seed, prizes, shakes, settled=now - ended_at(shake_round) >= SETTLE_SECONDS)
+    settled = now - ended_at(shake_round) >= SETTLE_SECONDS
+    return RoundDraws(round_id, seed, shake_round.seed_sha256, prizes, shakes, settled)
 
 
 def hashed_shopper(key: bytes, round_id: int, shopper_id: int) -> str:
