@@ -108,6 +108,10 @@
     round.closed = true;
     round.node.classList.add("closed");
     round.node.querySelector(".countdown").textContent = "已结束 Closed";
+    var draws = el("a", "draws small", "公开抽签 Draws");  // the seed and every shake, to verify (handheld/verify.py)
+    draws.href = "/api/v1/shake-rounds/" + encodeURIComponent(roundId) + "/draws";
+    draws.target = "_blank";
+    round.node.appendChild(draws);
     setTimeout(function () {
       if (round.node.parentNode) round.node.parentNode.removeChild(round.node);
       delete rounds[roundId];

@@ -30,7 +30,7 @@ def commitment(seed: bytes) -> str:
 
 def shake_number(seed: bytes, shake_id: str) -> float:
     """The shake's number in [0, 1), fixed by the seed and the client-made shake_id."""
-    digest = hmac.new(seed, shake_id.encode("utf-8"), hashlib.sha256).digest()
+    digest = hmac.digest(seed, shake_id.encode("utf-8"), "sha256")  # one-shot: the C path, ~1 µs
     return int.from_bytes(digest[:8], "big") / NUMBER_SPAN
 
 
