@@ -35,6 +35,7 @@
     var verdict = {shakes: 0, wins: 0, refusedInShare: 0, problems: []};
     var seed = bytesOf(String(draws.seed || ""));
     if (!seed) { verdict.problems.push("the seed is not hex"); return Promise.resolve(verdict); }
+    if (!window.crypto || !window.crypto.subtle) return Promise.reject(new Error("Web Crypto needs HTTPS"));
     var subtle = window.crypto.subtle;
     return subtle.digest("SHA-256", seed).then(function (digest) {
       var revealed = hex(digest);
