@@ -87,7 +87,8 @@ def check_shake(shake: dict, seed: bytes, probabilities: list[float], seen: set[
     seen.add(shake_id)
     number = shake_number(seed, shake_id)
     if shake.get("number") != number:
-        verdict.problems.append(f"shake {shake_id}: number {shake.get('number')} but HMAC(seed, shake_id) gives {number}")
+        verdict.problems.append(f"shake {shake_id}: number {shake.get('number')} "
+                                f"but HMAC(seed, shake_id) gives {number}")
     share = share_of(number, probabilities)
     result, prize_index = shake.get("result"), shake.get("prize_index")
     if result == "win":
@@ -95,7 +96,8 @@ def check_shake(shake: dict, seed: bytes, probabilities: list[float], seen: set[
         if share is None:
             verdict.problems.append(f"shake {shake_id}: won with {number}, which is in no prize's share")
         elif prize_index != share:
-            verdict.problems.append(f"shake {shake_id}: won prize {prize_index}, but {number} is in prize {share}'s share")
+            verdict.problems.append(f"shake {shake_id}: won prize {prize_index}, "
+                                    f"but {number} is in prize {share}'s share")
     elif result == "lose":
         if prize_index is not None:
             verdict.problems.append(f"shake {shake_id}: lost, yet names prize {prize_index}")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import subprocess
 import sys
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, update
@@ -16,6 +17,7 @@ from app.services.draws import numbers
 from app.services.draws.reveal import DrawsLedger, hashed_shopper
 from handheld import verify
 from tests.console_web import console_fixture, text  # noqa: F401  (the fixture `console`)
+from tests.draws import shake_id_in_share
 from tests.factories import now
 from tests.real_server import ROOT
 from tests.test_prize_budget import close_now
@@ -259,3 +261,28 @@ def test_check_draws_is_a_pure_function_of_the_published_body():
     draws["prizes"][0]["win_probability"] = 0.25
     draws["shakes"][0].update(result="win", prize_index=0)  # 0.27 is past prize 0's share [0, 0.25)
     assert not verify.check_draws(draws).ok
+
+
+def test_a_round_closed_a_while_ago_is_served_from_the_cache_a_fresh_one_never(client, make):
+    home, settled_round = two_coupon_round(make)
+    _, fresh_round = two_coupon_round(make)
+    _, headers = make.shopper(home=home)
+    assert make.shake(settled_round, headers, shake_id_in_share(settled_round, 0)).get_json()["result"] == "win"
+    db.session.get(ShakeRound, settled_round).closes_at = now() - timedelta(minutes=1)  # past SETTLE_SECONDS
+    close_now(fresh_round)
+    before = [client.get(f"/api/v1/shake-rounds/{r}/draws").get_json() for r in (settled_round, fresh_round)]
+
+    db.session.execute(update(Shake).where(Shake.round_id == settled_round).values(won=False, round_prize_id=None))
+    make_up_a_shake(fresh_round)
+    after = [client.get(f"/api/v1/shake-rounds/{r}/draws").get_json() for r in (settled_round, fresh_round)]
+
+    assert [s["result"] for s in before[0]["shakes"]] == ["win"]
+    assert after[0] == before[0]  # kept as built (SHAKE_DRAWS_CACHE_SECONDS), though the row changed since
+    assert len(after[1]["shakes"]) == len(before[1]["shakes"]) + 1  # built again: a lose written behind shows
+
+
+def make_up_a_shake(round_id: int) -> None:
+    """A lose row, as the Redis engine's log writer adds one behind the answer."""
+    shopper_id = db.session.scalars(select(Shake.shopper_id).limit(1)).first()
+    db.session.add(Shake(round_id=round_id, shopper_id=shopper_id, shake_id=f"late-{round_id}", won=False))
+    db.session.commit()

@@ -1,7 +1,7 @@
 """A closed round's draws, for anyone to verify (no sign-in): `python -m handheld.verify` reads them."""
 from __future__ import annotations
 
-from flask import jsonify
+from flask import Response
 from flask_smorest import Blueprint
 
 from app.api.errors import ErrorBody
@@ -20,4 +20,4 @@ blp = Blueprint("shake_draws", __name__, url_prefix="/api/v1", description="Veri
 def round_draws(round_id):
     """The round's seed, its prizes' shares of [0, 1) and every shake with its number and outcome,
     in the order decided; 409 `round_open` while it takes shakes."""
-    return jsonify(draws_ledger().draws(db.session, round_id, utcnow()).body())
+    return Response(draws_ledger().draws(db.session, round_id, utcnow()).encoded, mimetype="application/json")

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import threading
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import datetime, timedelta
 
 from cachetools import TTLCache
@@ -70,6 +72,11 @@ class RoundDraws:
                 "shakes": [{"shake_id": s.shake_id, "shopper": s.shopper, "at": s.at.isoformat(),
                             "number": s.number, "result": "win" if s.won else "lose", "prize_index": s.prize_index}
                            for s in self.shakes]}
+
+    @cached_property
+    def encoded(self) -> bytes:
+        """body() as JSON, made once: a cached round's thousands of shakes are not encoded per call."""
+        return json.dumps(self.body(), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def ended_at(shake_round: ShakeRound) -> datetime:
