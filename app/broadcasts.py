@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from app.extensions import socketio
 from app.metrics import timed_broadcast
-from app.models import Arrival, Courier, Order, ShakeRound
+from app.models import Arrival, Courier, GroupDeal, Order, ShakeRound
 from app.schemas.pickup import PickupOut
 from app.schemas.shake import CampaignStatsOut
 from app.services.campaigns import CampaignStats
@@ -87,15 +87,20 @@ def shake_closed(shake_round: ShakeRound) -> None:
 
 
 @timed_broadcast
-def live(compound_id: int, watching: int, buying: int) -> None:
-    """Shoppers in the compound: how many are watching and buying."""
-    socketio.emit("live", {"compound_id": compound_id, "watching": watching, "buying": buying},
+def live(compound_id: int, watching: int, buying: int, items: dict[int, tuple[int, int]]) -> None:
+    """Shoppers in the compound: how many are watching and buying, and the products whose
+    figures changed since the last push: {"<product_id>": {"watching", "bought_today"}}."""
+    socketio.emit("live", {"compound_id": compound_id, "watching": watching, "buying": buying,
+                           "items": {str(pid): {"watching": w, "bought_today": b}
+                                     for pid, (w, b) in sorted(items.items())}},
                   to=compound_room(compound_id), namespace="/shopper")
 
 
 @timed_broadcast
 def pickup_added(order: Order) -> None:
-    """The courier's handheld: a new order to hand over."""
+    """The courier's handheld: a new order to hand over (a group order once its group succeeds)."""
+    if order.held:
+        return
     socketio.emit("pickup_added", {"order": PICKUP.dump(order)}, to=courier_room(order.courier_id),
                   namespace="/courier")
 
@@ -111,3 +116,10 @@ def campaign_stats(campaign_id: int, stats: CampaignStats) -> None:
 def campaign_live(campaign_id: int, payload: dict) -> None:
     """Consoles watching the campaign: shoppers watching per compound (console_live's feed)."""
     socketio.emit("campaign_live", payload, to=campaign_room(campaign_id), namespace="/console")
+
+
+@timed_broadcast
+def group_progress(deal: GroupDeal) -> None:
+    """Shoppers in the compound: a group deal's seats taken and status (a join, its success or failure)."""
+    socketio.emit("group_progress", {"group_deal_id": deal.id, "joined": deal.joined, "status": deal.status},
+                  to=compound_room(deal.compound_id), namespace="/shopper")

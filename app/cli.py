@@ -4,8 +4,10 @@ from __future__ import annotations
 import click
 from flask import Flask
 
+from app.actions.group_deals import settle_group_deals
 from app.actions.message_sender import MessageSender
 from app.actions.payment_settler import settle_payments
+from app.actions.portraits import refresh_stale_portraits
 from app.demo import seed_demo
 from app.extensions import db
 from app.services.accounts.staff import create_staff
@@ -36,12 +38,25 @@ def register_commands(app: Flask) -> None:
         click.echo(f"paid {settled.paid}, cancelled {settled.cancelled}, refunds sent {settled.refunds_sent}, "
                    f"put off {settled.put_off}")
 
+    @app.cli.command("settle-group-deals")
+    def settle_group_deals_command():
+        """One round of the group deal loop: deals past their deadline failed, their orders cancelled or refunded."""
+        settled = settle_group_deals()
+        click.echo(f"failed {settled.failed}, orders unwound {settled.unwound}, "
+                   f"seats given back {settled.seats_given_back}, put off {settled.put_off}")
+
     @app.cli.command("send-messages")
     def send_messages_command():
         """Send queued subscribe messages in this process until stopped: a sender of its own, for a
         deployment whose web workers run with MESSAGE_SENDER=0 (their CPU left to the shakes)."""
         click.echo("sending subscribe messages; Ctrl-C stops")
         MessageSender(app).run_in_foreground()
+
+    @app.cli.command("refresh-portraits")
+    def refresh_portraits_command():
+        """Refresh every compound portrait older than today (what the nightly loop does after 03:00)."""
+        refreshed = refresh_stale_portraits()
+        click.echo(f"refreshed the portraits of {len(refreshed)} compounds: {refreshed}")
 
     @app.cli.command("seed-demo")
     def seed_demo_command():

@@ -70,6 +70,15 @@ def from_environment() -> dict:
         # overdue unpaid orders, refunds to resend, refunds WeChat Pay has been quiet about.
         "PAYMENT_SETTLER": env("PAYMENT_SETTLER", True, bool),
         "PAYMENT_SETTLE_SECONDS": env("PAYMENT_SETTLE_SECONDS", 30.0, float),
+        # Refresh compound portraits older than today after 03:00 Asia/Shanghai, checking this often;
+        # a portrait covers the last PORTRAIT_DAYS days (today included).
+        "PORTRAIT_REFRESHER": env("PORTRAIT_REFRESHER", True, bool),
+        "PORTRAIT_CHECK_SECONDS": env("PORTRAIT_CHECK_SECONDS", 300.0, float),
+        "PORTRAIT_DAYS": env("PORTRAIT_DAYS", 90, int),
+        # Settle group deals from a background task every this many seconds: deals past their
+        # deadline failed and their orders cancelled or refunded, seats of cancelled joins given back.
+        "GROUP_DEAL_SETTLER": env("GROUP_DEAL_SETTLER", True, bool),
+        "GROUP_DEAL_SETTLE_SECONDS": env("GROUP_DEAL_SETTLE_SECONDS", 30.0, float),
         "SHOPPER_TOKEN_TTL": env("SHOPPER_TOKEN_TTL", 7 * 24 * 3600, int),
         "COURIER_TOKEN_TTL": env("COURIER_TOKEN_TTL", 24 * 3600, int),
         "STAFF_TOKEN_TTL": env("STAFF_TOKEN_TTL", 12 * 3600, int),
@@ -156,6 +165,8 @@ def from_environment() -> dict:
         "SOCKETIO_PUBLISH_RETRY_SECONDS": env("SOCKETIO_PUBLISH_RETRY_SECONDS", None, float),
         # Seconds between a compound's `live` pushes (and how old an enter_store ack's counts may be).
         "LIVE_PUSH_SECONDS": env("LIVE_PUSH_SECONDS", 1.0, float),
+        "POPULARITY_COUNTERS": env("POPULARITY_COUNTERS"),
+        "POPULARITY_WATCH_SECONDS": env("POPULARITY_WATCH_SECONDS", 120.0, float),
         # A shopper's store orders waiting for pickup (won items do not count), and saved addresses.
         "SHOPPER_OPEN_ORDERS_MAX": env("SHOPPER_OPEN_ORDERS_MAX", 5, int),
         "SHOPPER_ADDRESSES_MAX": env("SHOPPER_ADDRESSES_MAX", 20, int),

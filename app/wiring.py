@@ -8,6 +8,7 @@ from app.services.accounts import passwords
 from app.services.accounts.standing import REVOCABLE_AUDIENCES, STANDING_CACHE_SECONDS, AccountStandings
 from app.services.accounts.tokens import Principal, TokenService
 from app.services.draws.reveal import DrawsLedger
+from app.services.popularity import PopularityCounters, build_counters
 from app.services.shaking import DrawEngine, build_engine
 from wechat.gateway import WeChatGateway
 
@@ -32,6 +33,7 @@ def wire_services(app: Flask) -> None:
     )
     app.extensions["xiaoge.draw_engine"] = build_engine(cfg)
     app.extensions["xiaoge.draws"] = DrawsLedger(cfg["SECRET_KEY"], cfg.get("SHAKE_DRAWS_CACHE_SECONDS", 60.0))
+    app.extensions["xiaoge.popularity"] = build_counters(cfg)
     passwords.configure_threads(cfg["PASSWORD_HASH_THREADS"], cfg["PASSWORD_HASH_MAX_WAITING"])
     if cfg.get("PASSWORD_HASH_COST") == "fast":
         passwords.configure(time_cost=1, memory_cost=1024)
@@ -86,3 +88,7 @@ def draw_engine() -> DrawEngine:
 
 def draws_ledger() -> DrawsLedger:
     return current_app.extensions["xiaoge.draws"]
+
+
+def popularity() -> PopularityCounters:
+    return current_app.extensions["xiaoge.popularity"]

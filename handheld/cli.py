@@ -4,7 +4,7 @@ Exit status, for scripts:
   0  done (a tap delivered, or `arrive` safely queued while the server is unreachable)
   1  the server refused something (a tap, the sign-in, a wrong pickup code); it was reported
   2  taps remain queued (`sync`; `handover` not yet confirmed by the server)
-  3  server unreachable for a call that cannot be queued (`login`, `pickups`)
+  3  server unreachable for a call that cannot be queued (`login`, `pickups`, `loading-list`)
   4  not signed in, or the sign-in expired: run `login`
  64  bad command line
 """
@@ -59,6 +59,10 @@ def build_parser() -> Parser:
 
     pickups = commands.add_parser("pickups", parents=[after], help="orders to hand over at the van")
     pickups.add_argument("--compound-id", type=int, metavar="ID")
+
+    listing = commands.add_parser("loading-list", parents=[after], help="the day's loading list (装车单)")
+    listing.add_argument("--date", metavar="YYYY-MM-DD", help="the day (default today)")
+    listing.add_argument("--confirm", action="store_true", help="make the list that day's van load")
 
     handover = commands.add_parser("handover", parents=[after], help="hand an order over: checks the code")
     handover.add_argument("order_id", type=int, metavar="ORDER_ID")
@@ -212,26 +216,50 @@ def status(args, directory) -> int:
     return OK
 
 
+def online(signed: SignedIn, what: str, call) -> tuple[int, object]:
+    """(OK, call(client)) for a call that cannot be queued, or the exit status after saying why not."""
+    try:
+        with CourierClient(signed.server, signed.token) as client:
+            return OK, call(client)
+    except Unreachable as failure:
+        err(f"{failure}: {what} not loaded. Check mobile data and retry.")
+        return UNREACHABLE, None
+    except Refused as refusal:
+        if refusal.status == 401:
+            err("sign-in expired. Run `login` again.")
+            return SIGN_IN, None
+        err(f"{what} refused: {refusal.message} ({refusal.code}).")
+        return REFUSED, None
+
+
 def pickups(args, directory) -> int:
     signed = signed_in_or_explain(directory)
     if signed is None:
         return SIGN_IN
-    try:
-        with CourierClient(signed.server, signed.token) as client:
-            orders = client.pickups(args.compound_id)
-    except Unreachable as failure:
-        err(f"{failure}: pick list not loaded. Check mobile data and retry.")
-        return UNREACHABLE
-    except Refused as refusal:
-        if refusal.status == 401:
-            err("sign-in expired. Run `login` again.")
-            return SIGN_IN
-        err(f"pick list refused: {refusal.message} ({refusal.code}).")
-        return REFUSED
-    for line in messages.pick_list(orders, signed, args.compound_id):
+    code, orders = online(signed, "pick list", lambda client: client.pickups(args.compound_id))
+    if code == OK:
+        for line in messages.pick_list(orders, signed, args.compound_id):
+            say(line)
+    return code
+
+
+def loading_list(args, directory) -> int:
+    """Print the day's loading list (装车单); with --confirm, make it that day's van load."""
+    signed = signed_in_or_explain(directory)
+    if signed is None:
+        return SIGN_IN
+    code, plan = online(signed, "loading list", lambda client: client.loading_list(args.date))
+    if code != OK:
+        return code
+    for line in messages.loading_list(plan, signed):
         say(line)
-    return OK
+    if args.confirm:
+        code, load = online(signed, "van load", lambda client: client.confirm_loading_list(plan["date"]))
+        if code == OK:
+            say(f"van loaded for {load['date']}: {sum(i['quantity'] for i in load['items'])} units, "
+                f"{len(load['items'])} products")
+    return code
 
 
 COMMANDS = {"login": login, "arrive": arrive, "sync": sync, "status": status,
-            "pickups": pickups, "handover": handover}
+            "pickups": pickups, "handover": handover, "loading-list": loading_list}

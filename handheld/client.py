@@ -71,6 +71,14 @@ class CourierClient:
         query = {"compound_id": compound_id} if compound_id is not None else None
         return self.call("GET", "/courier/pickups", query=query).body["orders"]
 
+    def loading_list(self, day: str | None = None) -> dict:
+        """GET /courier/prestock: the day's loading list (装车单), today by default."""
+        return self.call("GET", "/courier/prestock", query={"date": day} if day else None).body
+
+    def confirm_loading_list(self, day: str) -> dict:
+        """POST /courier/prestock/confirm: the day's list becomes the van load; returns the van load."""
+        return self.call("POST", "/courier/prestock/confirm", {"date": day}).body["van_load"]
+
     def arrive(self, body: dict) -> Reply:
         """POST /courier/arrivals with a tap's body (event_id, compound_id, occurred_at, ...)."""
         return self.call("POST", "/courier/arrivals", body)

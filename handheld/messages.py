@@ -111,3 +111,16 @@ def pick_list(orders: list[dict], signed: SignedIn, compound_id: int | None) -> 
         lines.append(f"  #{order['id']}  {goods}  {shopper}{won}{place}")
     lines.append("hand over: handover ORDER_NUMBER --code CODE")
     return lines
+
+
+def loading_list(plan: dict, signed: SignedIn) -> list[str]:
+    """The day's loading list: one line a product, how many, and for which compounds."""
+    state = "reviewed by ops" if plan.get("reviewed") else "suggested"
+    if not plan["items"]:
+        return [f"loading list {plan['date']} ({state}): nothing to load."]
+    lines = [f"loading list {plan['date']} ({state}):"]
+    for item in plan["items"]:
+        where = ", ".join(f"{signed.compound_name(int(cid))} {units}" for cid, units in item["by_compound"].items())
+        lines.append(f"  {item['quantity']:>4}  {item['name']}  (#{item['product_id']})  {where}")
+    lines.append("load the van with it: loading-list --confirm")
+    return lines

@@ -62,7 +62,7 @@ def test_items_carry_the_price_this_shopper_pays_here(client, make, store):
     item = browse(client, session_id, headers)["items"][0]
     assert item == {"product_id": product.id, "name": product.name, "image_url": None, "price_fen": 2000,
                     "deal_price_fen": 1500, "discount_pct": 25, "category": product.category, "on_van": None,
-                    "watching": 1, "bought_today": 0}
+                    "watching": 0, "bought_today": 0}
 
 
 def test_items_carry_what_the_van_has_left_once_it_is_loaded(client, make, store):

@@ -20,7 +20,8 @@ ALLOWED = {
     "campaigns": {"admin", "marketing"}, "coupons": {"admin", "marketing"}, "deals": {"admin", "marketing"},
     "compounds": {"admin", "ops"}, "couriers": {"admin", "ops"}, "products": {"admin", "ops"},
     "reports": {"admin", "marketing", "ops"}, "audit": {"admin"}, "staff": {"admin"},
-    "orders": {"admin", "ops"}, "earnings": {"admin", "ops"},
+    "orders": {"admin", "ops"}, "earnings": {"admin", "ops"}, "portraits": {"admin", "marketing", "ops"},
+    "group_deals": {"admin", "marketing"},
 }
 CONSOLE_ROUTES = [  # (section, method, path): every console page and action
     ("campaigns", "GET", "/console/campaigns"), ("campaigns", "GET", "/console/campaigns/new"),
@@ -33,6 +34,7 @@ CONSOLE_ROUTES = [  # (section, method, path): every console page and action
     ("campaigns", "GET", "/console/campaigns/{campaign}/live.json"),
     ("coupons", "GET", "/console/coupons"), ("coupons", "POST", "/console/coupons"),
     ("deals", "GET", "/console/deals"), ("deals", "POST", "/console/deals"),
+    ("group_deals", "GET", "/console/group-deals"), ("group_deals", "POST", "/console/group-deals"),
     ("compounds", "GET", "/console/compounds"), ("compounds", "POST", "/console/compounds"),
     ("couriers", "GET", "/console/couriers"), ("couriers", "POST", "/console/couriers"),
     ("couriers", "GET", "/console/couriers/{courier}"),
@@ -42,6 +44,9 @@ CONSOLE_ROUTES = [  # (section, method, path): every console page and action
     ("couriers", "POST", "/console/couriers/{courier}/disabled"),
     ("couriers", "GET", "/console/couriers/{courier}/van-load"),
     ("couriers", "POST", "/console/couriers/{courier}/van-load"),
+    ("couriers", "GET", "/console/couriers/{courier}/prestock"),
+    ("couriers", "POST", "/console/couriers/{courier}/prestock"),
+    ("couriers", "POST", "/console/prestock/margin"),
     ("products", "GET", "/console/products"), ("products", "POST", "/console/products"),
     ("reports", "GET", "/console/reports"), ("reports", "GET", "/console/reports/campaigns.csv"),
     ("reports", "GET", "/console/reports/compounds.csv"),
@@ -54,6 +59,9 @@ CONSOLE_ROUTES = [  # (section, method, path): every console page and action
     ("orders", "POST", "/console/orders/{order}/refund"), ("orders", "GET", "/console/orders/reconciliation"),
     ("earnings", "GET", "/console/earnings"), ("earnings", "GET", "/console/earnings.csv"),
     ("earnings", "GET", "/console/commission-rules"), ("earnings", "POST", "/console/commission-rules"),
+    ("portraits", "GET", "/console/compounds/{compound}/portrait"),
+    ("portraits", "POST", "/console/compounds/{compound}/portrait/refresh"),
+    ("portraits", "GET", "/console/compounds/by-portrait.json"),
 ]
 API_ROUTES = [  # the JSON API counterparts of those pages
     ("campaigns", "POST", "/api/v1/console/campaigns"),
@@ -71,12 +79,19 @@ API_ROUTES = [  # the JSON API counterparts of those pages
     ("couriers", "POST", "/api/v1/console/couriers/{courier}/sign-out"),
     ("couriers", "GET", "/api/v1/console/couriers/{courier}/van-load"),
     ("couriers", "PUT", "/api/v1/console/couriers/{courier}/van-load"),
+    ("couriers", "GET", "/api/v1/console/couriers/{courier}/prestock"),
+    ("couriers", "PUT", "/api/v1/console/couriers/{courier}/prestock"),
+    ("couriers", "GET", "/api/v1/console/prestock/margin"),
+    ("couriers", "PUT", "/api/v1/console/prestock/margin"),
     ("orders", "POST", "/api/v1/console/orders/{order}/cancel"),
     ("orders", "POST", "/api/v1/console/orders/{order}/unlock-handover"),
     ("orders", "POST", "/api/v1/console/orders/{order}/refund"),
     ("orders", "GET", "/api/v1/console/reports/reconciliation"),
     ("earnings", "GET", "/api/v1/console/couriers/{courier}/earnings"),
     ("earnings", "GET", "/api/v1/console/commission-rules"), ("earnings", "PUT", "/api/v1/console/commission-rules"),
+    ("portraits", "GET", "/api/v1/console/compounds/{compound}/portrait"),
+    ("portraits", "POST", "/api/v1/console/compounds/{compound}/portrait/refresh"),
+    ("portraits", "GET", "/api/v1/console/compounds/by-portrait"),
 ]
 OPEN_TO_ANY_STAFF = {"console_web.home", "console_web.logout"}
 PUBLIC = {"console_web.login", "console_web.static", "console_web.not_found"}
@@ -91,7 +106,7 @@ def ids(make) -> dict:
     courier = make.courier([home])
     _, headers = make.shopper(home=home)
     order = make.placed_order(headers, make.store_session(headers, courier), [(make.product(), 1)])
-    return {"campaign": campaign.id, "courier": courier.id, "order": order["id"],
+    return {"campaign": campaign.id, "courier": courier.id, "order": order["id"], "compound": home.id,
             "staff": make.staff_member("ops").id}
 
 

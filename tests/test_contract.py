@@ -24,16 +24,8 @@ BARE_METHOD = re.compile(rf"`({METHOD})`")
 
 # v1.1 calls no issue has built yet: (method, path) -> API.md's section that specifies it.
 NOT_YET_BUILT = {
-    ("get", "/api/v1/console/compounds/{id}/portrait"): "Goods find people",
-    ("get", "/api/v1/console/couriers/{id}/prestock"): "Goods find people",
-    ("get", "/api/v1/courier/prestock"): "Goods find people",
-    ("post", "/api/v1/console/compounds/{id}/portrait/refresh"): "Goods find people",
-    ("post", "/api/v1/courier/prestock/confirm"): "Goods find people",
-    ("get", "/api/v1/group-deals/{id}"): "Neighbours together",
     ("get", "/api/v1/me/wishes"): "Neighbours together",
     ("get", "/api/v1/promotions"): "Neighbours together",
-    ("post", "/api/v1/console/group-deals"): "Neighbours together",
-    ("post", "/api/v1/group-deals/{id}/joins"): "Neighbours together",
     ("post", "/api/v1/me/wishes"): "Neighbours together",
 }
 

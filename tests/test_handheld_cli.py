@@ -18,7 +18,7 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from app.models import Arrival, Order, ShakeRound
+from app.models import Arrival, Order, ShakeRound, VanLoadItem
 from app.services import campaigns
 from app.services.couriers import registry
 from app.services.places import compounds
@@ -270,6 +270,24 @@ def test_handover_while_the_server_is_down_is_not_confirmed_until_sync(world, se
     server.start()
     assert handheld(state, "sync").returncode == 0
     assert order_status(world, order["id"]) == "completed"
+
+
+def test_the_loading_list_is_printed_and_confirming_it_loads_the_van(world, server, state):
+    who = seed(world, prize="item")  # the campaign's item prize: 3 a round x 2 rounds today
+    login(world, state, who)
+
+    listed = handheld(state, "loading-list")
+    confirmed = handheld(state, "loading-list", "--confirm")
+
+    assert listed.returncode == 0, listed.stderr
+    assert "(suggested)" in listed.stdout and f"6  {who.product_name}" in listed.stdout
+    assert confirmed.returncode == 0, confirmed.stderr
+    assert "van loaded for" in confirmed.stdout and "6 units, 1 products" in confirmed.stdout
+    with world.database() as session:
+        assert session.scalars(select(VanLoadItem.quantity).where(VanLoadItem.courier_id == who.courier_id)).all() \
+            == [6]
+    bad = handheld(state, "loading-list", "--date", "2020-01-01", "--confirm")
+    assert bad.returncode == 1 and "van load refused" in bad.stderr
 
 
 # --- sign-in, state dir and the command line itself ------------------------------------------

@@ -9,7 +9,7 @@ import pytest
 URL_RE = re.compile(r"""(?:https?:)?//([^/\s"'<>?#]+)""", re.IGNORECASE)
 # The page's own scripts, in load order: they share window.XiaogeHandheld, handheld.js boots.
 SCRIPTS = ["/handheld/static/outbox.js", "/handheld/static/picks.js", "/handheld/static/vanload.js",
-           "/handheld/static/earnings.js", "/handheld/static/handheld.js"]
+           "/handheld/static/prestock.js", "/handheld/static/earnings.js", "/handheld/static/handheld.js"]
 SHELL = ["/handheld/", *SCRIPTS, "/handheld/static/handheld.css", "/vendor/socket.io.min.js"]
 
 

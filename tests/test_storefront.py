@@ -39,7 +39,7 @@ def test_storefront_has_every_section(client, make, town):
     home, _, courier, headers = town
     front = storefront(client, make, headers, courier)
     assert set(front) == {"courier", "compound", "coupons", "hot_items", "staff_exclusives",
-                          "discount_ranking", "live", "shake"}
+                          "discount_ranking", "recommended", "live", "shake", "group_deals"}
 
 
 def test_storefront_header_names_the_courier_and_compound(client, make, town):
@@ -144,7 +144,7 @@ def test_hot_items_carry_the_compound_deal_price(client, make, town):
     hot = storefront(client, make, headers, courier)["hot_items"]
     assert hot[0] == {"product_id": on_deal.id, "name": on_deal.name, "image_url": None,
                       "price_fen": 1000, "deal_price_fen": 750, "discount_pct": 25,
-                      "on_van": None, "watching": 2, "bought_today": 1}  # the buyer's store visit and order
+                      "on_van": None, "watching": 0, "bought_today": 1}  # nobody views it; the buyer's order
     assert (hot[1]["product_id"], hot[1]["deal_price_fen"], hot[1]["discount_pct"]) == (full_price.id, None, 0)
 
 
@@ -187,7 +187,7 @@ def test_staff_exclusives_list_only_staff_deals(client, make, town):
     front = storefront(client, make, headers, courier)
     assert front["staff_exclusives"] == [{"product_id": staff_item.id, "name": staff_item.name, "image_url": None,
                                           "price_fen": 1000, "deal_price_fen": 600, "discount_pct": 40,
-                                          "on_van": None, "watching": 1, "bought_today": 0}]
+                                          "on_van": None, "watching": 0, "bought_today": 0}]
     assert staff_item.id not in ids(front["discount_ranking"])
 
 
@@ -271,7 +271,7 @@ def test_orders_older_than_thirty_days_are_not_hot(client, make, town):
     assert ids(storefront(client, make, headers, courier)["hot_items"]) == [fresh.id]
 
 
-def test_items_carry_todays_buyers_here_and_the_stores_watchers(client, make, town):
+def test_items_carry_todays_buyers_here(client, make, town):
     home, neighbour, courier, headers = town
     milk = make.product()
     make.deal(milk, [home, neighbour], 500)
@@ -286,4 +286,4 @@ def test_items_carry_todays_buyers_here_and_the_stores_watchers(client, make, to
 
     item = next(i for i in storefront(client, make, headers, courier)["hot_items"] if i["product_id"] == milk.id)
     assert item["bought_today"] == 2  # shoppers, not units; a cancelled order and another compound's aside
-    assert item["watching"] == 4  # the shoppers who entered a store in this compound lately
+    assert item["watching"] == 0  # entering a store is not viewing this product (test_popularity.py)

@@ -7,7 +7,7 @@ import pytest
 
 from tests.factories import bearer
 
-STORE_SCRIPTS = ["xiaoge.js", "storefront.js", "shop.js", "shake.js", "store.js"]  # in load order
+STORE_SCRIPTS = ["xiaoge.js", "storefront.js", "groups.js", "shop.js", "shake.js", "store.js"]  # in load order
 URL_RE = re.compile(r"""(?:https?:)?//([^/\s"'<>?#]+)""", re.IGNORECASE)
 
 

@@ -29,7 +29,8 @@ def accept(shopper_id: int, accepted: list[str], idempotency_key: str | None) ->
 
 
 def order_status(order: Order, status: str) -> bool:
-    """Queue "order paid / ready / refunded" (status "paid", "ready" or "refunded") for the order's
+    """Queue "order paid / ready / refunded / group succeeded / group failed" (a key of
+    outbox.ORDER_STATUS_TEXTS) for the order's
     shopper if they have a send of the order-status template left; whether one was queued.
     The caller commits: the message leaves only if the change it reports is committed."""
     template_id = current_app.config["WECHAT_TEMPLATE_ORDER_STATUS"]

@@ -9,12 +9,15 @@ from app.api import (
     console_edits,
     console_lists,
     console_orders,
+    console_portraits,
     courier,
     courier_arrivals,
     courier_pickups,
     earnings,
+    group_deals,
     health,
     payments,
+    prestock,
     readiness,
     shake_draws,
     shopper_account,
@@ -39,6 +42,6 @@ class IdConverter(IntegerConverter):
 def register_api(api: Api) -> None:
     for module in (shopper_account, shopper_store, shopper_orders, shopper_shakes, shopper_subscriptions,
                    courier, courier_arrivals, courier_pickups, console, console_campaigns,
-                   console_lists, console_edits, console_orders, console_accounts, payments, health,
-                   readiness, van_load, earnings, shake_draws):
+                   console_lists, console_edits, console_orders, console_portraits, console_accounts, payments,
+                   health, readiness, van_load, earnings, prestock, group_deals, shake_draws):
         api.register_blueprint(module.blp)

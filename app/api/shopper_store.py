@@ -12,6 +12,7 @@ from app.schemas import shopper as s
 from app.schemas.paging import OwnListArgs, own_list
 from app.services.places import addresses, compounds
 from app.services.store import catalogue, coupons, storefront
+from app.wiring import popularity
 
 blp = Blueprint("shopper_store", __name__, url_prefix="/api/v1", description="Scan to store")
 
@@ -69,8 +70,8 @@ def browse_catalogue(query, session_id):
     """Every product of the store, by category (`category`) or name (`q`), a page at a time, at
     the price this shopper pays; `categories` lists them all for the category bar."""
     store_session = storefront.get_store_session(db.session, session_id, principal().subject_id)
-    page = catalogue.browse(db.session, store_session, utcnow(), category=query["category"], text=query["q"],
-                            after=query["cursor"], limit=query["limit"])
+    page = catalogue.browse(db.session, store_session, utcnow(), popularity(), category=query["category"],
+                            text=query["q"], after=query["cursor"], limit=query["limit"])
     return {"categories": page.categories, "items": page.items, "next_cursor": page.next_after}
 
 
@@ -81,7 +82,7 @@ def view_storefront(session_id):
     """The store as this compound sees it now."""
     shopper_id = principal().subject_id
     front = storefront.build_storefront(db.session, storefront.get_store_session(db.session, session_id, shopper_id),
-                                   utcnow())
+                                        utcnow(), popularity())
     return {
         "courier": front.store_session.courier,
         "compound": front.store_session.compound,
@@ -93,8 +94,10 @@ def view_storefront(session_id):
         "hot_items": front.hot_items,
         "staff_exclusives": front.staff_exclusives,
         "discount_ranking": front.discount_ranking,
+        "recommended": front.recommended,
         "live": front.live,
         "shake": front.shake,
+        "group_deals": front.group_deals,
     }
 
 

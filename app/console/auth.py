@@ -24,8 +24,9 @@ from app.wiring import standings
 # ops runs compounds, couriers and products; admin may do everything, staff accounts too).
 SECTION_ROLES: dict[str, tuple[str, ...]] = {
     "campaigns": ("marketing",), "coupons": ("marketing",), "deals": ("marketing",),
+    "group_deals": ("marketing",),
     "compounds": ("ops",), "couriers": ("ops",), "products": ("ops",), "orders": ("ops",),
-    "earnings": ("ops",), "reports": ("marketing", "ops"),
+    "earnings": ("ops",), "reports": ("marketing", "ops"), "portraits": ("marketing", "ops"),
     "audit": ("admin",), "staff": ("admin",),
 }
 assert all(set(roles) <= set(STAFF_ROLES) for roles in SECTION_ROLES.values())
@@ -35,6 +36,7 @@ NAVIGATION = (
     ("campaigns", "console_web.campaigns", "摇一摇活动", "Campaigns"),
     ("coupons", "console_web.coupons", "优惠券", "Coupons"),
     ("deals", "console_web.deals", "小区特价", "Deals"),
+    ("group_deals", "console_web.group_deals", "拼团", "Group deals"),
     ("compounds", "console_web.compounds", "小区", "Compounds"),
     ("couriers", "console_web.couriers", "小哥", "Couriers"),
     ("products", "console_web.products", "商品", "Products"),

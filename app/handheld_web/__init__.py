@@ -22,8 +22,9 @@ bp = Blueprint(
 
 HERE = Path(__file__).resolve().parent
 # The page's own scripts, in load order: the basics and the outbox, the pick list, the van load,
-# the store's earnings, then the sign-in, route and socket (which boots the app). index.html loads them in this order.
-SCRIPTS = ["outbox.js", "picks.js", "vanload.js", "earnings.js", "handheld.js"]
+# the loading list, the store's earnings, then the sign-in, route and socket (which boots the app). index.html
+# loads them in this order.
+SCRIPTS = ["outbox.js", "picks.js", "vanload.js", "prestock.js", "earnings.js", "handheld.js"]
 SHELL_FILES = [HERE / "templates/handheld_web/index.html", *(HERE / "static" / name for name in SCRIPTS),
                HERE / "static/handheld.css", HERE / "templates/handheld_web/sw.js",
                NODE_MODULES / VENDORED["socket.io.min.js"]]

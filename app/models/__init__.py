@@ -7,18 +7,24 @@ from app.models.compound import Compound, CompoundName
 from app.models.coupon import Coupon, CouponTemplate
 from app.models.courier import Courier
 from app.models.earnings import DEFAULT_CATEGORY, CommissionRule
+from app.models.group import GroupDeal, GroupJoin
 from app.models.message import MessageSubscription, OutboxMessage
 from app.models.order import IdempotentAnswer, Order, OrderItem
 from app.models.payment import Payment, PaymentDiscrepancy, PaymentNotification, PaymentRefund
+from app.models.popularity import ProductView
+from app.models.portrait import CompoundDay, CompoundPortrait
+from app.models.prestock import PrestockPlanItem, PrestockSettings
 from app.models.shake import Arrival, RoundPrize, RoundShopper, Shake, ShakeRound, ShopperCompoundDay
 from app.models.shopper import Address, Shopper, StoreSession
 from app.models.staff import STAFF_ROLES, Staff
 from app.models.van import VanHold, VanLoadItem
 
 __all__ = [
-    "Address", "Arrival", "AuditEntry", "Base", "Campaign", "CampaignPrize", "CommissionRule", "Compound", "CompoundName", "Coupon", "CouponTemplate", "Courier", "DEAL_KINDS", "DEFAULT_CATEGORY",
-    "Deal", "IdempotentAnswer", "MessageSubscription", "Order", "OrderItem", "OutboxMessage", "Payment",
-    "PaymentDiscrepancy", "PaymentNotification", "PaymentRefund", "Product", "RoundPrize", "RoundShopper",
-    "STAFF_ROLES", "Shake", "ShakeRound", "Shopper", "ShopperCompoundDay", "Staff", "StoreSession",
-    "VanHold", "VanLoadItem", "utcnow",
+    "Address", "Arrival", "AuditEntry", "Base", "Campaign", "CampaignPrize", "CommissionRule", "Compound",
+    "CompoundDay", "CompoundName", "CompoundPortrait", "Coupon", "CouponTemplate", "Courier", "DEAL_KINDS",
+    "DEFAULT_CATEGORY", "Deal", "GroupDeal", "GroupJoin", "IdempotentAnswer", "MessageSubscription",
+    "Order", "OrderItem", "OutboxMessage", "Payment", "PaymentDiscrepancy", "PaymentNotification",
+    "PaymentRefund", "PrestockPlanItem", "PrestockSettings", "Product", "ProductView", "RoundPrize",
+    "RoundShopper", "STAFF_ROLES", "Shake", "ShakeRound", "Shopper", "ShopperCompoundDay", "Staff",
+    "StoreSession", "VanHold", "VanLoadItem", "utcnow",
 ]

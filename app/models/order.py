@@ -40,6 +40,9 @@ class Order(Base):
     paid_at: Mapped[Timestamp | None]
     cancelled_at: Mapped[Timestamp | None]
     refunded_fen: Mapped[fen] = mapped_column(default=0, server_default="0")
+    # A group order waiting for its group's outcome (app/services/groups): off the pick list, not
+    # handed over, until the group succeeds.
+    held: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[created_at] = mapped_column(index=True)
 
     items: Mapped[list[OrderItem]] = relationship(

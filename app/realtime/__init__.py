@@ -5,7 +5,10 @@ import functools
 
 from flask import Flask
 
+from app.actions.group_deals import GroupDealSettler
+from app.actions.message_sender import MessageSender
 from app.actions.payment_settler import PaymentSettler
+from app.actions.portraits import PortraitRefresher
 from app.extensions import socketio
 from app.realtime import lean_websocket, redis_queue
 from app.realtime.account_watch import AccountWatch
@@ -15,7 +18,6 @@ from app.realtime.namespaces import (
     ShopperNamespace,
     start_background_tasks,
 )
-from app.actions.message_sender import MessageSender
 from app.realtime.round_sweeper import RoundSweeper
 from app.wiring import draw_engine
 
@@ -100,6 +102,10 @@ def start_background_tasks_on_first_request(app: Flask) -> None:
     # Only with WeChat Pay set up (the tests turn it off and call settle_payments themselves).
     if app.config.get("PAYMENT_SETTLER") and app.config.get("WECHATPAY_MCHID"):
         tasks.append(app.extensions.setdefault("xiaoge.payment_settler", PaymentSettler(app)))
+    if app.config.get("PORTRAIT_REFRESHER"):
+        tasks.append(app.extensions.setdefault("xiaoge.portrait_refresher", PortraitRefresher(app)))
+    if app.config.get("GROUP_DEAL_SETTLER"):
+        tasks.append(app.extensions.setdefault("xiaoge.group_deal_settler", GroupDealSettler(app)))
     with app.app_context():
         tasks += draw_engine().background_tasks(app)  # the Redis engine's log writer
     app.extensions["xiaoge.background_tasks"] = tasks  # also started on a socket's connect

@@ -14,17 +14,17 @@ from flask_socketio import ConnectionRefusedError, join_room, leave_room
 from app import metrics
 from app.actions import arrivals, shakes
 from app.actions.residence import remember_resident
-from app.actions.store import announce_live
+from app.actions.store import announce_live, viewing
 from app.broadcasts import campaign_room, compound_room, courier_room
 from app.extensions import db
 from app.realtime.account_watch import may_watch_campaigns
 from app.realtime.guard import GuardedNamespace, refusing_outages
 from app.schemas.loading import load
-from app.schemas.shake import ArrivalIn, EnterStoreIn, SocketShakeIn, WatchCampaignIn
+from app.schemas.shake import ArrivalIn, EnterStoreIn, SocketShakeIn, ViewingIn, WatchCampaignIn
 from app.services.errors import OUTAGES, Forbidden, ServiceError, Unavailable
 from app.services.idempotency import error_body
 from app.services.places import residence
-from app.services.store import storefront
+from app.services.store import catalog, storefront
 from app.wiring import signed_in, standings
 
 log = logging.getLogger(__name__)
@@ -113,6 +113,20 @@ class ShopperNamespace(GuardedNamespace):
             counts = announce_live(store_session.compound_id)
             return {"compound_id": store_session.compound_id, "watching": counts.watching,
                     "buying": counts.buying}
+        return acked(self, run)
+
+    def on_viewing(self, data=None, *_ignored):
+        """Sent by a shopper whose screen shows a product of the store (`product_id`, or null: no
+        product), and again every minute while it does: they count as watching it for
+        POPULARITY_WATCH_SECONDS (2 minutes). The room hears the changed figures within a second
+        (`live` `items`). Acked with `{"ok": true}`."""
+        def run():
+            body = load(ViewingIn, data)
+            store_session = storefront.get_store_session(db.session, body["store_session_id"], session["shopper_id"])
+            if body["product_id"] is not None:
+                catalog.get_product(db.session, body["product_id"])
+            viewing(session["shopper_id"], store_session.compound_id, body["product_id"])
+            return {"ok": True}
         return acked(self, run)
 
     def on_leave_store(self, data=None, *_ignored):

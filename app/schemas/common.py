@@ -83,3 +83,5 @@ class OrderOut(Schema):
     paid_at = fields.AwareDateTime(allow_none=True)
     cancelled_at = fields.AwareDateTime(allow_none=True)
     refunded_fen = fields.Integer()
+    held = fields.Boolean(metadata={"description": "a group order waiting for its group's outcome: not handed "
+                                                   "over (nor on the pick list) until the group succeeds"})

@@ -57,6 +57,14 @@ class EnterStoreIn(In):
     store_session_id = Id(required=True)
 
 
+class ViewingIn(In):
+    """`/shopper` `viewing`: the product on the shopper's screen in that store now, or null for
+    none (back to the storefront); renewed every minute while it stays there."""
+
+    store_session_id = Id(required=True)
+    product_id = Id(load_default=None, allow_none=True)
+
+
 class WatchCampaignIn(In):
     campaign_id = Id(required=True)
 

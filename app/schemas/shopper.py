@@ -5,6 +5,7 @@ from marshmallow import Schema, fields, pre_load, validate
 
 from app.schemas.base import Count, Id, In, Text
 from app.schemas.common import CompoundRef, CouponOut, CourierPublic, OrderOut
+from app.schemas.groups import GroupDealOut
 from app.schemas.paging import NextCursor, PageArgs
 from app.services.places.compounds import SEARCH_LIMIT
 
@@ -132,7 +133,8 @@ class StorefrontItem(Schema):
     on_van = fields.Integer(allow_none=True, metadata={
         "description": "left to order from today's van of the store's courier; null when it has no load today"})
     watching = fields.Integer(metadata={
-        "description": "shoppers watching this store now (live.watching: its compound's stores, last 15 minutes)"})
+        "description": "shoppers viewing this product now: their latest /shopper `viewing` names it, "
+                       "within the last 2 minutes (the store's viewers are `live.watching`)"})
     bought_today = fields.Integer(metadata={
         "description": "shoppers of this compound who ordered it today (Asia/Shanghai), cancelled orders aside"})
 
@@ -169,8 +171,11 @@ class StorefrontOut(Schema):
     hot_items = fields.List(fields.Nested(StorefrontItem))
     staff_exclusives = fields.List(fields.Nested(StorefrontItem))
     discount_ranking = fields.List(fields.Nested(StorefrontItem))
+    recommended = fields.List(fields.Nested(StorefrontItem))
     live = fields.Nested(LiveOut)
     shake = fields.Nested(ShakeRef, allow_none=True)
+    group_deals = fields.List(fields.Nested(GroupDealOut), metadata={
+        "description": "extension: group deals (凑单) shoppers here may join now"})
 
 
 class CouponEnvelope(Schema):

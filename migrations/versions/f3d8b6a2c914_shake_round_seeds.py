@@ -1,7 +1,7 @@
 """verifiable draws: each shake round keeps the secret seed its shakes' numbers come from, and its commitment
 
 Revision ID: f3d8b6a2c914
-Revises: 7c3e9a1f5b20
+Revises: b7e2f4a91c35
 Create Date: 2026-12-10 10:00:00
 
 Rounds still open get a seed now (their shakes from here on draw from it); closed rounds keep
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'f3d8b6a2c914'
-down_revision = '7c3e9a1f5b20'
+down_revision = 'b7e2f4a91c35'
 branch_labels = None
 depends_on = None
 

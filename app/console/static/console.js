@@ -81,3 +81,32 @@
   form.addEventListener("change", explain);
   explain();
 })();
+
+/* "Pick by portrait" above a form's compound choice: asks which compounds match (a category's
+   share of spend, price-sensitive) and checks exactly those boxes. */
+(function () {
+  "use strict";
+  Array.prototype.forEach.call(document.querySelectorAll(".portrait-filter"), function (filter) {
+    var boxes = document.getElementById(filter.getAttribute("data-for"));
+    function part(name) { return filter.querySelector('[data-part="' + name + '"]'); }
+    filter.hidden = false;
+    part("apply").addEventListener("click", function () {
+      var query = new URLSearchParams();
+      var category = part("category").value.trim();
+      var share = parseFloat(part("min_share").value);
+      if (category) query.set("category", category);
+      if (isFinite(share)) query.set("min_share", String(share / 100));
+      if (part("price_sensitive").checked) query.set("price_sensitive", "true");
+      fetch(filter.getAttribute("data-url") + "?" + query.toString(), { credentials: "same-origin" })
+        .then(function (answer) { return answer.ok ? answer.json() : Promise.reject(answer.status); })
+        .then(function (body) {
+          var wanted = body.compound_ids.map(String);
+          Array.prototype.forEach.call(boxes.querySelectorAll('input[type="checkbox"]'), function (box) {
+            box.checked = wanted.indexOf(box.value) !== -1;
+          });
+          part("result").textContent = "选中 " + wanted.length + " 个小区 compounds selected";
+        })
+        .catch(function () { part("result").textContent = "无法筛选 Could not filter"; });
+    });
+  });
+})();

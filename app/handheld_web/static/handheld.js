@@ -10,8 +10,8 @@
  *
  * Five files share one namespace, window.XiaogeHandheld, loaded in this order:
  * outbox.js (the basics, the outbox and delivery with backoff), picks.js (the pick list and
- * handover), vanload.js (the van load), earnings.js (today's and this month's sales and
- * earnings), then this one (sign-in, the route, the socket), which boots the app.
+ * handover), vanload.js (the van load), prestock.js (the loading list), earnings.js (today's and
+ * this month's sales and earnings), then this one (sign-in, the route, the socket), which boots the app.
  */
 (function () {
   "use strict";
@@ -125,6 +125,7 @@
     flush();
     loadPicks();
     X.loadVan();
+    X.loadPrestock();
     X.loadEarnings();
   }
 

@@ -21,7 +21,8 @@ from app.services.messages.subscriptions import take_send
 STORE_PAGE = "pages/store/index"
 SHAKE_NOW = "小哥到了，快来摇一摇"
 AWAITING_PICKUP = ("reserved", "paid")  # orders the van's arrival makes ready to collect
-ORDER_STATUS_TEXTS = {"paid": "已支付", "ready": "待取货：小哥已到", "refunded": "已退款"}
+ORDER_STATUS_TEXTS = {"paid": "已支付", "ready": "待取货：小哥已到", "refunded": "已退款",
+                      "group_succeeded": "拼团成功", "group_failed": "拼团未成，已取消"}
 THING_LENGTH = 20  # WeChat refuses a `thing` value longer than this (47003)
 CLAIM_LEASE = timedelta(seconds=60)  # past any send's timeout: a claim left by a dead worker is retried then
 
@@ -129,6 +130,7 @@ def orders_ready(session: Session, courier_id: int, compound_id: int, template_i
     """Queue "ready" for the courier's orders in the compound that wait for pickup; queued."""
     orders = session.scalars(select(Order).where(
         Order.courier_id == courier_id, Order.compound_id == compound_id, Order.status.in_(AWAITING_PICKUP),
+        Order.held.is_(False),
     ).order_by(Order.id))
     return sum(order_status(session, order, "ready", template_id, now) for order in orders)
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from app.models import Arrival, CampaignPrize, Coupon, Order, OrderItem, ShakeRound
+from app.services.popularity import note_order
 from app.services.store.orders import new_pickup_code
 
 
@@ -47,6 +48,7 @@ class ItemPrize:
                       items=[OrderItem(product_id=prize.product_id, quantity=1, unit_price_fen=price)])
         session.add(order)
         session.flush()
+        note_order(session, order, +1)  # counted in bought_today as the day's orders count it
         return Awarded(order=order)
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from app.models import Product, StoreSession
 from app.services.paging import DEFAULT_LIMIT, page_of
 from app.services.store import catalog
-from app.services.places import live
+from app.services.popularity import PopularityCounters
 from app.services.store.storefront import in_store, item_figures
 
 MAX_CATEGORIES = 100  # the category bar of a phone; a catalogue with more lists the first by name
@@ -25,8 +25,9 @@ class CataloguePage:
     next_after: int | None
 
 
-def browse(session: Session, store_session: StoreSession, now: datetime, *, category: str | None = None,
-           text: str | None = None, after: int | None = None, limit: int = DEFAULT_LIMIT) -> CataloguePage:
+def browse(session: Session, store_session: StoreSession, now: datetime, counters: PopularityCounters, *,
+           category: str | None = None, text: str | None = None, after: int | None = None,
+           limit: int = DEFAULT_LIMIT) -> CataloguePage:
     """Products in `category` whose name holds `text` (either may be None), in id order."""
     query = select(Product)
     if category:
@@ -36,7 +37,7 @@ def browse(session: Session, store_session: StoreSession, now: datetime, *, cate
     page = page_of(session, query, Product.id, after, limit, newest_first=False)
     book = catalog.price_book(session, store_session.shopper_id, store_session.compound_id, now)
     items = [catalog.priced(book, product) for product in page.items]
-    figures = item_figures(session, store_session, now, live.watching(session, store_session.compound_id, now))
+    figures = item_figures(session, store_session, now, counters)
     return CataloguePage(categories(session), in_store(items, figures), page.next_after)
 
 

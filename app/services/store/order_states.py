@@ -13,6 +13,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from app.models import Order
+from app.services.popularity import note_order
 
 # move -> (the states it may come from, the state it goes to)
 MOVES: dict[str, tuple[tuple[str, ...], str]] = {
@@ -45,6 +46,8 @@ def move(session: Session, order: Order, name: str, **values) -> bool:
         .values(status=target, **values).execution_options(synchronize_session=False)
     ).rowcount == 1
     session.refresh(order)
+    if moved and name == "cancel":  # bought_today counts orders from placement until cancelled
+        note_order(session, order, -1)
     return moved
 
 

@@ -12,6 +12,7 @@ from app.services.errors import (CouponNotValidHere, CouponUnusable, InvalidRequ
                                  TooManyOpenOrders)
 from app.services.places.addresses import lock_shopper
 from app.services.paging import OWN_LIST_LIMIT, Page, page_of
+from app.services.popularity import note_order
 from app.services.store import catalog, order_states
 from app.services.store.order_states import WAITING_STATUSES
 from app.services.van import stock as van_stock
@@ -58,6 +59,7 @@ def place_order(session: Session, store_session: StoreSession, items: list[dict]
     session.add(order)
     session.flush()
     van_stock.reserve_order(session, order, now)
+    note_order(session, order, +1)
     return order
 
 

@@ -39,8 +39,10 @@ class Handover:
 def pick_list(session: Session, courier_id: int, compound_id: int | None = None, after: int | None = None,
               limit: int = OWN_LIST_LIMIT) -> Page:
     """Orders to hand over at this courier's van (won items, store orders paid there or by WeChat Pay),
-    oldest first, a page at a time; an order still waiting for its payment is not on it."""
-    query = select(Order).where(Order.courier_id == courier_id, Order.status.in_(HANDOVER_STATUSES))
+    oldest first, a page at a time; an order still waiting for its payment, or for its group's
+    outcome (held), is not on it."""
+    query = select(Order).where(Order.courier_id == courier_id, Order.status.in_(HANDOVER_STATUSES),
+                                Order.held.is_(False))
     if compound_id is not None:
         query = query.where(Order.compound_id == compound_id)
     return page_of(session, query, Order.id, after, limit, newest_first=False)
@@ -77,7 +79,9 @@ def hand_over(session: Session, courier_id: int, order_id: int, pickup_code: str
 
 
 def refuse_unless_handed_over_or_waiting(order: Order) -> None:
-    """An order not paid yet, cancelled or refunded is not handed over."""
+    """An order not paid yet, waiting for its group, cancelled or refunded is not handed over."""
+    if order.held and order.status != "completed":
+        raise NotAvailable("This order waits for its group to succeed.")
     if order.status == "pending_payment":
         raise NotAvailable("This order is not paid yet.")
     if order.status not in (*HANDOVER_STATUSES, "completed"):

@@ -1,17 +1,21 @@
 """Scan-to-store: open a store session (courier x compound) and build its storefront."""
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import Compound, Courier, StoreSession
+from app.models import Compound, Courier, GroupDeal, Product, StoreSession
+from app.models.group import JOINABLE_STATUSES
 from app.services.campaigns import rounds
 from app.services.couriers.registry import courier_by_code
 from app.services.errors import CompoundRequired, InvalidRequest, NotFound
 from app.services.places import live
 from app.services.places.residence import home_compound_id
+from app.services.portrait.personal import recommended_ids
+from app.services.popularity import PopularityCounters
 from app.services.store import catalog, orders
 from app.services.store.coupons import compound_coupons
 from app.services.van.loads import left_on_van
@@ -70,11 +74,15 @@ class Storefront:
     discount_ranking: list[catalog.PricedItem]
     live: live.LiveCounts
     shake: dict | None  # the round open in the compound now: {"round_id", "closes_at"}
+    recommended: list[catalog.PricedItem] = field(default_factory=list)  # ranked for this shopper
+    group_deals: list[GroupDeal] = field(default_factory=list)  # joinable now (issue 16)
 
 
-def build_storefront(session: Session, store_session: StoreSession, now: datetime) -> Storefront:
+def build_storefront(session: Session, store_session: StoreSession, now: datetime,
+                     counters: PopularityCounters) -> Storefront:
     """What the compound wants, not what the shopper searched for (货找人); every section at
-    the price this shopper pays (catalog.price_book, as orders are priced)."""
+    the price this shopper pays (catalog.price_book, as orders are priced), each item with its
+    live popularity from `counters`."""
     compound_id = store_session.compound_id
     book = catalog.price_book(session, store_session.shopper_id, compound_id, now)
     public = [item for item in book.values() if item.kind != "staff"]
@@ -85,7 +93,7 @@ def build_storefront(session: Session, store_session: StoreSession, now: datetim
     exclusives = [item for item in book.values() if item.kind == "staff"]
     ranking = sorted(public, key=lambda item: (-item.discount_pct, item.price_to_pay_fen))
     counts = live.live_counts(session, compound_id, now)
-    figures = item_figures(session, store_session, now, counts.watching)
+    figures = item_figures(session, store_session, now, counters)
     return Storefront(
         store_session=store_session,
         coupons=compound_coupons(session, compound_id, store_session.shopper_id, now),
@@ -94,28 +102,43 @@ def build_storefront(session: Session, store_session: StoreSession, now: datetim
         discount_ranking=in_store(ranking[:SECTION_SIZE], figures),
         live=counts,
         shake=open_shake(session, compound_id, now),
+        recommended=in_store(recommended(session, store_session, book, figures, now), figures),
+        group_deals=joinable_group_deals(session, compound_id, now),
     )
+
+
+def recommended(session: Session, store_session: StoreSession, book: dict, figures: ItemFigures,
+                now: datetime) -> list[catalog.PricedItem]:
+    """Recommended for you (services/portrait): ranked for this shopper, at the price they pay."""
+    ids = recommended_ids(session, store_session.shopper_id, store_session.compound_id, now,
+                          figures.left_on_van, SECTION_SIZE)
+    products = {p.id: p for p in session.scalars(select(Product).where(Product.id.in_(ids)))} if ids else {}
+    return [catalog.priced(book, products[pid]) for pid in ids if pid in products]
 
 
 @dataclass(frozen=True)
 class ItemFigures:
-    """What a store shows beside each item, read once for all of them (two queries)."""
+    """What a store shows beside each item, read once for all of them (one query, two counter reads)."""
 
     left_on_van: dict[int, int] | None  # None: the van has no load today
-    watching: int
+    watching: dict[int, int]
     bought_today: dict[int, int]
 
 
-def item_figures(session: Session, store_session: StoreSession, now: datetime, watching: int) -> ItemFigures:
-    return ItemFigures(left_on_van(session, store_session.courier_id, now), watching,
-                       live.bought_today(session, store_session.compound_id, now))
+def item_figures(session: Session, store_session: StoreSession, now: datetime,
+                 counters: PopularityCounters) -> ItemFigures:
+    compound_id = store_session.compound_id
+    return ItemFigures(left_on_van(session, store_session.courier_id, now),
+                       counters.watching(session, compound_id, now), counters.bought_today(session, compound_id, now))
 
 
 def in_store(items: list[catalog.PricedItem], figures: ItemFigures) -> list[catalog.PricedItem]:
-    """The items with their figures: left on the van (0 when it does not carry one), watching, bought today."""
+    """The items with their figures: left on the van (0 when it does not carry one), shoppers
+    viewing it now, shoppers here who bought it today."""
     left = figures.left_on_van
     return [replace(item, on_van=None if left is None else left.get(item.product.id, 0),
-                    watching=figures.watching, bought_today=figures.bought_today.get(item.product.id, 0))
+                    watching=figures.watching.get(item.product.id, 0),
+                    bought_today=figures.bought_today.get(item.product.id, 0))
             for item in items]
 
 
@@ -125,3 +148,11 @@ def open_shake(session: Session, compound_id: int, now: datetime) -> dict | None
     if shake_round is None:
         return None
     return {"round_id": shake_round.id, "closes_at": shake_round.closes_at}
+
+
+def joinable_group_deals(session: Session, compound_id: int, now: datetime) -> list[GroupDeal]:
+    """The compound's group deals a shopper may still join (app/services/groups), the soonest deadline first."""
+    return list(session.scalars(
+        select(GroupDeal).where(GroupDeal.compound_id == compound_id, GroupDeal.status.in_(JOINABLE_STATUSES),
+                                GroupDeal.deadline > now)
+        .order_by(GroupDeal.deadline, GroupDeal.id).limit(SECTION_SIZE)))

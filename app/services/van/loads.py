@@ -41,8 +41,12 @@ def replace_van_load(session: Session, courier_id: int, items: list[dict],
                      now: datetime) -> list[VanLoadItem]:
     """Make today's van carry exactly `items` ([{product_id, quantity}]); a product left out
     goes to 0. Each change is one conditional UPDATE: never below what is reserved (409)."""
+    return replace_day_load(session, courier_id, van_day(now), items)
+
+
+def replace_day_load(session: Session, courier_id: int, day: date, items: list[dict]) -> list[VanLoadItem]:
+    """Make the van carry exactly `items` on `day` (a pre-stocked load for a day ahead), by the same rules."""
     wanted = wanted_quantities(session, items)
-    day = van_day(now)
     existing = dict(session.execute(
         select(VanLoadItem.product_id, VanLoadItem.id)
         .where(VanLoadItem.courier_id == courier_id, VanLoadItem.day == day)).all())

@@ -170,7 +170,8 @@
         $("route").hidden = true;
         X.storefront.render(root, state.front, {
           changeCompound: function () { showChooser(routeChoices()); },
-          signOut: function () { signOut(null); }
+          signOut: function () { signOut(null); },
+          view: viewProduct
         });
         X.shop.render(root, {sessionId: sessionId, payPage: payPage});
         setRealtime(state.realtime);
@@ -228,13 +229,35 @@
       else if (state.socket === socket) setRealtime(socket.active ? "connecting" : "offline");
     });
     socket.on("live", function (data) {
-      if (inStoreCompound(data)) X.storefront.setLive(data.watching, data.buying);
+      if (!inStoreCompound(data)) return;
+      X.storefront.setLive(data.watching, data.buying);
+      X.storefront.setItems(data.items);
     });
     socket.on("van_arrived", showVanBanner);
+    socket.on("group_progress", function (data) { if (X.groups) X.groups.progress(data); });
     socket.on("shake_open", function (data) { if (inStoreCompound(data)) X.shake.open(data); });
     socket.on("shake_closed", function (data) {
       if (data && data.round_id === X.shake.roundId()) X.shake.close(X.MESSAGES.round_closed);
     });
+  }
+
+  /** viewing: a tap on an item looks at it (others see "N watching" on it for two minutes,
+   *  renewed every minute while it stays picked); a tap on it again puts it down. */
+  var viewed = {productId: null, row: null, timer: null};
+  var VIEW_RENEW_MS = 60000;
+  function viewProduct(productId, row) {
+    if (viewed.row) viewed.row.classList.remove("viewing");
+    clearInterval(viewed.timer);
+    var again = viewed.productId === productId;
+    viewed = {productId: again ? null : productId, row: again ? null : row, timer: null};
+    if (viewed.row) viewed.row.classList.add("viewing");
+    sendViewing();
+    if (viewed.productId !== null) viewed.timer = setInterval(sendViewing, VIEW_RENEW_MS);
+  }
+  function sendViewing() {
+    if (!state.socket || !state.sessionId) return;
+    state.socket.emit("viewing", {store_session_id: state.sessionId, product_id: viewed.productId},
+      function (ack) { if (ack && ack.error) X.toast(X.errorText(ack)); });
   }
 
   /** enter_store: join the store compound's room (counts as watching). */

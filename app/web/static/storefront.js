@@ -2,21 +2,23 @@
  *
  * Xiaoge.storefront.render(root, front, actions) draws GET /storefront's answer: the
  * compound bar with live counters, coupons to claim, hot items, staff exclusives (内购)
- * and the discount ranking. Coupon claims happen here; the rest is store.js's.
+ * and the discount ranking, each item with who views it now and who bought it today
+ * (setItems keeps those live). Coupon claims happen here; the rest is store.js's.
  */
 (function (X) {
   "use strict";
 
   var h = X.h, yuan = X.yuan;
 
-  /** actions: {changeCompound(), signOut()} */
+  /** actions: {changeCompound(), signOut(), view(product_id, row): a tap on an item} */
   function render(root, front, actions) {
     root.textContent = "";
     root.appendChild(storeBar(front, actions));
     root.appendChild(couponSection(front.coupons || []));
-    root.appendChild(itemSection("hot", "热销", "Popular in " + front.compound.name, front.hot_items, false));
-    root.appendChild(itemSection("staff", "内购", "Staff prices", front.staff_exclusives, false));
-    root.appendChild(itemSection("ranking", "折扣榜", "Biggest discounts", front.discount_ranking, true));
+    if (X.groups) root.appendChild(X.groups.section(front.group_deals || []));  // groups.js
+    root.appendChild(itemSection("hot", "热销", "Popular in " + front.compound.name, front.hot_items, false, actions));
+    root.appendChild(itemSection("staff", "内购", "Staff prices", front.staff_exclusives, false, actions));
+    root.appendChild(itemSection("ranking", "折扣榜", "Biggest discounts", front.discount_ranking, true, actions));
     root.appendChild(h("p", {className: "signout"}, [
       h("button", {type: "button", className: "button small ghost", text: "退出 Sign out",
         onclick: actions.signOut})
@@ -123,14 +125,14 @@
 
   /* ---------- items ---------- */
 
-  function itemSection(id, zh, en, items, ranked) {
+  function itemSection(id, zh, en, items, ranked, actions) {
     var section = h("section", {className: "panel items", id: "items-" + id}, [sectionHead(zh, en)]);
     if (!items || !items.length) {
       section.appendChild(h("p", {className: "muted", text: "暂无 · Nothing yet"}));
       return section;
     }
     var list = h("ol", {className: ranked ? "item-list ranked" : "item-list"});
-    items.forEach(function (item, index) { list.appendChild(itemRow(item, ranked ? index + 1 : null)); });
+    items.forEach(function (item, index) { list.appendChild(itemRow(item, ranked ? index + 1 : null, actions)); });
     section.appendChild(list);
     return section;
   }
@@ -139,11 +141,11 @@
     return typeof url === "string" && /^(https?:\/\/|\/(?!\/))/i.test(url) ? url : null;
   }
 
-  function itemRow(item, rank) {
+  function itemRow(item, rank, actions) {
     var image = safeImage(item.image_url);
     var pay = item.deal_price_fen !== null && item.deal_price_fen !== undefined ? item.deal_price_fen : item.price_fen;
     var discounted = pay < item.price_fen;
-    return h("li", {className: "item"}, [
+    var row = h("li", {className: "item"}, [
       rank ? h("span", {className: "rank", text: String(rank)}) : null,
       image ? h("img", {className: "thumb", src: image, alt: "", attrs: {referrerpolicy: "no-referrer", loading: "lazy"}})
             : h("span", {className: "thumb thumb-initial", text: (item.name || "?").slice(0, 1), attrs: {"aria-hidden": "true"}}),
@@ -154,11 +156,33 @@
           discounted ? h("s", {text: yuan(item.price_fen)}) : null,
           discounted && item.discount_pct ? h("span", {className: "badge", text: "-" + item.discount_pct + "%"}) : null
         ]),
-        item.bought_today ? h("p", {className: "item-bought",
-          text: "今天 " + item.bought_today + " 位邻居买了 · " + item.bought_today + " neighbours bought it today"}) : null
+        figuresLine(item.watching, item.bought_today)
       ])
     ]);
+    row.setAttribute("data-product-id", String(item.product_id));
+    row.addEventListener("click", function () { if (actions.view) actions.view(item.product_id, row); });
+    return row;
   }
 
-  X.storefront = {render: render, setLive: setLive};
+  /** "N watching · N bought today" under an item: updated in place by setItems. */
+  function figuresLine(watching, bought) {
+    var parts = [];
+    if (watching) parts.push(watching + " 人在看 · " + watching + " watching now");
+    if (bought) parts.push("今天 " + bought + " 位邻居买了 · " + bought + " neighbours bought it today");
+    return h("p", {className: "item-bought", text: parts.join(" · "), hidden: !parts.length});
+  }
+
+  /** `live` items {"<product_id>": {watching, bought_today}}: every row of those products, here and in the catalogue. */
+  function setItems(items) {
+    Object.keys(items || {}).forEach(function (id) {
+      var rows = document.querySelectorAll('li.item[data-product-id="' + id + '"] .item-body');
+      Array.prototype.forEach.call(rows, function (body) {
+        var old = body.querySelector(".item-bought");
+        var line = figuresLine(items[id].watching, items[id].bought_today);
+        if (old) body.replaceChild(line, old); else body.appendChild(line);
+      });
+    });
+  }
+
+  X.storefront = {render: render, setLive: setLive, setItems: setItems};
 })(window.Xiaoge = window.Xiaoge || {});
