@@ -71,6 +71,7 @@ def shake_open(shake_round: ShakeRound) -> None:
         "round_id": shake_round.id, "compound_id": shake_round.compound_id,
         "campaign": {"id": shake_round.campaign.id, "title": shake_round.campaign.title},
         "opens_at": rfc3339(shake_round.opens_at), "closes_at": rfc3339(shake_round.closes_at),
+        "seed_sha256": shake_round.seed_sha256,  # the seed itself: in the round's draws once closed
     }
     socketio.emit("shake_open", payload, to=compound_room(shake_round.compound_id), namespace="/shopper")
     socketio.emit("round_opened", payload, to=campaign_room(shake_round.campaign_id), namespace="/console")

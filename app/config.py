@@ -124,6 +124,8 @@ def from_environment() -> dict:
         "SHAKE_REFUSAL_KEEP_SECONDS": env("SHAKE_REFUSAL_KEEP_SECONDS", 600, int),
         # Copy the Redis engine's logged shakes into the database from a background task.
         "SHAKE_LOG_WRITER": env("SHAKE_LOG_WRITER", True, bool),
+        # How long a worker reuses a closed round's published draws (0: built on every call).
+        "SHAKE_DRAWS_CACHE_SECONDS": env("SHAKE_DRAWS_CACHE_SECONDS", 60.0, float),
         # Prefix of the keys the app keeps in Redis; deployments sharing a Redis differ here.
         "REDIS_KEY_PREFIX": env("REDIS_KEY_PREFIX", "xiaoge:"),
         # Drop open courier and console sockets of disabled or signed-out accounts (every 2 s).

@@ -8,6 +8,7 @@ from app.services.accounts import passwords
 from app.services.accounts.standing import REVOCABLE_AUDIENCES, STANDING_CACHE_SECONDS, AccountStandings
 from app.services.accounts.tokens import Principal, TokenService
 from app.services.clearance import targeting
+from app.services.draws.reveal import DrawsLedger
 from app.services.popularity import PopularityCounters, build_counters
 from app.services.portrait.targeting import price_sensitive_compound_ids
 from app.services.shaking import DrawEngine, build_engine
@@ -33,6 +34,7 @@ def wire_services(app: Flask) -> None:
         token_storage=wechat_token_storage(cfg.get("REDIS_URL")),
     )
     app.extensions["xiaoge.draw_engine"] = build_engine(cfg)
+    app.extensions["xiaoge.draws"] = DrawsLedger(cfg["SECRET_KEY"], cfg.get("SHAKE_DRAWS_CACHE_SECONDS", 60.0))
     app.extensions["xiaoge.popularity"] = build_counters(cfg)
     # Which compounds a clearance `"target": "price_sensitive"` reaches: the portrait's judgement.
     app.extensions["xiaoge.price_sensitive"] = price_sensitive_compound_ids
@@ -91,6 +93,10 @@ def wechat() -> WeChatGateway:
 
 def draw_engine() -> DrawEngine:
     return current_app.extensions["xiaoge.draw_engine"]
+
+
+def draws_ledger() -> DrawsLedger:
+    return current_app.extensions["xiaoge.draws"]
 
 
 def popularity() -> PopularityCounters:

@@ -107,7 +107,7 @@ def fill_campaign_form(page, world) -> None:
     expect(rows.nth(0).locator('[data-part="odds"]')).to_contain_text("约每 2 次摇中 1 次")
     expect(rows.nth(1).locator('[data-part="odds"]')).to_contain_text("1 every 30 s")
     expect(page.locator("#pool-summary")).to_contain_text("每轮共 24 份奖品")
-    expect(page.locator("#pool-summary")).to_contain_text("55%")  # 1 - 0.5 * 0.9
+    expect(page.locator("#pool-summary")).to_contain_text("60%")  # the shares lie end to end: 0.5 + 0.1
 
 
 def test_a_marketer_creates_a_campaign_and_watches_it_live(app, live_server, make, desk, world, tmp_path):

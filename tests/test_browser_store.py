@@ -142,11 +142,14 @@ def test_shopper_opens_the_store_claims_a_coupon_and_shakes(app, live_server, ma
 
     closed = rounds.close_due_rounds(db.session, utcnow() + timedelta(days=1), world.home_id)
     assert [r.id for r in closed] == [opened["id"]]
+    commitment = closed[0].seed_sha256
     settle()
     broadcasts.shake_closed(closed[0])
     settle()
     expect(result).to_contain_text("本轮已结束 This round is over")
     expect(phone.locator("#shake-button")).to_be_disabled()
+    expect(result.get_by_role("link", name="验证公平 Verify")).to_have_attribute(  # the commitment heard at open
+        "href", f"/draws/{opened['id']}?commitment={commitment}")
     expect(phone.locator("#shake-panel")).to_be_visible()  # saying so, for a while
     phone.clock.fast_forward(CLOSED_PANEL_STAYS)
     expect(phone.locator("#shake-panel")).to_be_hidden()

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Campaign, Coupon, Order, ShakeRound
 from tests.assertions import assert_error
+from tests.draws import shake_id_in_share
 from tests.factories import now
 
 CAMPAIGNS = "/api/v1/console/campaigns"
@@ -222,15 +223,23 @@ def test_new_campaign_has_zero_stats(client, make, marketing):
     assert [(p["per_round"], p["awarded"]) for p in shown["stats"]["by_prize"]] == [(5, 0), (2, 0)]
 
 
+def half_and_half(body: dict) -> dict:
+    """The coupon prize takes [0, 0.5) of a shake's number, the item [0.5, 1) (tests/draws.py picks)."""
+    for prize in body["prizes"]:
+        prize["win_probability"] = 0.5
+    return body
+
+
 def test_stats_count_rounds_shakes_and_wins_right_after_opening(client, make, marketing):
     home = make.compound()
     courier = make.courier([home])
-    campaign = created(client, marketing, campaign_body(make, [home]))
+    campaign = created(client, marketing, half_and_half(campaign_body(make, [home])))
     round_id = make.arrival(courier, home).get_json()["rounds"][0]["id"]
     shoppers = [make.shopper(home=home)[1] for _ in range(3)]
 
-    results = [make.shake(round_id, headers).get_json()["result"] for headers in shoppers]
-    again = make.shake(round_id, shoppers[0]).get_json()
+    results = [make.shake(round_id, headers, shake_id_in_share(round_id, share)).get_json()["result"]
+               for headers, share in zip(shoppers, (0, 1, 0))]
+    again = make.shake(round_id, shoppers[0], shake_id_in_share(round_id, 1)).get_json()
 
     # Paced: one of each prize is released at first; wins_per_shopper is 1.
     assert results == ["win", "win", "lose"]
@@ -244,13 +253,14 @@ def test_stats_count_rounds_shakes_and_wins_right_after_opening(client, make, ma
 def test_stats_show_the_whole_pool_awarded_once_it_is_released(client, make, marketing):
     home = make.compound()
     courier = make.courier([home])
-    campaign = created(client, marketing, campaign_body(make, [home]))
+    campaign = created(client, marketing, half_and_half(campaign_body(make, [home])))
     round_id = make.arrival(courier, home).get_json()["rounds"][0]["id"]
     shake_round = db.session.get(ShakeRound, round_id)
     shake_round.opens_at = now() - timedelta(hours=1)  # the window is nearly over: all stock released
     db.session.commit()
 
-    results = [make.shake(round_id, make.shopper(home=home)[1]).get_json() for _ in range(8)]
+    results = [make.shake(round_id, make.shopper(home=home)[1], shake_id_in_share(round_id, share)).get_json()
+               for share in (0, 0, 0, 0, 0, 1, 1, 0)]  # the 8th: the coupons are all gone
 
     assert [r["result"] for r in results] == ["win"] * 7 + ["lose"]
     assert [r["prize"]["kind"] for r in results[:7]] == ["coupon"] * 5 + ["item"] * 2

@@ -139,7 +139,7 @@ def test_a_campaign_is_created_with_two_prizes_and_its_odds_made_plain(console, 
     assert [(p.kind, p.per_round, p.win_probability) for p in campaign.prizes] == [
         ("coupon", 10, 0.2), ("item", 2, 0.05)]
     page = text(marketer.get(answer.headers["Location"]))
-    assert "每轮共 <b>12</b> 份奖品" in page and "24%" in page  # 1 - 0.8 * 0.95
+    assert "每轮共 <b>12</b> 份奖品" in page and "25%" in page  # the shares lie end to end: 0.2 + 0.05
     assert "1 at once, then 1 every 12 s" in page and "1 every 60 s" in page
     assert "未开始 Scheduled" in page
 

@@ -20,6 +20,7 @@ from app.api import (
     payments,
     prestock,
     readiness,
+    shake_draws,
     shopper_account,
     shopper_orders,
     shopper_shakes,
@@ -43,5 +44,6 @@ def register_api(api: Api) -> None:
     for module in (shopper_account, shopper_store, shopper_orders, shopper_shakes, shopper_subscriptions,
                    courier, courier_arrivals, courier_pickups, console, console_campaigns,
                    console_lists, console_edits, console_orders, console_portraits, console_accounts,
-                   console_clearance, payments, health, readiness, van_load, earnings, prestock, group_deals):
+                   console_clearance, payments, health, readiness, van_load, earnings, prestock, group_deals,
+                   shake_draws):
         api.register_blueprint(module.blp)

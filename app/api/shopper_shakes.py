@@ -33,6 +33,7 @@ def current_round(compound_id):
         return {"round": None}
     return {"round": {"id": shake_round.id, "campaign": shake_round.campaign,
                       "opens_at": shake_round.opens_at, "closes_at": shake_round.closes_at,
+                      "seed_sha256": shake_round.seed_sha256,
                       "shakes_left": draw_engine().shakes_left(db.session, shake_round, principal().subject_id)}}
 
 

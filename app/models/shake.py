@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String, UniqueConstraint, false, text
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, LargeBinary, String, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, BigId, Timestamp, created_at, intpk
@@ -65,6 +65,11 @@ class ShakeRound(Base):
     closes_at: Mapped[Timestamp] = mapped_column(index=True)
     closed_at: Mapped[Timestamp | None]
     open_slot: Mapped[str | None] = mapped_column(String(60))
+    # The secret every shake's number comes from (app/services/draws), and the commitment to it
+    # (hex SHA-256) shown from the start: the seed itself only once the round has closed. None:
+    # a round opened before draws were verifiable.
+    seed: Mapped[bytes | None] = mapped_column(LargeBinary(32))
+    seed_sha256: Mapped[str | None] = mapped_column(String(64))
 
     # A shake needs the campaign's limits and the round's prizes; nothing else is eager.
     campaign: Mapped[Campaign] = relationship(lazy="joined")

@@ -6,6 +6,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from app.models import utcnow
 from app.models.campaign import PRIZE_KINDS
 from app.schemas.base import Count, Id, Ids, In, Latitude, Longitude, StrictFloat, Text, When
+from app.schemas.draws import SEED_SHA256
 from app.schemas.paging import NextCursor
 from app.services.campaigns import display_status
 
@@ -93,6 +94,7 @@ class CurrentRound(Schema):
     opens_at = fields.AwareDateTime()
     closes_at = fields.AwareDateTime()
     shakes_left = fields.Integer()
+    seed_sha256 = fields.String(allow_none=True, metadata=SEED_SHA256)
 
 
 class CurrentRoundEnvelope(Schema):

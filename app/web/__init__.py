@@ -89,5 +89,12 @@ def sandbox_pay_page() -> str:
     return base.rstrip("/") + "/sandbox/pay/page"
 
 
+@bp.get("/draws/<int:round_id>")
+def draws(round_id: int):
+    """A closed round's draws checked in the browser (static/draws.js, handheld/verify.py's rules):
+    anyone may open it; `?commitment=` is the seed_sha256 they saw when the round opened."""
+    return _page("web/draws.html", 200, round_id=round_id, commitment=request.args.get("commitment", "")[:64])
+
+
 # Answers 404 unless the app runs in demo mode (checked per request).
 bp.add_url_rule("/s/<courier_code>/demo-login", view_func=demo_login, methods=["POST"])

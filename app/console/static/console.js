@@ -26,7 +26,7 @@
 
   function explain() {
     var seconds = number(windowInput && windowInput.value);
-    var miss = 1, total = 0, lines = 0;
+    var before = 0, total = 0, lines = 0;  // the odds lie end to end on [0, 1) (app/console/odds.py)
     Array.prototype.forEach.call(rows.querySelectorAll(".prize-row"), function (row) {
       var perRound = number(part(row, "per_round").value);
       var pct = number(part(row, "win_probability").value);
@@ -35,8 +35,8 @@
         out.textContent = "";
         return;
       }
-      var effective = (pct / 100) * miss;
-      miss *= 1 - pct / 100;
+      var effective = Math.max(0, Math.min(pct / 100, 1 - before));
+      before += pct / 100;
       total += perRound;
       lines += 1;
       var text = "约每 " + fmt(1 / effective) + " 次摇中 1 次，一轮约需摇 " + fmt(perRound / effective) + " 次送完" +
@@ -46,8 +46,8 @@
       }
       out.textContent = text;
     });
-    summary.textContent = lines ? ("每轮共 " + total + " 份奖品；库存充足时每次摇动中奖约 " + fmt((1 - miss) * 100) + "%。" +
-      " · Each round holds " + total + " prizes; while stock lasts a shake wins something " + fmt((1 - miss) * 100) + "% of the time.") : "";
+    summary.textContent = lines ? ("每轮共 " + total + " 份奖品；库存充足时每次摇动中奖约 " + fmt(Math.min(before, 1) * 100) + "%。" +
+      " · Each round holds " + total + " prizes; while stock lasts a shake wins something " + fmt(Math.min(before, 1) * 100) + "% of the time.") : "";
   }
 
   function nextIndex() {

@@ -91,6 +91,11 @@
     var bar = el("span", "bar"); bar.appendChild(el("i"));
     item.appendChild(bar);
     item.appendChild(el("span", "countdown", ""));
+    if (round.seed_sha256) {  // the round's commitment: its draws, published once it closes, must match it
+      var seed = el("span", "seed muted small", "seed sha256 " + round.seed_sha256.slice(0, 16) + "…");
+      seed.title = round.seed_sha256;
+      item.appendChild(seed);
+    }
     $("rounds").insertBefore(item, $("rounds").firstChild);
     rounds[round.round_id] = { opens: Date.parse(round.opens_at), closes: Date.parse(round.closes_at), node: item };
     showEmpty($("rounds"), false);
@@ -103,6 +108,10 @@
     round.closed = true;
     round.node.classList.add("closed");
     round.node.querySelector(".countdown").textContent = "已结束 Closed";
+    var draws = el("a", "draws small", "公开抽签 Draws");  // the seed and every shake, to verify (handheld/verify.py)
+    draws.href = "/api/v1/shake-rounds/" + encodeURIComponent(roundId) + "/draws";
+    draws.target = "_blank";
+    round.node.appendChild(draws);
     setTimeout(function () {
       if (round.node.parentNode) round.node.parentNode.removeChild(round.node);
       delete rounds[roundId];

@@ -21,7 +21,7 @@ def snapshot(campaign: Campaign) -> dict:
     now = utcnow()
     stats = CampaignStatsOut().dump(campaigns.campaign_stats(db.session, campaign))
     rounds = [{"round_id": r.id, "compound_id": r.compound_id, "opens_at": r.opens_at.isoformat(),
-               "closes_at": r.closes_at.isoformat()}
+               "closes_at": r.closes_at.isoformat(), "seed_sha256": r.seed_sha256}
               for r in dashboard_service.open_rounds(db.session, campaign.id)]
     return {
         "server_now": now.isoformat(),

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Arrival, Campaign, CampaignPrize, RoundPrize, ShakeRound
 from app.services.campaigns import live_campaigns_for
+from app.services.draws.numbers import commitment, new_seed
 from app.services.places.live import local_midnight
 from app.services.van import stock as van_stock
 
@@ -52,9 +53,10 @@ def try_open_round(session: Session, campaign: Campaign, arrival: Arrival, now: 
     """Open a round unless one is open (the unique open_slot settles two vans at once) or the
     campaign has opened its rounds of the day here; its stock is taken from the budget."""
     closes_at = min(now + timedelta(seconds=campaign.window_seconds), campaign.ends_at)
+    seed = new_seed()  # its shakes' numbers come from it (app/services/draws); shown once the round closes
     shake_round = ShakeRound(campaign=campaign, compound_id=arrival.compound_id, arrival_id=arrival.id,
-                             opens_at=now, closes_at=closes_at,
-                             open_slot=open_slot(campaign.id, arrival.compound_id))
+                             opens_at=now, closes_at=closes_at, open_slot=open_slot(campaign.id, arrival.compound_id),
+                             seed=seed, seed_sha256=commitment(seed))
     try:
         with session.begin_nested():
             session.add(shake_round)

@@ -8,13 +8,15 @@ day) with a unique row, `shopper_compound_days`, inserted ON CONFLICT DO NOTHING
 back: of two first shakes at once in two compounds, the second waits for the first's commit
 and is refused.
 
+The number a shake draws comes from the round's seed and the shake_id (app/services/draws):
+it falls in one prize line's share of [0, 1), or in none; only that line is tried.
+
 Refusals are not stored under the shake_id (the idempotency table is never purged, and a
 refused shake did nothing): the same shake_id again is decided again, which gives the same
 refusal unless the shopper's situation changed.
 """
 from __future__ import annotations
 
-import random
 from datetime import datetime
 
 from flask import Flask
@@ -24,6 +26,7 @@ from sqlalchemy.orm import Session
 from app.database import dialect_insert
 from app.models import Order, RoundPrize, ShakeRound, ShopperCompoundDay, utcnow
 from app.services import idempotency
+from app.services.draws.numbers import drawn_number, prize_index
 from app.services.errors import NotFound, NotInCompound, ShakeLimitReached
 from app.services.places.residence import shopper_compound_ids
 from app.services.shaking.answers import ShakeAnswer, ShakeResult
@@ -63,8 +66,7 @@ class SqlDrawEngine:
         pass
 
 
-def decide_shake(session: Session, shopper_id: int, round_id: int, shake_id: str, now: datetime,
-                 rng: random.Random | None = None) -> ShakeOutcome:
+def decide_shake(session: Session, shopper_id: int, round_id: int, shake_id: str, now: datetime) -> ShakeOutcome:
     """Shake once in a round: a win takes one prize of the round's stock, or nothing."""
     shake_round = session.get(ShakeRound, round_id)
     if shake_round is None:
@@ -79,7 +81,7 @@ def decide_shake(session: Session, shopper_id: int, round_id: int, shake_id: str
     participant_id, used = counted
     if used == 1:  # the shopper's first shake in this round (counted once: the row count decides)
         claim_compound_day(session, shake_round, shopper_id)
-    round_prize = draw(session, shake_round, participant_id, now, rng or random)
+    round_prize = draw(session, shake_round, participant_id, shake_id, now)
     record = record_shake(session, shake_round, shopper_id, shake_id, round_prize, now)
     return ShakeOutcome(record, round_prize, max(campaign.shakes_per_shopper - used, 0))
 
@@ -97,21 +99,22 @@ def claim_compound_day(session: Session, shake_round: ShakeRound, shopper_id: in
         raise taken_part_elsewhere()
 
 
-def draw(session: Session, shake_round: ShakeRound, participant_id: int, now: datetime,
-         rng) -> RoundPrize | None:
-    """Try each prize line at its odds; the first whose stock and the shopper's wins allow is won."""
-    wins_limit = shake_round.campaign.wins_per_shopper
-    for round_prize in shake_round.prizes:
-        if rng.random() >= round_prize.prize.win_probability:
-            continue
-        attempt = session.begin_nested()
-        if not count_win(session, participant_id, wins_limit):
-            attempt.rollback()
-            return None  # this shopper has won all they may in this round
-        if take_prize(session, round_prize.id, released(round_prize.stock, shake_round, now)):
-            attempt.commit()
-            return round_prize
+def draw(session: Session, shake_round: ShakeRound, participant_id: int, shake_id: str,
+         now: datetime) -> RoundPrize | None:
+    """The prize line the shake's number falls in, won if its stock and the shopper's wins allow."""
+    lines = shake_round.prizes
+    index = prize_index(drawn_number(shake_round.seed, shake_id), [line.prize.win_probability for line in lines])
+    if index is None:
+        return None
+    round_prize = lines[index]
+    attempt = session.begin_nested()
+    if not count_win(session, participant_id, shake_round.campaign.wins_per_shopper):
         attempt.rollback()
+        return None  # this shopper has won all they may in this round
+    if take_prize(session, round_prize.id, released(round_prize.stock, shake_round, now)):
+        attempt.commit()
+        return round_prize
+    attempt.rollback()
     return None
 
 

@@ -1,6 +1,6 @@
 /* Xiaoge H5 store, part 4 of 5: the shake panel.
  *
- * Xiaoge.shake.open({round_id, closes_at, campaign?}) shows the big panel with a countdown
+ * Xiaoge.shake.open({round_id, closes_at, campaign?, seed_sha256?}) shows the big panel with a countdown
  * to closes_at; a tap on "摇一摇 Shake!" or, on phones, a shake of the phone (devicemotion,
  * with iOS's permission asked by a tap) sends `shake {round_id, shake_id}` over the socket,
  * or over REST when the socket is down or gives no ack (same shake_id: answered once).
@@ -37,7 +37,8 @@
     var same = round && round.id === data.round_id;
     if (same && round.over) return;
     if (!same) {
-      round = {id: data.round_id, closesAt: NaN, over: false, busy: false, pendingShakeId: null, shakesLeft: null};
+      round = {id: data.round_id, closesAt: NaN, over: false, busy: false, pendingShakeId: null, shakesLeft: null,
+               commitment: data.seed_sha256 || null};  // the seed's hash as heard at open: the verifier checks it
       $("shake-title").textContent = (data.campaign && data.campaign.title) || "摇一摇 Shake to win";
       $("shake-result").textContent = "";
       $("shake-result").className = "shake-result";
@@ -61,6 +62,7 @@
       if (!current || !round || round.id !== roundId || current.id !== roundId) return;
       if (current.campaign && current.campaign.title) $("shake-title").textContent = current.campaign.title;
       if (round.shakesLeft === null) showShakesLeft(current.shakes_left);
+      if (!round.commitment) round.commitment = current.seed_sha256 || null;
     }, function () {});
   }
 
@@ -79,11 +81,18 @@
     setButton(false, "已结束", "Over");
     var notice = $("shake-result");
     notice.className = "shake-result over";
-    notice.insertBefore(h("p", {className: "shake-over", text: message}), notice.firstChild);
+    notice.insertBefore(h("p", {className: "shake-over", text: message}, [" ", verifyLink(round)]), notice.firstChild);
     var closing = round;
     setTimeout(function () {
       if (round === closing) { round = null; panel.hidden = true; }
     }, CLOSED_PANEL_STAYS_MS);
+  }
+
+  /** The closed round's draws, checked in the browser (/draws/<id>, draws.js) against the commitment heard at open. */
+  function verifyLink(closed) {
+    var query = closed.commitment ? "?commitment=" + encodeURIComponent(closed.commitment) : "";
+    return h("a", {className: "shake-verify", href: "/draws/" + encodeURIComponent(closed.id) + query, target: "_blank",
+                   rel: "noopener", text: "验证公平 Verify"});
   }
 
   function setButton(enabled, zh, en) {

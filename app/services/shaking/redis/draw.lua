@@ -10,8 +10,9 @@
 --       key 6 ("": the caller knows the shopper counts as in it), 11 seconds refusal 4 is kept
 --       (0: not kept), 12 seconds the refusals decided here are kept, 13 the round's compound,
 --       14 seconds key 7 lives, 15 the refusal of a shake in a second compound that day (answer
---       JSON), then per prize line, in order, five values:
---       round_prize_id, stock, released now, awarded in the database, hit (1: the dice said win)
+--       JSON), then, when the shake's number fell in a prize line's share (the caller computes
+--       it from the round's seed: Lua has no HMAC), four values of that line:
+--       16 round_prize_id, 17 stock, 18 released now, 19 awarded in the database
 --
 -- Returns {"replay", stored} | {"answer", stored} | {"win", round_prize_id, shakes used} |
 -- {"residence"} (nothing done: key 6 does not hold the compound, ask the database).
@@ -64,23 +65,17 @@ if not counted then -- the shopper's first shake here (the key may be new): it l
   redis.call("EXPIRE", shakes_key, keys_ttl)
 end
 
-for i = 16, #ARGV, 5 do
-  if ARGV[i + 4] == "1" then
-    local wins = tonumber(redis.call("HGET", wins_key, shopper) or "0")
-    if wins >= wins_limit then
-      break -- this shopper has won all they may in this round
-    end
-    local line = ARGV[i]
-    redis.call("HSETNX", awarded_key, line, ARGV[i + 3])
-    local awarded = tonumber(redis.call("HGET", awarded_key, line))
-    if awarded < tonumber(ARGV[i + 1]) and awarded < tonumber(ARGV[i + 2]) then
-      redis.call("HINCRBY", awarded_key, line, 1)
-      redis.call("HINCRBY", wins_key, shopper, 1)
-      redis.call("EXPIRE", awarded_key, keys_ttl)
-      redis.call("EXPIRE", wins_key, keys_ttl)
-      redis.call("SET", answer_key, cjson.encode({pending = tonumber(line), used = used}), "EX", answer_ttl)
-      return {"win", line, used}
-    end
+if #ARGV >= 19 and tonumber(redis.call("HGET", wins_key, shopper) or "0") < wins_limit then
+  local line = ARGV[16]
+  redis.call("HSETNX", awarded_key, line, ARGV[19])
+  local awarded = tonumber(redis.call("HGET", awarded_key, line))
+  if awarded < tonumber(ARGV[17]) and awarded < tonumber(ARGV[18]) then
+    redis.call("HINCRBY", awarded_key, line, 1)
+    redis.call("HINCRBY", wins_key, shopper, 1)
+    redis.call("EXPIRE", awarded_key, keys_ttl)
+    redis.call("EXPIRE", wins_key, keys_ttl)
+    redis.call("SET", answer_key, cjson.encode({pending = tonumber(line), used = used}), "EX", answer_ttl)
+    return {"win", line, used}
   end
 end
 

@@ -8,7 +8,6 @@ entered: `residence_changed`), for at most an hour.
 from __future__ import annotations
 
 import logging
-import random
 import threading
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -100,9 +99,10 @@ class RedisDrawEngine:
                 self.keys_ttl(view, now) if view else 60, ANSWER_TTL_SECONDS,
                 view.compound_id if view and check_residence else "", keep_refusal, self.refusal_keep_seconds,
                 view.compound_id if view else "", rules.COMPOUND_DAY_SECONDS, ELSEWHERE_REFUSAL]
-        for line in (view.prizes if view and not refusal else ()):
-            hit = random.random() < line.win_probability
-            args += [line.round_prize_id, line.stock, rules.released(line.stock, view, now), line.awarded, int(hit)]
+        drawn = view.drawn_line(shake_id) if view and not refusal else None
+        if drawn is not None:  # the line the shake's number fell in (app/services/draws); none: a lose
+            line = view.prizes[drawn]
+            args += [line.round_prize_id, line.stock, rules.released(line.stock, view, now), line.awarded]
         try:
             reply = self._draw(keys, args)
         except redis.RedisError as error:

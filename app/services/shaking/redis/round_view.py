@@ -1,4 +1,4 @@
-"""What a shake needs to know of its round (window, limits, prize lines), read from the database
+"""What a shake needs to know of its round (window, limits, prize lines, seed), read from the database
 and kept by each worker for a moment, so the shakes of one second share one read."""
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from app.models import RoundPrize, ShakeRound
+from app.services.draws.numbers import drawn_number, prize_index
 from app.services.shaking.rules import round_day
 
 
@@ -51,6 +52,7 @@ class RoundView:
     shakes_per_shopper: int
     wins_per_shopper: int
     prizes: tuple[PrizeLine, ...]
+    seed: bytes | None  # app/services/draws: every shake's number comes from it (None: an old round)
 
     @classmethod
     def of(cls, shake_round: ShakeRound) -> RoundView:
@@ -58,10 +60,14 @@ class RoundView:
         return cls(shake_round.id, shake_round.compound_id, campaign.id, round_day(shake_round.opens_at),
                    shake_round.opens_at, shake_round.closes_at, shake_round.closed_at, campaign.status,
                    campaign.shakes_per_shopper, campaign.wins_per_shopper,
-                   tuple(PrizeLine.of(p) for p in shake_round.prizes))
+                   tuple(PrizeLine.of(p) for p in shake_round.prizes), shake_round.seed)
 
     def line(self, round_prize_id: int) -> PrizeLine | None:
         return next((line for line in self.prizes if line.round_prize_id == round_prize_id), None)
+
+    def drawn_line(self, shake_id: str) -> int | None:
+        """The position of the prize line the shake's number falls in, or None."""
+        return prize_index(drawn_number(self.seed, shake_id), [line.win_probability for line in self.prizes])
 
     def shakes_left(self, used: int) -> int:
         return max(self.shakes_per_shopper - used, 0)
