@@ -12,7 +12,8 @@ from app.services.messages import outbox, subscriptions
 
 def our_templates() -> list[str]:
     config = current_app.config
-    return [config["WECHAT_TEMPLATE_VAN_ARRIVED"], config["WECHAT_TEMPLATE_ORDER_STATUS"]]
+    return [config["WECHAT_TEMPLATE_VAN_ARRIVED"], config["WECHAT_TEMPLATE_ORDER_STATUS"],
+            config["WECHAT_TEMPLATE_SHOPPING_PLAN"]]
 
 
 def accept(shopper_id: int, accepted: list[str], idempotency_key: str | None) -> idempotency.Answer:

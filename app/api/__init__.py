@@ -24,6 +24,7 @@ from app.api import (
     shopper_shakes,
     shopper_store,
     shopper_subscriptions,
+    shopping_plan,
     van_load,
 )
 from app.schemas.base import MAX_ID
@@ -42,5 +43,5 @@ def register_api(api: Api) -> None:
     for module in (shopper_account, shopper_store, shopper_orders, shopper_shakes, shopper_subscriptions,
                    courier, courier_arrivals, courier_pickups, console, console_campaigns,
                    console_lists, console_edits, console_orders, console_portraits, console_accounts, payments,
-                   health, readiness, van_load, earnings, prestock, group_deals):
+                   health, readiness, van_load, earnings, prestock, group_deals, shopping_plan):
         api.register_blueprint(module.blp)
