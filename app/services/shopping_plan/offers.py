@@ -29,7 +29,7 @@ def usable_coupons(session: Session, shopper_id: int, compound_id: int, now: dat
         .join(coupon_template_compounds, coupon_template_compounds.c.coupon_template_id == CouponTemplate.id)
         .where(Coupon.shopper_id == shopper_id, Coupon.status == "unused",
                coupon_template_compounds.c.compound_id == compound_id,
-               CouponTemplate.valid_from <= now, CouponTemplate.valid_until > now)).tuples())
+               CouponTemplate.valid_from <= now, CouponTemplate.valid_until > now)).all())
 
 
 def group_prices(session: Session, compound_id: int, product_ids, now: datetime) -> dict[int, int]:
@@ -39,7 +39,7 @@ def group_prices(session: Session, compound_id: int, product_ids, now: datetime)
         .where(GroupDeal.compound_id == compound_id, GroupDeal.product_id.in_(list(product_ids)),
                GroupDeal.status.in_(JOINABLE_STATUSES), GroupDeal.deadline > now,
                or_(GroupDeal.max_households.is_(None), GroupDeal.joined < GroupDeal.max_households))
-        .group_by(GroupDeal.product_id)).tuples())
+        .group_by(GroupDeal.product_id)).all())
 
 
 def with_best_coupon(price_fen: int, coupons: Sequence[tuple[int, int]]) -> int:
