@@ -55,11 +55,7 @@ def add_wish(shopper_id: int, body: dict, idempotency_key: str | None) -> idempo
     def produce():
         return 201, WISH.dump({"wish": wishes.add_wish(db.session, shopper_id, now=utcnow(), **body)})
 
-    if idempotency_key is None:
-        status, body_out = produce()
-        db.session.commit()
-        return idempotency.Answer(status, body_out, replayed=False)
-    return idempotency.answer_once(db.session, "wish", shopper_id, idempotency_key, produce)
+    return idempotency.answer_once_if_keyed(db.session, "wish", shopper_id, idempotency_key, produce)
 
 
 def remove_wish(shopper_id: int, wish_id: int) -> None:

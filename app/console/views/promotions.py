@@ -66,24 +66,24 @@ def promotions():
 @bp.post("/promotions")
 @requires("promotions")
 def create_promotion():
-    form = Form(PROMOTION_FIELDS)
-    body = read_promotion(form)
-    created = None if body is None else run(form, lambda: plan_actions.create_event(g.staff.id, body))
-    if not created:
-        return promotions_page(form, None, 422)
-    flash(f"已添加 Added: {created.name}")
-    return redirect(url_for("console_web.promotions"))
+    return save_promotion(None, plan_actions.create_event, "已添加 Added")
 
 
 @bp.post("/promotions/<int:event_id>")
 @requires("promotions")
 def update_promotion(event_id: int):
+    return save_promotion(event_id, lambda staff_id, body: plan_actions.update_event(staff_id, event_id, body),
+                          "已保存 Saved")
+
+
+def save_promotion(editing: int | None, action, done: str):
+    """Read the form, run the change (shown on the form when refused), back to the calendar."""
     form = Form(PROMOTION_FIELDS)
     body = read_promotion(form)
-    saved = None if body is None else run(form, lambda: plan_actions.update_event(g.staff.id, event_id, body))
+    saved = None if body is None else run(form, lambda: action(g.staff.id, body))
     if not saved:
-        return promotions_page(form, event_id, 422)
-    flash(f"已保存 Saved: {saved.name}")
+        return promotions_page(form, editing, 422)
+    flash(f"{done}: {saved.name}")
     return redirect(url_for("console_web.promotions"))
 
 
