@@ -8,6 +8,7 @@ from app.actions.group_deals import settle_group_deals
 from app.actions.message_sender import MessageSender
 from app.actions.payment_settler import settle_payments
 from app.actions.portraits import refresh_stale_portraits
+from app.actions.shopping_plan import replan_wishes
 from app.demo import seed_demo
 from app.extensions import db
 from app.services.accounts.staff import create_staff
@@ -44,6 +45,13 @@ def register_commands(app: Flask) -> None:
         settled = settle_group_deals()
         click.echo(f"failed {settled.failed}, orders unwound {settled.unwound}, "
                    f"seats given back {settled.seats_given_back}, put off {settled.put_off}")
+
+    @app.cli.command("replan-wishes")
+    def replan_wishes_command():
+        """One round of the shopping planner: stale plans made again, "time to buy" queued once per wish and reason."""
+        replanned = replan_wishes()
+        click.echo(f"planned again for {len(replanned.shoppers)} shoppers; told {replanned.told}; "
+                   f"due but not subscribed {replanned.not_subscribed}")
 
     @app.cli.command("send-messages")
     def send_messages_command():

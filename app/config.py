@@ -45,6 +45,8 @@ def from_environment() -> dict:
         # Subscribe message templates (API.md "Notifications"): the van has come; an order's status.
         "WECHAT_TEMPLATE_VAN_ARRIVED": env("WECHAT_TEMPLATE_VAN_ARRIVED", "sandbox_tpl_van_arrived"),
         "WECHAT_TEMPLATE_ORDER_STATUS": env("WECHAT_TEMPLATE_ORDER_STATUS", "sandbox_tpl_order_status"),
+        # "Time to buy" for a wish whose plan comes due (an event it waited for starts, a price drops).
+        "WECHAT_TEMPLATE_SHOPPING_PLAN": env("WECHAT_TEMPLATE_SHOPPING_PLAN", "sandbox_tpl_shopping_plan"),
         # Send them from a background task; a send WeChat could not take is tried this many times,
         # and a 45xxx (quota, frequency) pauses a worker's sending this many seconds.
         "MESSAGE_SENDER": env("MESSAGE_SENDER", True, bool),
@@ -79,6 +81,11 @@ def from_environment() -> dict:
         # deadline failed and their orders cancelled or refunded, seats of cancelled joins given back.
         "GROUP_DEAL_SETTLER": env("GROUP_DEAL_SETTLER", True, bool),
         "GROUP_DEAL_SETTLE_SECONDS": env("GROUP_DEAL_SETTLE_SECONDS", 30.0, float),
+        # Plan shoppers' wishes again from a background task, checking this often; a shopper's plans
+        # are made again once they are this many minutes old (and "time to buy" told when one comes due).
+        "SHOPPING_PLANNER": env("SHOPPING_PLANNER", True, bool),
+        "SHOPPING_PLAN_SECONDS": env("SHOPPING_PLAN_SECONDS", 300.0, float),
+        "SHOPPING_PLAN_REPLAN_MINUTES": env("SHOPPING_PLAN_REPLAN_MINUTES", 60, int),
         "SHOPPER_TOKEN_TTL": env("SHOPPER_TOKEN_TTL", 7 * 24 * 3600, int),
         "COURIER_TOKEN_TTL": env("COURIER_TOKEN_TTL", 24 * 3600, int),
         "STAFF_TOKEN_TTL": env("STAFF_TOKEN_TTL", 12 * 3600, int),

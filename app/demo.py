@@ -4,7 +4,7 @@ Seeding is idempotent: a second run finds the demo staff account and changes not
 """
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,6 +16,8 @@ from app.services.couriers import registry
 from app.services.places import compounds
 from app.services.places.addresses import add_address
 from app.services.store import catalog, coupons, orders
+from app.services.shopping_plan.calendar import create_event
+from app.services.shopping_plan.wishes import local_today
 from app.services.store.storefront import open_store_session
 
 DEMO_PASSWORD = "xiaoge-demo"
@@ -37,6 +39,25 @@ PRODUCTS = [  # name, category, list price (fen), deal price, deal kind
     ("三只松鼠 坚果礼盒", "零食", 12900, 8900, "compound"),
     ("新鲜鸡蛋 30枚", "生鲜", 2680, 1980, "compound"),
 ]
+
+# The year's shopping events: name, (month, day) first and last, percent off expected by category.
+YEAR_CALENDAR = [
+    ("年货节", (1, 10), (1, 25), {"粮油": 15, "零食": 25, "酒水": 20, "饮料": 10, "保健": 15, "调味": 10}),
+    ("38女神节", (3, 1), (3, 8), {"个护": 25, "保健": 15, "零食": 10}),
+    ("618", (6, 1), (6, 18), {"母婴": 20, "乳品": 15, "日用": 20, "个护": 20, "饮料": 15, "*": 10}),
+    ("99大促", (9, 1), (9, 9), {"生鲜": 10, "粮油": 10, "日用": 15, "零食": 15}),
+    ("双11", (10, 20), (11, 11), {"母婴": 30, "乳品": 20, "日用": 25, "个护": 25, "保健": 20, "酒水": 20, "*": 15}),
+    ("双12", (12, 1), (12, 12), {"零食": 15, "日用": 15, "饮料": 10}),
+]
+
+
+def coming_year(today: date) -> list[tuple[str, date, date, dict]]:
+    """The calendar's events over the next 12 months: each at its next dates not yet over, by date."""
+    events = []
+    for name, (m1, d1), (m2, d2), pct in YEAR_CALENDAR:
+        year = today.year if date(today.year, m2, d2) >= today else today.year + 1
+        events.append((name, date(year, m1, d1), date(year, m2, d2), pct))
+    return sorted(events, key=lambda event: event[1])
 
 
 def seed_demo(session: Session) -> list[str]:
@@ -68,8 +89,10 @@ def seed_demo(session: Session) -> list[str]:
                                    valid_until=now + timedelta(days=30))
     seed_neighbours_orders(session, wang, places[0], products)
     seed_shake_campaign(session, places, products[7])
+    for name, starts_on, ends_on, pct in coming_year(local_today(now)):
+        create_event(session, name=name, starts_on=starts_on, ends_on=ends_on, expected_discount_pct=pct)
     return [f"seeded {len(places)} compounds, 2 couriers, {len(products)} products, 2 coupon templates, "
-            "1 live shake campaign"]
+            f"1 live shake campaign, {len(YEAR_CALENDAR)} promotions of the coming year"]
 
 
 def seed_shake_campaign(session: Session, places, eggs) -> None:

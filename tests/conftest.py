@@ -162,6 +162,7 @@ def app_config(url: str, wechat_base: str, pay_keys: PayKeyFiles | None = None) 
         "PAYMENT_SETTLER": False,  # the payment tests call settle_payments() themselves
         "PORTRAIT_REFRESHER": False,  # tests/test_portrait.py calls refresh_stale_portraits() itself
         "GROUP_DEAL_SETTLER": False,  # the group deal tests call settle_group_deals() themselves
+        "SHOPPING_PLANNER": False,  # the shopping plan tests call replan_wishes() themselves
         "SOCKET_ACCOUNT_WATCH": False,  # tests/test_socket_revocation.py runs its check by hand
         "SHAKE_MAX_IN_FLIGHT": 10_000,  # the concurrency tests fire 200 at once; test_load_shedding lowers it
         # One shopper's shakes fire from many threads at once in the concurrency tests: no

@@ -13,6 +13,7 @@ from app.actions.message_sender import MessageSender
 
 VAN = "sandbox_tpl_van_arrived"
 ORDER = "sandbox_tpl_order_status"
+PLAN = "sandbox_tpl_shopping_plan"
 
 
 def residents(compound, count: int, sends: int = 1, template: str = VAN) -> list[int]:

@@ -6,11 +6,12 @@ Admin: everything, staff accounts and the audit log included. Anyone else: 403.
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
-from app.models import STAFF_ROLES
+from app.extensions import db
+from app.models import STAFF_ROLES, PromotionEvent
 from tests.console_web import StaffBrowser, console_fixture, text  # noqa: F401  (the fixture `console`)
 from tests.factories import now
 
@@ -21,7 +22,7 @@ ALLOWED = {
     "compounds": {"admin", "ops"}, "couriers": {"admin", "ops"}, "products": {"admin", "ops"},
     "reports": {"admin", "marketing", "ops"}, "audit": {"admin"}, "staff": {"admin"},
     "orders": {"admin", "ops"}, "earnings": {"admin", "ops"}, "portraits": {"admin", "marketing", "ops"},
-    "group_deals": {"admin", "marketing"},
+    "group_deals": {"admin", "marketing"}, "promotions": {"admin", "marketing"},
 }
 CONSOLE_ROUTES = [  # (section, method, path): every console page and action
     ("campaigns", "GET", "/console/campaigns"), ("campaigns", "GET", "/console/campaigns/new"),
@@ -35,6 +36,9 @@ CONSOLE_ROUTES = [  # (section, method, path): every console page and action
     ("coupons", "GET", "/console/coupons"), ("coupons", "POST", "/console/coupons"),
     ("deals", "GET", "/console/deals"), ("deals", "POST", "/console/deals"),
     ("group_deals", "GET", "/console/group-deals"), ("group_deals", "POST", "/console/group-deals"),
+    ("promotions", "GET", "/console/promotions"), ("promotions", "POST", "/console/promotions"),
+    ("promotions", "POST", "/console/promotions/{promotion}"),
+    ("promotions", "POST", "/console/promotions/{promotion}/delete"),
     ("compounds", "GET", "/console/compounds"), ("compounds", "POST", "/console/compounds"),
     ("couriers", "GET", "/console/couriers"), ("couriers", "POST", "/console/couriers"),
     ("couriers", "GET", "/console/couriers/{courier}"),
@@ -94,6 +98,9 @@ API_ROUTES = [  # the JSON API counterparts of those pages
     ("portraits", "POST", "/api/v1/console/compounds/{compound}/portrait/refresh"),
     ("portraits", "GET", "/api/v1/console/compounds/by-portrait"),
     ("reports", "GET", "/api/v1/console/deals/{clearance}/clearance-report"),
+    ("promotions", "GET", "/api/v1/console/promotions"), ("promotions", "POST", "/api/v1/console/promotions"),
+    ("promotions", "PATCH", "/api/v1/console/promotions/{promotion}"),
+    ("promotions", "DELETE", "/api/v1/console/promotions/{promotion}"),
 ]
 OPEN_TO_ANY_STAFF = {"console_web.home", "console_web.logout"}
 PUBLIC = {"console_web.login", "console_web.static", "console_web.not_found"}
@@ -102,15 +109,19 @@ PUBLIC = {"console_web.login", "console_web.static", "console_web.not_found"}
 @pytest.fixture
 def ids(make) -> dict:
     """A campaign that has not started (so it can still be edited), a courier, an order at their
-    van, a staff member and a clearance deal."""
+    van, a staff member, a clearance deal and a promotion event."""
     home = make.compound()
     campaign = make.campaign([home], starts_at=now() + timedelta(days=1), ends_at=now() + timedelta(days=2))
     courier = make.courier([home])
     _, headers = make.shopper(home=home)
     order = make.placed_order(headers, make.store_session(headers, courier), [(make.product(), 1)])
     clearance = make.deal(make.product(), [home], 100, kind="clearance")
+    promotion = PromotionEvent(name="618", starts_on=date(2027, 6, 1), ends_on=date(2027, 6, 18),
+                               expected_discount_pct={"*": 10})
+    db.session.add(promotion)
+    db.session.commit()
     return {"campaign": campaign.id, "courier": courier.id, "order": order["id"], "compound": home.id,
-            "staff": make.staff_member("ops").id, "clearance": clearance.id}
+            "staff": make.staff_member("ops").id, "clearance": clearance.id, "promotion": promotion.id}
 
 
 def routes_of(section: str, table, ids: dict):

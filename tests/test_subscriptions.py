@@ -8,7 +8,7 @@ from app.extensions import db
 from app.models import OutboxMessage
 from app.services.messages.subscriptions import SENDS_CAP
 from tests.assertions import assert_error, assert_invalid
-from tests.messaging import ORDER, VAN, outbox, residents
+from tests.messaging import ORDER, PLAN, VAN, outbox, residents
 
 SUBSCRIPTIONS = "/api/v1/me/subscriptions"
 
@@ -23,9 +23,9 @@ def test_each_acceptance_allows_one_message_per_template(client, make):
     first = accept(client, headers, VAN)
     second = accept(client, headers, VAN, ORDER, VAN)
 
-    assert (first.status_code, first.get_json()) == (200, {"subscriptions": {VAN: 1, ORDER: 0}})
-    assert second.get_json() == {"subscriptions": {VAN: 3, ORDER: 1}}
-    assert client.get(SUBSCRIPTIONS, headers=headers).get_json() == {"subscriptions": {VAN: 3, ORDER: 1}}
+    assert (first.status_code, first.get_json()) == (200, {"subscriptions": {VAN: 1, ORDER: 0, PLAN: 0}})
+    assert second.get_json() == {"subscriptions": {VAN: 3, ORDER: 1, PLAN: 0}}
+    assert client.get(SUBSCRIPTIONS, headers=headers).get_json() == {"subscriptions": {VAN: 3, ORDER: 1, PLAN: 0}}
 
 
 def test_a_retry_with_the_same_idempotency_key_counts_once(client, make):
@@ -37,8 +37,8 @@ def test_a_retry_with_the_same_idempotency_key_counts_once(client, make):
     other = client.post(SUBSCRIPTIONS, json={"accepted": [VAN]},
                         headers={**headers, "Idempotency-Key": "accept-2"})
 
-    assert first.get_json() == retried.get_json() == {"subscriptions": {VAN: 1, ORDER: 0}}
-    assert other.get_json() == {"subscriptions": {VAN: 2, ORDER: 0}}
+    assert first.get_json() == retried.get_json() == {"subscriptions": {VAN: 1, ORDER: 0, PLAN: 0}}
+    assert other.get_json() == {"subscriptions": {VAN: 2, ORDER: 0, PLAN: 0}}
 
 
 def test_templates_not_ours_are_ignored(client, make):
@@ -47,7 +47,7 @@ def test_templates_not_ours_are_ignored(client, make):
     answer = accept(client, headers, "someone_elses_template", VAN)
 
     assert answer.status_code == 200
-    assert answer.get_json() == {"subscriptions": {VAN: 1, ORDER: 0}}
+    assert answer.get_json() == {"subscriptions": {VAN: 1, ORDER: 0, PLAN: 0}}
 
 
 def test_a_loop_of_acceptances_stops_at_the_cap(client, make):
@@ -56,7 +56,7 @@ def test_a_loop_of_acceptances_stops_at_the_cap(client, make):
     for _ in range(SENDS_CAP // 10 + 1):
         answer = accept(client, headers, *[VAN] * 10, ORDER)
 
-    assert answer.get_json()["subscriptions"] == {VAN: SENDS_CAP, ORDER: SENDS_CAP // 10 + 1}
+    assert answer.get_json()["subscriptions"] == {VAN: SENDS_CAP, ORDER: SENDS_CAP // 10 + 1, PLAN: 0}
 
 
 def test_each_shopper_has_counts_of_their_own(client, make):
@@ -65,7 +65,7 @@ def test_each_shopper_has_counts_of_their_own(client, make):
 
     accept(client, alice, VAN, VAN)
 
-    assert client.get(SUBSCRIPTIONS, headers=bob).get_json() == {"subscriptions": {VAN: 0, ORDER: 0}}
+    assert client.get(SUBSCRIPTIONS, headers=bob).get_json() == {"subscriptions": {VAN: 0, ORDER: 0, PLAN: 0}}
 
 
 def test_bad_bodies_are_refused_with_fields(client, make):

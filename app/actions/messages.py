@@ -12,7 +12,8 @@ from app.services.messages import outbox, subscriptions
 
 def our_templates() -> list[str]:
     config = current_app.config
-    return [config["WECHAT_TEMPLATE_VAN_ARRIVED"], config["WECHAT_TEMPLATE_ORDER_STATUS"]]
+    return [config["WECHAT_TEMPLATE_VAN_ARRIVED"], config["WECHAT_TEMPLATE_ORDER_STATUS"],
+            config["WECHAT_TEMPLATE_SHOPPING_PLAN"]]
 
 
 def accept(shopper_id: int, accepted: list[str], idempotency_key: str | None) -> idempotency.Answer:
@@ -21,11 +22,7 @@ def accept(shopper_id: int, accepted: list[str], idempotency_key: str | None) ->
     def produce():
         return 200, {"subscriptions": subscriptions.accept(db.session, shopper_id, accepted, our_templates())}
 
-    if idempotency_key is None:
-        status, body = produce()
-        db.session.commit()
-        return idempotency.Answer(status, body, replayed=False)
-    return idempotency.answer_once(db.session, "subscriptions", shopper_id, idempotency_key, produce)
+    return idempotency.answer_once_if_keyed(db.session, "subscriptions", shopper_id, idempotency_key, produce)
 
 
 def order_status(order: Order, status: str) -> bool:

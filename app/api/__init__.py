@@ -26,6 +26,7 @@ from app.api import (
     shopper_shakes,
     shopper_store,
     shopper_subscriptions,
+    shopping_plan,
     van_load,
 )
 from app.schemas.base import MAX_ID
@@ -45,5 +46,5 @@ def register_api(api: Api) -> None:
                    courier, courier_arrivals, courier_pickups, console, console_campaigns,
                    console_lists, console_edits, console_orders, console_portraits, console_accounts,
                    console_clearance, payments, health, readiness, van_load, earnings, prestock, group_deals,
-                   shake_draws):
+                   shake_draws, shopping_plan):
         api.register_blueprint(module.blp)

@@ -26,6 +26,7 @@ from app.console.views import (  # noqa: F401  (each module adds its routes to b
     orders,
     portraits,
     prestock,
+    promotions,
     reports,
     session,
     van_loads,

@@ -24,7 +24,7 @@ from app.wiring import standings
 # ops runs compounds, couriers and products; admin may do everything, staff accounts too).
 SECTION_ROLES: dict[str, tuple[str, ...]] = {
     "campaigns": ("marketing",), "coupons": ("marketing",), "deals": ("marketing",),
-    "group_deals": ("marketing",),
+    "group_deals": ("marketing",), "promotions": ("marketing",),
     "compounds": ("ops",), "couriers": ("ops",), "products": ("ops",), "orders": ("ops",),
     "earnings": ("ops",), "reports": ("marketing", "ops"), "portraits": ("marketing", "ops"),
     "audit": ("admin",), "staff": ("admin",),
@@ -37,6 +37,7 @@ NAVIGATION = (
     ("coupons", "console_web.coupons", "优惠券", "Coupons"),
     ("deals", "console_web.deals", "小区特价", "Deals"),
     ("group_deals", "console_web.group_deals", "拼团", "Group deals"),
+    ("promotions", "console_web.promotions", "大促日历", "Promotions"),
     ("compounds", "console_web.compounds", "小区", "Compounds"),
     ("couriers", "console_web.couriers", "小哥", "Couriers"),
     ("products", "console_web.products", "商品", "Products"),

@@ -15,6 +15,7 @@ from app.models.payment import Payment, PaymentDiscrepancy, PaymentNotification,
 from app.models.popularity import ProductView
 from app.models.portrait import CompoundDay, CompoundPortrait
 from app.models.prestock import PrestockPlanItem, PrestockSettings
+from app.models.promotion import PromotionEvent, Wish, WishNotice
 from app.models.shake import Arrival, RoundPrize, RoundShopper, Shake, ShakeRound, ShopperCompoundDay
 from app.models.shopper import Address, Shopper, StoreSession
 from app.models.staff import STAFF_ROLES, Staff
@@ -26,6 +27,7 @@ __all__ = [
     "CouponTemplate", "Courier", "DEAL_KINDS", "DEFAULT_CATEGORY", "Deal", "GroupDeal", "GroupJoin",
     "IdempotentAnswer", "MessageSubscription", "Order", "OrderItem", "OutboxMessage", "Payment",
     "PaymentDiscrepancy", "PaymentNotification", "PaymentRefund", "PrestockPlanItem", "PrestockSettings",
-    "Product", "ProductView", "RoundPrize", "RoundShopper", "STAFF_ROLES", "Shake", "ShakeRound", "Shopper",
-    "ShopperCompoundDay", "Staff", "StoreSession", "VanHold", "VanLoadItem", "utcnow",
+    "Product", "ProductView", "PromotionEvent", "RoundPrize", "RoundShopper", "STAFF_ROLES", "Shake",
+    "ShakeRound", "Shopper", "ShopperCompoundDay", "Staff", "StoreSession", "VanHold", "VanLoadItem",
+    "Wish", "WishNotice", "utcnow",
 ]

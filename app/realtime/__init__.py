@@ -6,6 +6,7 @@ import functools
 from flask import Flask
 
 from app.actions.group_deals import GroupDealSettler
+from app.actions.shopping_plan import ShoppingPlanner
 from app.actions.message_sender import MessageSender
 from app.actions.payment_settler import PaymentSettler
 from app.actions.portraits import PortraitRefresher
@@ -106,6 +107,8 @@ def start_background_tasks_on_first_request(app: Flask) -> None:
         tasks.append(app.extensions.setdefault("xiaoge.portrait_refresher", PortraitRefresher(app)))
     if app.config.get("GROUP_DEAL_SETTLER"):
         tasks.append(app.extensions.setdefault("xiaoge.group_deal_settler", GroupDealSettler(app)))
+    if app.config.get("SHOPPING_PLANNER"):
+        tasks.append(app.extensions.setdefault("xiaoge.shopping_planner", ShoppingPlanner(app)))
     with app.app_context():
         tasks += draw_engine().background_tasks(app)  # the Redis engine's log writer
     app.extensions["xiaoge.background_tasks"] = tasks  # also started on a socket's connect

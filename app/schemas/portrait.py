@@ -37,6 +37,8 @@ class PortraitOut(Schema):
     claims = fields.Integer()
     wins = fields.Integer()
     visits = fields.Integer()
+    wishes_by_category = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={
+        "description": "open wishes of the compound's shoppers (need-by today or later) per category, now"})
 
 
 class PortraitEnvelope(Schema):

@@ -101,3 +101,13 @@ def replay_after_race(session: Session, scope: str, owner_id: int, key: str) -> 
     if earlier is None:
         raise RuntimeError(f"{scope} {key}: conflicting write but no stored answer")
     return earlier
+
+
+def answer_once_if_keyed(session: Session, scope: str, owner_id: int, key: str | None,
+                         produce: Callable[[], tuple[int, dict]]) -> Answer:
+    """`answer_once` when the client sent a key; without one, produce and commit (nothing to replay)."""
+    if key is None:
+        status, body = produce()
+        session.commit()
+        return Answer(status, body, replayed=False)
+    return answer_once(session, scope, owner_id, key, produce)

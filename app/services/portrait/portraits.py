@@ -9,9 +9,10 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from app.database import dialect_insert
-from app.models import Compound, CompoundDay, CompoundPortrait, Product
+from app.models import Compound, CompoundDay, CompoundPortrait, Product, utcnow
 from app.services.errors import NotFound
 from app.services.portrait.days import PRICE_BANDS_FEN, day_start, local_day, store_days
+from app.services.portrait.wishes import open_wishes_by_category
 
 WINDOW_DAYS = 90
 TOP_PRODUCTS = 10
@@ -103,7 +104,9 @@ def stored_portrait(session: Session, compound_id: int) -> dict | None:
     portrait = session.get(CompoundPortrait, compound_id)
     if portrait is None or portrait.body is None:
         return None
-    return {**portrait.body, "as_of": portrait.as_of, "city_category_shares": city_figures(session, compound_id)[0]}
+    wished = open_wishes_by_category(session, [compound_id], local_day(utcnow())).get(compound_id, {})
+    return {**portrait.body, "as_of": portrait.as_of, "city_category_shares": city_figures(session, compound_id)[0],
+            "wishes_by_category": wished}
 
 
 def current_portrait(session: Session, compound_id: int, now: datetime, window_days: int = WINDOW_DAYS) -> dict:

@@ -49,7 +49,7 @@ class DemandInputs:
     margin: Margin = Margin()
     next_run_orders: Firm = field(default_factory=dict)
     prizes: Firm = field(default_factory=dict)
-    wishes: Firm = field(default_factory=dict)  # issue 16: none yet
+    wishes: Firm = field(default_factory=dict)  # wishes planned for the day (issue 16's shopping plan)
     portraits: Mapping[int, Mapping] = field(default_factory=dict)  # compound_id -> API.md portrait
 
 

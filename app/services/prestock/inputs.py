@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models import Campaign, CampaignPrize, Order, OrderItem, VanHold
+from app.models import Campaign, CampaignPrize, Order, OrderItem, VanHold, Wish
 from app.models.campaign import campaign_compounds
 from app.models.courier import courier_compounds
 from app.services.places.live import SHANGHAI
@@ -76,6 +76,16 @@ def campaign_prizes(session: Session, compound_ids, day: date) -> dict[tuple[int
     return dict(prizes)
 
 
+def wished_for(session: Session, compound_ids, day: date) -> dict[tuple[int, int], int]:
+    """A unit per open wish in the route's compounds whose stored plan says to buy on `day`, of the
+    item planned for (a category wish's typical item)."""
+    return {(compound_id, product_id): int(wishes) for compound_id, product_id, wishes in session.execute(
+        select(Wish.compound_id, Wish.plan_product_id, func.count())
+        .where(Wish.compound_id.in_(compound_ids), Wish.plan_buy_on == day, Wish.need_by >= day,
+               Wish.plan_product_id.is_not(None))
+        .group_by(Wish.compound_id, Wish.plan_product_id))}
+
+
 def demand_inputs(session: Session, courier_id: int, day: date, margin: Margin,
                   portraits: Mapping[int, Mapping] | None = None) -> DemandInputs:
     """Everything suggest_load needs for this courier and day. `portraits` ({compound_id: API.md
@@ -85,4 +95,5 @@ def demand_inputs(session: Session, courier_id: int, day: date, margin: Margin,
         portraits = stored_bodies(session, route)
     return DemandInputs(day=day, compound_ids=route, sales=sales_before(session, courier_id, route, day),
                         margin=margin, next_run_orders=next_run_orders(session, courier_id),
-                        prizes=campaign_prizes(session, route, day), portraits=portraits)
+                        prizes=campaign_prizes(session, route, day), wishes=wished_for(session, route, day),
+                        portraits=portraits)
