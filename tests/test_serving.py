@@ -111,7 +111,7 @@ def test_a_real_worker_runs_the_hooks(tmp_path):
     requests go through post_request without a fault."""
     env = {**server_env(f"sqlite:///{tmp_path / 'xiaoge.sqlite3'}", "http://127.0.0.1:9"),
            "ROUND_SWEEPER": "0", "MESSAGE_SENDER": "0", "PORTRAIT_REFRESHER": "0", "GROUP_DEAL_SETTLER": "0",
-           "PAYMENT_SETTLER": "0"}  # no tables in this database: no loop may look
+           "PAYMENT_SETTLER": "0", "SHOPPING_PLANNER": "0"}  # no tables in this database: no loop may look
     server = Server(env, free_port(), tmp_path / "server.log")
     try:
         server.start()
