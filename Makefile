@@ -33,9 +33,13 @@ install: $(VENV)/.installed node_modules/.installed system-packages
 demo: install
 	$(PY) -m app.demo_server
 
-# The whole suite: SQLite and PostgreSQL, both draw engines, chromium, real gunicorn servers.
+# The whole suite: SQLite and PostgreSQL, both draw engines, chromium, real gunicorn servers,
+# in TEST_WORKERS pytest-xdist processes (2: CI's cores; TEST_WORKERS=0 runs it in this one).
+# Each worker has its own databases, Redis key prefixes, ports and temp dirs; `--dist loadgroup`
+# keeps the `real_server`/`slow` tests in one worker, one at a time (tests/conftest.py).
+TEST_WORKERS ?= 2
 test: install
-	$(PY) -m pytest -q $(PYTEST_ARGS)
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # The inner loop, a fraction of the time: SQLite only, no browser (`browser`), no gunicorn
 # (`real_server`), nothing that waits seconds on purpose (`slow`: heartbeats, timeouts, 200
