@@ -52,6 +52,11 @@ from wechat.sandbox import start_sandbox
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BACKENDS = ["sqlite", "postgresql"]
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+# PostgreSQL's default max_connections (100) is shared by `make test`'s two xdist workers, each
+# with two shared apps (both draw engines) and a concurrency test or a gunicorn server at any
+# moment: a test app keeps 5 connections at most between tests and opens 20 at most at once (a
+# burst of 200 shakes queues for them). tests/real_server.py gives gunicorn's workers as much.
+TEST_PG_POOL = {"pool_size": 5, "max_overflow": 15}
 
 def pytest_addoption(parser):
     parser.addoption("--databases", default=",".join(BACKENDS),
@@ -175,7 +180,7 @@ def app_config(url: str, wechat_base: str, pay_keys: PayKeyFiles | None = None) 
         "TESTING": True,
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 30, "max_overflow": 30} if url.startswith("postgresql") else {},
+        "SQLALCHEMY_ENGINE_OPTIONS": dict(TEST_PG_POOL) if url.startswith("postgresql") else {},
         "REDIS_URL": None,
         "RATELIMIT_ENABLED": False,  # tests sign in hundreds of times; test_rate_limits turns it on
         "RATELIMIT_STORAGE_URI": "memory://",
