@@ -45,10 +45,10 @@ test: install
 # (`real_server`), nothing that waits seconds on purpose (`slow`: heartbeats, timeouts, 200
 # requests at once). Markers in pyproject.toml; `make test` still runs them all.
 test-fast: install
-	$(PY) -m pytest -q --databases sqlite -m "not browser and not real_server and not slow" $(PYTEST_ARGS)
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --databases sqlite -m "not browser and not real_server and not slow" $(PYTEST_ARGS)
 
-# Line coverage of app, wechat and handheld by the whole suite, in this process only (the
-# gunicorn servers some tests start are not measured).
+# Line coverage of app, wechat and handheld by the whole suite, in this process only (no xdist
+# workers; the gunicorn servers some tests start are not measured).
 coverage: install
 	$(PY) -m coverage run --source=app,wechat,handheld -m pytest -q $(PYTEST_ARGS)
 	$(PY) -m coverage report
