@@ -33,18 +33,22 @@ install: $(VENV)/.installed node_modules/.installed system-packages
 demo: install
 	$(PY) -m app.demo_server
 
-# The whole suite: SQLite and PostgreSQL, both draw engines, chromium, real gunicorn servers.
+# The whole suite: SQLite and PostgreSQL, both draw engines, chromium, real gunicorn servers,
+# in TEST_WORKERS pytest-xdist processes (2: CI's cores; TEST_WORKERS=0 runs it in this one).
+# Each worker has its own databases, Redis key prefixes, ports and temp dirs; `--dist loadgroup`
+# keeps the `real_server`/`slow` tests in one worker, one at a time (tests/conftest.py).
+TEST_WORKERS ?= 2
 test: install
-	$(PY) -m pytest -q $(PYTEST_ARGS)
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # The inner loop, a fraction of the time: SQLite only, no browser (`browser`), no gunicorn
 # (`real_server`), nothing that waits seconds on purpose (`slow`: heartbeats, timeouts, 200
 # requests at once). Markers in pyproject.toml; `make test` still runs them all.
 test-fast: install
-	$(PY) -m pytest -q --databases sqlite -m "not browser and not real_server and not slow" $(PYTEST_ARGS)
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --databases sqlite -m "not browser and not real_server and not slow" $(PYTEST_ARGS)
 
-# Line coverage of app, wechat and handheld by the whole suite, in this process only (the
-# gunicorn servers some tests start are not measured).
+# Line coverage of app, wechat and handheld by the whole suite, in this process only (no xdist
+# workers; the gunicorn servers some tests start are not measured).
 coverage: install
 	$(PY) -m coverage run --source=app,wechat,handheld -m pytest -q $(PYTEST_ARGS)
 	$(PY) -m coverage report

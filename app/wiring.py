@@ -40,7 +40,9 @@ def wire_services(app: Flask) -> None:
     app.extensions["xiaoge.price_sensitive"] = price_sensitive_compound_ids
     passwords.configure_threads(cfg["PASSWORD_HASH_THREADS"], cfg["PASSWORD_HASH_MAX_WAITING"])
     if cfg.get("PASSWORD_HASH_COST") == "fast":
-        passwords.configure(time_cost=1, memory_cost=1024)
+        # ~0.05 ms a hash instead of ~2 ms: the suite hashes and checks a few per test, and
+        # rebuilds the dummy hash at each test's start (tests/conftest.py SharedApp.begin)
+        passwords.configure(time_cost=1, memory_cost=64, parallelism=1)
 
 
 def standing_cache_seconds(cfg) -> float:

@@ -41,6 +41,7 @@ from tests.secret_scan import (  # noqa: F401  (no secret in any log record of t
     pytest_configure,
     pytest_sessionfinish,
     pytest_terminal_summary,
+    pytest_testnodedown,
     remember_secret,
     secret_scan,
 )
@@ -51,14 +52,23 @@ from wechat.sandbox import start_sandbox
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BACKENDS = ["sqlite", "postgresql"]
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+# PostgreSQL's default max_connections (100) is shared by `make test`'s two xdist workers, each
+# with two shared apps (both draw engines) and a concurrency test or a gunicorn server at any
+# moment: a test app keeps 5 connections at most between tests and opens 20 at most at once (a
+# burst of 200 shakes queues for them). tests/real_server.py gives gunicorn's workers as much.
+TEST_PG_POOL = {"pool_size": 5, "max_overflow": 15}
 
 def pytest_addoption(parser):
     parser.addoption("--databases", default=",".join(BACKENDS),
                      help="comma-separated backends to run the app-level tests on (default: both)")
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist files the groups (its own hook, on each worker)
 def pytest_collection_modifyitems(config, items):
-    """Leave out the PostgreSQL run of `one_database` tests, and backends not asked for."""
+    """Leave out the PostgreSQL run of `one_database` tests, and backends not asked for; give
+    `real_server`, `slow` and `browser` tests their xdist group (see group_for_xdist)."""
+    for item in items:
+        group_for_xdist(item)
     wanted = set(config.getoption("--databases").split(","))
     if not wanted <= set(BACKENDS):
         raise pytest.UsageError(f"--databases takes some of {','.join(BACKENDS)}, not {','.join(wanted)}")
@@ -71,6 +81,20 @@ def pytest_collection_modifyitems(config, items):
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
+
+
+def group_for_xdist(item) -> None:
+    """`make test` runs the suite in two xdist workers (`-n 2 --dist loadgroup`); a group runs
+    whole in one worker, in order. `real_server` and `slow` tests (gunicorn, real concurrency,
+    restarts, timing) form one group, "serial", so no two of them share the machine at once;
+    `browser` tests one, so one chromium serves them. A test that names its own group keeps it
+    (tests/test_openapi_fuzz.py: long, but neither timing-sensitive nor concurrent)."""
+    if item.get_closest_marker("xdist_group"):
+        return
+    if item.get_closest_marker("real_server") or item.get_closest_marker("slow"):
+        item.add_marker(pytest.mark.xdist_group("serial"))
+    elif item.get_closest_marker("browser"):
+        item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 @pytest.fixture(scope="session")
@@ -89,8 +113,28 @@ def sandbox(pay_keys):
 
 
 @pytest.fixture(scope="session")
-def shared_apps():
-    """The apps the tests share, by (database URL, draw engine); built when first asked for."""
+def migrated_databases(tmp_path_factory):
+    """Each backend's migrated database, made when first asked for and kept to the session's end
+    (dropped then): pytest tears `database_url` down whenever the next test wants the other
+    backend, which under xdist (`make test`) happens many times in a worker."""
+    urls: dict[str, str] = {}
+    with contextlib.ExitStack() as dropped_at_the_end:
+        def url_of(backend: str) -> str:
+            if backend not in urls:
+                if backend == "sqlite":
+                    url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'xiaoge.sqlite3'}"
+                else:
+                    _, url = dropped_at_the_end.enter_context(postgres_database("xiaoge_test"))
+                migrate_to_head(url)
+                urls[backend] = url
+            return urls[backend]
+        yield url_of
+
+
+@pytest.fixture(scope="session")
+def shared_apps(migrated_databases):
+    """The apps the tests share, by (database URL, draw engine); built when first asked for,
+    closed before their databases are dropped."""
     apps: dict[tuple[str, str], SharedApp] = {}
     yield apps
     for shared in apps.values():
@@ -98,20 +142,9 @@ def shared_apps():
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-def database_url(request, tmp_path_factory, shared_apps):
+def database_url(request, migrated_databases) -> str:
     """A migrated, empty database of each backend, for the whole session."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'xiaoge.sqlite3'}"
-        migrate_to_head(url)
-        yield url
-        return
-    with postgres_database("xiaoge_test") as (_, url):
-        try:
-            migrate_to_head(url)
-            yield url
-        finally:
-            for key in [key for key in shared_apps if key[0] == url]:
-                shared_apps.pop(key).close()
+    return migrated_databases(request.param)
 
 
 @contextlib.contextmanager
@@ -147,7 +180,7 @@ def app_config(url: str, wechat_base: str, pay_keys: PayKeyFiles | None = None) 
         "TESTING": True,
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 30, "max_overflow": 30} if url.startswith("postgresql") else {},
+        "SQLALCHEMY_ENGINE_OPTIONS": dict(TEST_PG_POOL) if url.startswith("postgresql") else {},
         "REDIS_URL": None,
         "RATELIMIT_ENABLED": False,  # tests sign in hundreds of times; test_rate_limits turns it on
         "RATELIMIT_STORAGE_URI": "memory://",

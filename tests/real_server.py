@@ -21,7 +21,7 @@ import requests
 
 from app import create_app
 from app.extensions import db
-from tests.conftest import app_config
+from tests.conftest import TEST_PG_POOL, app_config
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -50,7 +50,10 @@ def server_env(database_url: str, wechat_base: str) -> dict:
     env = {key: value for key, value in os.environ.items()
            if key not in {"XIAOGE_DEMO", "REDIS_URL", "XIAOGE_HANDHELD_CRASH_AFTER_SEND"}}
     env.update(DATABASE_URL=database_url, SECRET_KEY="handheld-test-secret", WECHAT_API_BASE=wechat_base,
-               PUBLIC_URL="http://shop.test", PYTHONUNBUFFERED="1")
+               PUBLIC_URL="http://shop.test", PYTHONUNBUFFERED="1",
+               # the test apps' pool (tests/conftest.py TEST_PG_POOL), not production's 20 + 10 a worker:
+               # the suite's two xdist workers share PostgreSQL's 100 connections
+               DB_POOL_SIZE=str(TEST_PG_POOL["pool_size"]), DB_MAX_OVERFLOW=str(TEST_PG_POOL["max_overflow"]))
     return env
 
 

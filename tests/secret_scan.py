@@ -58,6 +58,7 @@ class SecretScan(logging.Handler):
 
 
 SCAN = SecretScan()
+WORKER_LEAKS = "secret_scan_leaks"
 
 
 def remember_secret(secret: str) -> None:
@@ -99,7 +100,17 @@ def secret_scan():
     return SCAN
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    """Under xdist (`make test`): each worker scans its own records and hands its leaks to the
+    controller when it finishes (pytest_sessionfinish below, on the worker), which reports them."""
+    SCAN.leaks.extend(getattr(node, "workeroutput", {}).get(WORKER_LEAKS, []))
+
+
 def pytest_sessionfinish(session, exitstatus) -> None:
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput[WORKER_LEAKS] = list(SCAN.leaks)
     if SCAN.leaks and exitstatus == 0:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 

@@ -24,7 +24,9 @@ from schemathesis.specs.openapi.checks import (
 
 from tests.secret_scan import SCAN
 
-pytestmark = pytest.mark.slow
+# Long, but neither timing-sensitive nor concurrent: beside the `serial` group under xdist
+# (tests/conftest.py group_for_xdist).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("openapi_fuzz")]
 
 EXAMPLES = int(os.environ.get("XIAOGE_FUZZ_EXAMPLES", "25"))  # a run per database stays under ~60 s
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]

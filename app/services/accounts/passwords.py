@@ -67,10 +67,10 @@ class OffLoop:
 _off_loop = OffLoop()
 
 
-def configure(time_cost: int, memory_cost: int) -> None:
+def configure(time_cost: int, memory_cost: int, parallelism: int = 4) -> None:
     """Swap the hasher's cost (tests use a cheap one; production keeps the defaults)."""
     global _hasher, _DUMMY_HASH
-    _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost)
+    _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism)
     _DUMMY_HASH = _hasher.hash("not-a-real-password")  # as dear to check as a real one, at this cost
 
 
