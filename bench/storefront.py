@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import inspect
 import json
 import os
 import random
@@ -43,6 +44,14 @@ from bench.procs import HOST, Gunicorn, code_version, cpu_seconds, machine_load
 CATEGORIES = ("粮油", "饮料", "零食", "日用", "母婴", "生鲜", "冷冻", "酒水", "个护", "清洁")
 STATUSES_TODAY = ("paid",) * 5 + ("reserved",) * 3 + ("completed",) * 2 + ("cancelled",)
 STATUSES_PAST = ("completed",) * 9 + ("cancelled",)
+
+
+def clearance_quantity(kind: str | None) -> dict:
+    """A clearance's units, where this version of the code has them (issue 15 added quantities),
+    so the same bench runs on the code before and after."""
+    if kind == "clearance" and "quantity" in inspect.signature(catalog.create_deal).parameters:
+        return {"quantity": 1000}
+    return {}
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -100,7 +109,8 @@ def seed(app, args: argparse.Namespace) -> Seeded:
             catalog.create_deal(s, product_id=product.id, compound_ids=[home.id, other.id], kind=kind,
                                 deal_price_fen=product.price_fen * rng.randrange(50, 95) // 100,
                                 starts_at=now - timedelta(days=3),
-                                ends_at=now + timedelta(days=2 if kind == "clearance" else 30))
+                                ends_at=now + timedelta(days=2 if kind == "clearance" else 30),
+                                **clearance_quantity(kind))
             deals[kind] += 1
         for n in range(4):
             coupons.create_coupon_template(

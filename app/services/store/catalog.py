@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from app.models import Deal, Product, utcnow
 from app.models.catalog import deal_compounds
@@ -95,6 +95,7 @@ def active_deals(session: Session, compound_id: int, now: datetime, excluding=()
         .where(or_(Deal.ends_at.is_(None), Deal.ends_at > now))
         .where(or_(Deal.quantity.is_(None), Deal.sold < Deal.quantity))
         .order_by(Deal.id)
+        .options(lazyload(Deal.compounds))  # a price needs the deal, not the list of its compounds
     )
     if excluding:
         query = query.where(Deal.id.notin_(list(excluding)))
