@@ -121,5 +121,6 @@ def campaign_live(campaign_id: int, payload: dict) -> None:
 @timed_broadcast
 def group_progress(deal: GroupDeal) -> None:
     """Shoppers in the compound: a group deal's seats taken and status (a join, its success or failure)."""
-    socketio.emit("group_progress", {"group_deal_id": deal.id, "joined": deal.joined, "status": deal.status},
+    socketio.emit("group_progress", {"group_deal_id": deal.id, "joined": deal.joined, "joined_fen": deal.joined_fen,
+                                     "status": deal.status},
                   to=compound_room(deal.compound_id), namespace="/shopper")

@@ -106,7 +106,7 @@ def test_progress_is_pushed_to_the_compound_room(app, client, make, hood):
                                       flask_test_client=client) for h in (headers, stranger))
     assert hood.join(deal["id"], headers).status_code == 201
     heard = [e["args"][0] for e in near.get_received("/shopper") if e["name"] == "group_progress"]
-    assert heard == [{"group_deal_id": deal["id"], "joined": 1, "status": "open"}]
+    assert heard == [{"group_deal_id": deal["id"], "joined": 1, "joined_fen": 2000, "status": "open"}]
     assert [e for e in far.get_received("/shopper") if e["name"] == "group_progress"] == []
 
 
@@ -147,11 +147,24 @@ def test_a_join_whose_order_is_cancelled_gives_its_seat_back(client, hood, app):
     order = hood.join(deal["id"], leaver).get_json()["join"]["order"]
     assert client.post(f"/api/v1/orders/{order['id']}/cancel", headers=leaver).status_code == 200
     assert settle_group_deals().seats_given_back != []
-    assert deal_row(deal["id"]).joined == 0
+    assert (deal_row(deal["id"]).joined, deal_row(deal["id"]).joined_fen) == (0, 0)
     _, other = hood.neighbour()
     assert hood.join(deal["id"], other).status_code == 201
     result = app.test_cli_runner().invoke(args=["settle-group-deals"])
     assert result.exit_code == 0 and "failed []" in result.output
+
+
+def test_an_amount_unlocks_the_group_before_the_households_do(client, hood):
+    deal = hood.open_deal(min_households=5, min_amount_fen=6000)  # 2000 a unit: three units unlock it
+    body = hood.join(deal["id"], hood.neighbour()[1], quantity=2).get_json()
+    assert (body["group_deal"]["joined_fen"], body["group_deal"]["status"]) == (4000, "open")
+    assert body["join"]["order"]["held"] is True
+
+    body = hood.join(deal["id"], hood.neighbour()[1]).get_json()
+
+    assert (body["group_deal"]["joined"], body["group_deal"]["joined_fen"]) == (2, 6000)
+    assert body["group_deal"]["status"] == "succeeded" and body["join"]["order"]["held"] is False
+    assert body["group_deal"]["min_amount_fen"] == 6000
 
 
 def test_a_held_order_is_not_handed_over(client, make, hood):

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import AuditEntry, CompoundPortrait, VanLoadItem, utcnow
 from tests.assertions import assert_error
+from tests.groups import hood  # noqa: F401  (fixture: a compound, its courier, a product, marketing)
 from tests.prestock import CONFIRM, PRESTOCK, sold, sold_every_day, today
 from tests.van import VAN_LOAD, load_van
 
@@ -65,6 +66,21 @@ def test_orders_for_the_next_run_and_the_days_item_prizes_are_on_the_list(client
     items = client.get(PRESTOCK, headers=make.courier_headers(shop.courier)).get_json()["items"]
 
     assert {i["product_id"]: i["quantity"] for i in items} == {tea.id: 2, cup.id: 6}
+
+
+def test_confirmed_group_orders_are_on_the_list_and_held_ones_are_not(client, make, hood):
+    margin(client, make.staff_headers("ops"), 0)
+    confirmed = hood.open_deal(min_households=2)
+    for quantity in (2, 1):
+        assert hood.join(confirmed["id"], hood.neighbour()[1], quantity=quantity).status_code == 201
+    other = make.product(price_fen=3000)
+    waiting = hood.open_deal(product_id=other.id, min_households=3)
+    assert hood.join(waiting["id"], hood.neighbour()[1]).status_code == 201  # held: the group may fail
+
+    items = client.get(PRESTOCK, headers=make.courier_headers(hood.courier)).get_json()["items"]
+
+    assert [(i["product_id"], i["quantity"], i["by_compound"]) for i in items] == \
+        [(hood.product.id, 3, {str(hood.home.id): 3})]
 
 
 def test_ops_adjust_the_list_and_the_courier_sees_the_adjusted_one_audited(client, make):

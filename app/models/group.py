@@ -16,9 +16,11 @@ JOIN_STATUSES = ("active", "left")  # left: its order was cancelled before the o
 
 
 class GroupDeal(Base):
-    """A product at a group price in one compound, unlocked by `min_households` joining before `deadline`.
+    """A product at a group price in one compound, unlocked before `deadline` by `min_households`
+    joining, or by the joins' orders reaching `min_amount_fen` (when set), whichever comes first.
 
-    `joined` is the seats taken: one conditional UPDATE per join, never past `max_households`."""
+    `joined` is the seats taken and `joined_fen` what their orders come to: one conditional UPDATE
+    per join, never past `max_households`."""
 
     __tablename__ = "group_deals"
     __table_args__ = (
@@ -26,6 +28,8 @@ class GroupDeal(Base):
         CheckConstraint("min_households >= 1", name="min_households"),
         CheckConstraint("max_households IS NULL OR max_households >= min_households", name="max_households"),
         CheckConstraint("joined >= 0 AND (max_households IS NULL OR joined <= max_households)", name="joined"),
+        CheckConstraint("min_amount_fen IS NULL OR min_amount_fen >= 1", name="min_amount_fen"),
+        CheckConstraint("joined_fen >= 0", name="joined_fen"),
     )
 
     id: Mapped[intpk]
@@ -39,6 +43,12 @@ class GroupDeal(Base):
     deadline: Mapped[Timestamp] = mapped_column(index=True)
     status: Mapped[str] = mapped_column(String(20), default="open", server_default="open")
     joined: Mapped[int] = mapped_column(default=0, server_default="0")
+    min_amount_fen: Mapped[fen | None]  # the amount that also unlocks it (the joins' orders together)
+    joined_fen: Mapped[fen] = mapped_column(default=0, server_default="0")
+
+    def unlocked(self, joined: int, joined_fen: int) -> bool:
+        """Whether this many households, ordering this much, unlock the group price."""
+        return joined >= self.min_households or (self.min_amount_fen is not None and joined_fen >= self.min_amount_fen)
     created_by_staff_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("staff.id"))
     settled_at: Mapped[Timestamp | None]  # when it succeeded or failed
     created_at: Mapped[created_at]

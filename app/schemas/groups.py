@@ -15,6 +15,8 @@ class GroupDealIn(In):
     group_price_fen = Fen(required=True)
     min_households = Count(1, MAX_HOUSEHOLDS, required=True)
     max_households = Count(1, MAX_HOUSEHOLDS, load_default=None, allow_none=True)
+    min_amount_fen = Fen(load_default=None, allow_none=True, validate=validate.Range(min=1), metadata={
+        "description": "extension: the amount (the joins' orders together) that also unlocks the group price"})
     deadline = When(required=True)
     courier_id = Id(load_default=None, allow_none=True, metadata={
         "description": "extension: the courier who delivers the group (default: the first serving the compound)"})
@@ -39,6 +41,8 @@ class GroupDealOut(Schema):
     min_households = fields.Integer()
     max_households = fields.Integer(allow_none=True)
     joined = fields.Integer()
+    min_amount_fen = fields.Integer(allow_none=True, metadata={"description": "extension"})
+    joined_fen = fields.Integer(metadata={"description": "extension: what the joins' orders come to"})
     deadline = fields.AwareDateTime()
     status = fields.String(metadata={"description": "open, succeeded or failed"})
     compound_id = fields.Integer(metadata={"description": "extension"})

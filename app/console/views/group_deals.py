@@ -21,6 +21,8 @@ GROUP_DEAL_FIELDS = (
     Field("min_households", "成团户数", "Households to unlock", kind="int"),
     Field("max_households", "最多户数", "Most households", kind="int", required=False,
           help="留空则不限 · Blank: no cap"),
+    Field("min_amount_fen", "成团金额", "Amount to unlock", kind="yuan", required=False,
+          help="户数或金额先到即成团 · Households or amount, whichever comes first"),
     Field("deadline", "截止", "Deadline", kind="when", help="北京时间 · Beijing time"),
 )
 

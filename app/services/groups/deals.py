@@ -12,7 +12,8 @@ from app.services.errors import InvalidRequest, NotFound
 
 def open_group_deal(session: Session, *, product_id: int, compound_id: int, group_price_fen: int,
                     min_households: int, deadline: datetime, now: datetime, max_households: int | None = None,
-                    courier_id: int | None = None, staff_id: int | None = None) -> GroupDeal:
+                    min_amount_fen: int | None = None, courier_id: int | None = None,
+                    staff_id: int | None = None) -> GroupDeal:
     """A group deal in a compound, delivered by `courier_id` (else the first courier serving the compound)."""
     product = session.get(Product, product_id)
     if product is None:
@@ -27,6 +28,7 @@ def open_group_deal(session: Session, *, product_id: int, compound_id: int, grou
         raise InvalidRequest({"deadline": "must be in the future"})
     deal = GroupDeal(product_id=product_id, compound_id=compound_id, group_price_fen=group_price_fen,
                      min_households=min_households, max_households=max_households, deadline=deadline,
+                     min_amount_fen=min_amount_fen, joined_fen=0,
                      courier_id=delivering_courier(session, compound_id, courier_id), status="open", joined=0,
                      created_by_staff_id=staff_id)
     session.add(deal)

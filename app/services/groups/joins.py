@@ -50,12 +50,12 @@ def join_deal(session: Session, deal_id: int, shopper_id: int, quantity: int, no
             session.add(join)
     except IntegrityError:
         raise AlreadyJoined() from None
-    joined, status = take_seat(session, deal, now)
+    joined, joined_fen, status = take_seat(session, deal, order.total_fen, now)
     if status != "open":  # joining a group already confirmed: this order is confirmed too
         confirm(session, [order.id])
         session.refresh(deal)
         return Joined(join, deal)
-    succeeded = joined >= deal.min_households and session.execute(
+    succeeded = deal.unlocked(joined, joined_fen) and session.execute(
         update(GroupDeal).where(GroupDeal.id == deal.id, GroupDeal.status == "open")
         .values(status="succeeded", settled_at=now).execution_options(synchronize_session=False)).rowcount == 1
     confirmed = confirm(session, active_order_ids(deal.id)) if succeeded else []
@@ -84,16 +84,18 @@ def place_group_order(session: Session, deal: GroupDeal, shopper_id: int, quanti
     return order
 
 
-def take_seat(session: Session, deal: GroupDeal, now: datetime) -> tuple[int, str]:
-    """One seat of the deal: (seats taken now, its status), or GroupClosed / GroupFull."""
+def take_seat(session: Session, deal: GroupDeal, amount_fen: int, now: datetime) -> tuple[int, int, str]:
+    """One seat of the deal for an order of `amount_fen`: (seats taken now, what their orders come to,
+    its status), or GroupClosed / GroupFull."""
     seat = session.execute(
         update(GroupDeal)
         .where(GroupDeal.id == deal.id, GroupDeal.status.in_(JOINABLE_STATUSES), GroupDeal.deadline > now,
                or_(GroupDeal.max_households.is_(None), GroupDeal.joined < GroupDeal.max_households))
-        .values(joined=GroupDeal.joined + 1).returning(GroupDeal.joined, GroupDeal.status)
+        .values(joined=GroupDeal.joined + 1, joined_fen=GroupDeal.joined_fen + amount_fen)
+        .returning(GroupDeal.joined, GroupDeal.joined_fen, GroupDeal.status)
         .execution_options(synchronize_session=False)).first()
     if seat is not None:
-        return seat.joined, seat.status
+        return seat.joined, seat.joined_fen, seat.status
     session.refresh(deal)
     if deal.status not in JOINABLE_STATUSES or deal.deadline <= now:
         raise GroupClosed()

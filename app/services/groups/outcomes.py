@@ -64,10 +64,12 @@ def dropped_joins(session: Session, limit: int = 100) -> list[GroupJoin]:
 
 
 def give_seat_back(session: Session, join: GroupJoin) -> bool:
-    """active -> left and the deal's count down by one, once; True for the call that did it."""
+    """active -> left and the deal's count down by one (and its amount by the join's), once; True
+    for the call that did it."""
     left = session.execute(update(GroupJoin).where(GroupJoin.id == join.id, GroupJoin.status == "active")
                            .values(status="left").execution_options(synchronize_session=False)).rowcount == 1
     if left:
         session.execute(update(GroupDeal).where(GroupDeal.id == join.group_deal_id, GroupDeal.joined > 0)
-                        .values(joined=GroupDeal.joined - 1).execution_options(synchronize_session=False))
+                        .values(joined=GroupDeal.joined - 1, joined_fen=GroupDeal.joined_fen - join.order.total_fen)
+                        .execution_options(synchronize_session=False))
     return left

@@ -49,13 +49,24 @@ def sales_before(session: Session, courier_id: int, compound_ids, day: date):
 
 
 def next_run_orders(session: Session, courier_id: int) -> dict[tuple[int, int], int]:
-    """Open order lines that wait for the van's next run (held without a van load item)."""
-    return {(compound_id, product_id): int(units) for compound_id, product_id, units in session.execute(
-        select(Order.compound_id, VanHold.product_id, func.sum(VanHold.quantity))
-        .join(Order, Order.id == VanHold.order_id)
-        .where(Order.courier_id == courier_id, VanHold.van_load_item_id.is_(None), VanHold.quantity > 0,
-               Order.status.in_(OPEN_STATUSES))
-        .group_by(Order.compound_id, VanHold.product_id))}
+    """Open order lines the van must bring on its next run: those held without a van load item,
+    and confirmed group orders (a group's goods come once it succeeds: they reserve nothing)."""
+    waiting: dict[tuple[int, int], int] = defaultdict(int)
+    for compound_id, product_id, units in session.execute(
+            select(Order.compound_id, VanHold.product_id, func.sum(VanHold.quantity))
+            .join(Order, Order.id == VanHold.order_id)
+            .where(Order.courier_id == courier_id, VanHold.van_load_item_id.is_(None), VanHold.quantity > 0,
+                   Order.status.in_(OPEN_STATUSES))
+            .group_by(Order.compound_id, VanHold.product_id)):
+        waiting[compound_id, product_id] += int(units)
+    for compound_id, product_id, units in session.execute(
+            select(Order.compound_id, OrderItem.product_id, func.sum(OrderItem.quantity))
+            .join(OrderItem, OrderItem.order_id == Order.id)
+            .where(Order.courier_id == courier_id, Order.source == "group", Order.held.is_(False),
+                   Order.status.in_(OPEN_STATUSES))
+            .group_by(Order.compound_id, OrderItem.product_id)):
+        waiting[compound_id, product_id] += int(units)
+    return dict(waiting)
 
 
 def campaign_prizes(session: Session, compound_ids, day: date) -> dict[tuple[int, int], int]:

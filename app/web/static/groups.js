@@ -64,11 +64,15 @@
     ]);
     var entry = cards[deal.id] = {el: el, deal: deal, joined: false, key: null};
     entry.refresh = function () {
-      var d = entry.deal, pct = Math.min(100, Math.round(100 * d.joined / Math.max(d.min_households, 1)));
+      var d = entry.deal, share = d.joined / Math.max(d.min_households, 1);
+      if (d.min_amount_fen) share = Math.max(share, (d.joined_fen || 0) / d.min_amount_fen);  // whichever is nearer
+      var pct = Math.min(100, Math.round(100 * share));
       bar.style.width = pct + "%";
       el.querySelector(".group-bar").setAttribute("aria-valuenow", String(d.joined));
       count.textContent = "已拼 " + d.joined + "/" + d.min_households + " 户 · " + d.joined + " of " +
-        d.min_households + " households" + (d.max_households ? " (≤ " + d.max_households + ")" : "");
+        d.min_households + " households" + (d.max_households ? " (≤ " + d.max_households + ")" : "") +
+        (d.min_amount_fen ? " · 或满 " + yuan(d.min_amount_fen) + " or " + yuan(d.min_amount_fen) + " (" +
+                            yuan(d.joined_fen || 0) + ")" : "");
       status.textContent = STATUS[d.status] || d.status;
       var full = d.max_households && d.joined >= d.max_households;
       button.disabled = entry.joined || d.status === "failed" || !!full;
@@ -100,11 +104,12 @@
     }, function () { entry.refresh(); X.networkFailed(); });
   }
 
-  /** `group_progress` {group_deal_id, joined, status}: the card follows without a reload. */
+  /** `group_progress` {group_deal_id, joined, joined_fen, status}: the card follows without a reload. */
   function progress(data) {
     var entry = cards[data.group_deal_id];
     if (!entry) return;
     entry.deal.joined = data.joined;
+    entry.deal.joined_fen = data.joined_fen;
     entry.deal.status = data.status;
     entry.refresh();
   }
