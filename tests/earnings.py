@@ -55,10 +55,13 @@ def hand_over(courier, order: dict, when: datetime) -> None:
     db.session.commit()
 
 
+RATES_FROM = datetime(2026, 1, 1, tzinfo=SHANGHAI)  # before the hand-made month: its rates apply to it
+
+
 def set_rates(default_bp: int | None = 300, **by_category: int) -> None:
-    rules.set_rate(db.session, None, default_bp)
+    rules.set_rate(db.session, None, default_bp, RATES_FROM)
     for category, rate in by_category.items():
-        rules.set_rate(db.session, category, rate)
+        rules.set_rate(db.session, category, rate, RATES_FROM)
     db.session.commit()
 
 

@@ -3,8 +3,8 @@ Shanghai month and day boundaries, refunds, discounts, categories with and witho
 from __future__ import annotations
 
 from app.extensions import db
-from app.models import Coupon
-from app.services.earnings import money
+from app.models import Coupon, utcnow
+from app.services.earnings import money, rules
 from tests.assertions import assert_error
 from tests.earnings import EXPECTED, EXPECTED_BY_CATEGORY, make_month, set_rates
 
@@ -118,3 +118,32 @@ def test_a_discount_is_shared_in_whole_fen_that_add_up_and_never_exceed_a_line()
 def test_commission_rounds_half_up_to_the_fen():
     assert [money.commission_fen(sales, 500) for sales in (1749, 1750, 1751, 0)] == [87, 88, 88, 0]
     assert money.commission_fen(999, 300) == 30 and money.commission_fen(1, 10_000) == 1
+
+
+def test_a_new_rate_applies_from_its_day_and_leaves_earlier_handovers_at_the_old_one(client, make):
+    month = make_month(make)
+    set_rates(300, 日用=1000, 生鲜=500)
+    headers = make.courier_headers(month.courier)
+    before = client.get(EARNINGS, query_string={"month": "2026-03"}, headers=headers).get_json()
+    ops = make.staff_headers("ops")
+
+    raised = client.put("/api/v1/console/commission-rules", json={"category": "日用", "rate_bp": 2000},
+                        headers=ops)
+    after = client.get(EARNINGS, query_string={"month": "2026-03"}, headers=headers).get_json()
+
+    assert raised.status_code == 200 and after == before  # handed over before the change: paid as then
+    assert rules.rate_history(db.session).of("日用", utcnow()) == 2000
+    too_early = client.put("/api/v1/console/commission-rules",
+                           json={"category": "日用", "rate_bp": 0, "effective_from": "2026-03-01"}, headers=ops)
+    assert too_early.status_code == 422  # before that rate's last change (set just now)
+    ahead = client.put("/api/v1/console/commission-rules",
+                       json={"rate_bp": 100, "effective_from": "2099-01-01"}, headers=ops)
+    assert ahead.status_code == 422 and "effective_from" in ahead.get_json()["error"]["fields"]
+
+    backdated = client.put("/api/v1/console/commission-rules",  # ops correct a rate before paying out
+                           json={"category": "生鲜", "rate_bp": 0, "effective_from": "2026-03-01"}, headers=ops)
+    corrected = client.get(EARNINGS, query_string={"month": "2026-03"}, headers=headers).get_json()
+    assert backdated.status_code == 200
+    fresh = {row["category"]: row for row in corrected["by_category"]}["生鲜"]
+    assert fresh["rate_bp"] == 0 and fresh["commission_fen"] == 0
+    assert corrected["commission_fen"] < before["commission_fen"] and corrected["sales_fen"] == before["sales_fen"]

@@ -14,6 +14,7 @@ from app.schemas.earnings import (CommissionRateIn, CommissionRulesOut, ConsoleE
 from app.services.audit import commission_rules
 from app.services.couriers import registry
 from app.services.earnings import rules, statements
+from app.services.earnings.statements import shanghai_midnight
 
 blp = Blueprint("earnings", __name__, url_prefix="/api/v1", description="Courier earnings")
 
@@ -66,6 +67,8 @@ def commission_rules_overview():
 @blp.response(200, CommissionRulesOut)
 def set_commission_rate(body):
     """Set a category's rate (no category: the default rate); a null rate removes the rule. Audited."""
-    commission_rules.set_commission_rate(db.session, principal().subject_id, body["category"], body["rate_bp"])
+    starts = body["effective_from"]
+    commission_rules.set_commission_rate(db.session, principal().subject_id, body["category"], body["rate_bp"],
+                                         shanghai_midnight(starts) if starts else None)
     db.session.commit()
     return rules.overview(db.session)

@@ -7,7 +7,7 @@ from app.models.clearance import ClearanceSale
 from app.models.compound import Compound, CompoundName
 from app.models.coupon import Coupon, CouponTemplate
 from app.models.courier import Courier
-from app.models.earnings import DEFAULT_CATEGORY, CommissionRule
+from app.models.earnings import DEFAULT_CATEGORY, CommissionRateChange, CommissionRule
 from app.models.group import GroupDeal, GroupJoin
 from app.models.message import MessageSubscription, OutboxMessage
 from app.models.order import IdempotentAnswer, Order, OrderItem
@@ -23,11 +23,11 @@ from app.models.van import VanHold, VanLoadItem
 
 __all__ = [
     "Address", "Arrival", "AuditEntry", "Base", "Campaign", "CampaignPrize", "ClearanceSale",
-    "CommissionRule", "Compound", "CompoundDay", "CompoundName", "CompoundPortrait", "Coupon",
-    "CouponTemplate", "Courier", "DEAL_KINDS", "DEFAULT_CATEGORY", "Deal", "GroupDeal", "GroupJoin",
-    "IdempotentAnswer", "MessageSubscription", "Order", "OrderItem", "OutboxMessage", "Payment",
-    "PaymentDiscrepancy", "PaymentNotification", "PaymentRefund", "PrestockPlanItem", "PrestockSettings",
-    "Product", "ProductView", "PromotionEvent", "RoundPrize", "RoundShopper", "STAFF_ROLES", "Shake",
-    "ShakeRound", "Shopper", "ShopperCompoundDay", "Staff", "StoreSession", "VanHold", "VanLoadItem",
-    "Wish", "WishNotice", "utcnow",
+    "CommissionRateChange", "CommissionRule", "Compound", "CompoundDay", "CompoundName", "CompoundPortrait",
+    "Coupon", "CouponTemplate", "Courier", "DEAL_KINDS", "DEFAULT_CATEGORY", "Deal", "GroupDeal",
+    "GroupJoin", "IdempotentAnswer", "MessageSubscription", "Order", "OrderItem", "OutboxMessage",
+    "Payment", "PaymentDiscrepancy", "PaymentNotification", "PaymentRefund", "PrestockPlanItem",
+    "PrestockSettings", "Product", "ProductView", "PromotionEvent", "RoundPrize", "RoundShopper",
+    "STAFF_ROLES", "Shake", "ShakeRound", "Shopper", "ShopperCompoundDay", "Staff", "StoreSession",
+    "VanHold", "VanLoadItem", "Wish", "WishNotice", "utcnow",
 ]

@@ -80,6 +80,9 @@ class CommissionRateIn(In):
                     metadata={"description": "a product category; null or absent: the default rate"})
     rate_bp = Count(0, MAX_RATE_BP, required=True, allow_none=True,
                     metadata={"description": "basis points (550 = 5.5 %); null removes the rule"})
+    effective_from = fields.Date(load_default=None, allow_none=True, metadata={
+        "description": "extension: the Asia/Shanghai day the rate applies from (default: now); not ahead, "
+                       "nor before the rate's last change. Lines handed over before it keep the earlier rate"})
 
     @validates("category")
     def not_the_default_key(self, value, **kwargs):

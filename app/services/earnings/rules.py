@@ -1,13 +1,21 @@
-"""Commission rates per product category, set by ops; a default rate for categories without a rule."""
+"""Commission rates per product category, set by ops; a default rate for categories without a rule.
+
+`commission_rules` holds the rates in force now; `commission_rate_changes` every change with the
+moment it applies from, so a statement pays each line at the rate in force at its handover.
+"""
 from __future__ import annotations
 
+from bisect import bisect_right
+from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.models import DEFAULT_CATEGORY, CommissionRule, Product
+from app.models import DEFAULT_CATEGORY, CommissionRateChange, CommissionRule, Product, utcnow
+from app.services.errors import InvalidRequest
 
 # The default rate until ops set one: no rule, no commission.
 UNSET_DEFAULT_BP = 0
@@ -38,6 +46,37 @@ class RateChange:
         return self.before_bp != self.after_bp
 
 
+@dataclass(frozen=True)
+class RateHistory:
+    """Every change, oldest first per category: the rate in force at any moment."""
+
+    changes: dict[str, tuple[list[datetime], list[int | None]]]  # category -> (effective_from, rate_bp)
+
+    def of(self, category: str, at: datetime) -> int:
+        """The category's rate at `at`: its own rule then, else the default then (0 before any)."""
+        own = self.rule_at(category, at)
+        if own is not None:
+            return own
+        default = self.rule_at(DEFAULT_CATEGORY, at)
+        return UNSET_DEFAULT_BP if default is None else default
+
+    def rule_at(self, category: str, at: datetime) -> int | None:
+        times, rates = self.changes.get(category, ((), ()))
+        index = bisect_right(times, at)
+        return rates[index - 1] if index else None
+
+
+def rate_history(session: Session) -> RateHistory:
+    """Every change, read in one query (a few rows a category)."""
+    changes: dict[str, tuple[list, list]] = defaultdict(lambda: ([], []))
+    for category, effective_from, rate_bp in session.execute(
+            select(CommissionRateChange.category, CommissionRateChange.effective_from, CommissionRateChange.rate_bp)
+            .order_by(CommissionRateChange.effective_from, CommissionRateChange.id)):
+        changes[category][0].append(effective_from)
+        changes[category][1].append(rate_bp)
+    return RateHistory(dict(changes))
+
+
 def current_rates(session: Session) -> Rates:
     """Every rule, read in one query."""
     rows = dict(session.execute(select(CommissionRule.category, CommissionRule.rate_bp)).all())
@@ -57,10 +96,29 @@ def known_categories(session: Session, rules: list[CommissionRule]) -> list[str]
     return sorted(set(products) | {rule.category for rule in rules})
 
 
-def set_rate(session: Session, category: str | None, rate_bp: int | None) -> RateChange:
-    """Set the category's rate (None category: the default rate); rate None removes the rule, so the
-    category falls back to the default (the default to 0). The same rate again changes nothing."""
+def set_rate(session: Session, category: str | None, rate_bp: int | None,
+             effective_from: datetime | None = None) -> RateChange:
+    """Set the category's rate (None category: the default rate) from `effective_from` (default:
+    now; never in the future, nor before the category's last change); rate None removes the rule, so
+    the category falls back to the default (the default to 0). The same rate again changes nothing."""
     key = DEFAULT_CATEGORY if category is None else category
+    now = utcnow()
+    effective_from = effective_from or now
+    if effective_from > now:
+        raise InvalidRequest({"effective_from": "a rate applies from now or from a moment past, not ahead"})
+    last = session.scalar(select(func.max(CommissionRateChange.effective_from))
+                          .where(CommissionRateChange.category == key))
+    if last is not None and effective_from < last:
+        raise InvalidRequest({"effective_from": f"must not be before this rate's last change ({last.isoformat()})"})
+    change = set_rule(session, key, category, rate_bp)
+    if change.changed:
+        session.add(CommissionRateChange(category=key, rate_bp=rate_bp, effective_from=effective_from))
+        session.flush()
+    return change
+
+
+def set_rule(session: Session, key: str, category: str | None, rate_bp: int | None) -> RateChange:
+    """The rule in force now, set (or removed: rate None)."""
     rule = session.scalar(select(CommissionRule).where(CommissionRule.category == key))
     before = rule.rate_bp if rule is not None else None
     if rate_bp is None:

@@ -6,7 +6,7 @@ What counts (README, "The courier's store"):
   `completed`; orders cancelled or refunded before handover never count;
 - a line's sales are its list total less its share of the order's discount (coupon; a won item's
   discount is its whole price) and of any money paid back on the order, shared pro rata (money.py);
-- commission per line at its category's rate in force when the statement is made, rounded per line;
+- commission per line at its category's rate in force at its handover (rules.RateHistory), rounded per line;
 - won shake items (orders of source "shake") count as items handed over (`free_units`), never as
   orders or sales; coupon claims (coupons.courier_id) count in the period they were claimed, shake
   wins (prizes awarded) in the period their round opened, for the rounds his arrivals opened.
@@ -20,9 +20,9 @@ from itertools import groupby
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models import Arrival, Coupon, Order, OrderItem, Product, RoundPrize, ShakeRound
+from app.models import Arrival, Coupon, Order, OrderItem, Product, RoundPrize, ShakeRound, utcnow
 from app.services.earnings import money
-from app.services.earnings.rules import Rates, current_rates
+from app.services.earnings.rules import RateHistory, rate_history
 from app.services.places.live import SHANGHAI
 
 WON = "shake"  # Order.source of an item won in a shake round
@@ -100,8 +100,8 @@ class Statement:
 
 
 def statement(session: Session, courier_id: int, period: Period) -> Statement:
-    """The courier's statement for the period, at today's rates."""
-    rates = current_rates(session)
+    """The courier's statement for the period: each line at the rate in force at its handover."""
+    rates = rate_history(session)
     lines = [line for _, rows in groupby(handed_over_rows(session, courier_id, period), key=lambda row: row.order_id)
              for line in order_lines(list(rows), rates)]
     return Statement(
@@ -112,7 +112,8 @@ def statement(session: Session, courier_id: int, period: Period) -> Statement:
         free_items=sum(line.quantity for line in lines if line.won),
         coupon_claims=coupon_claims(session, courier_id, period),
         shake_wins=shake_wins(session, courier_id, period),
-        by_category=category_totals(lines, rates), lines=lines)
+        by_category=category_totals(lines, rates, min(period.end - timedelta(microseconds=1), utcnow())),
+        lines=lines)
 
 
 def handed_over_rows(session: Session, courier_id: int, period: Period):
@@ -128,7 +129,7 @@ def handed_over_rows(session: Session, courier_id: int, period: Period):
     ).all()
 
 
-def order_lines(rows: list, rates: Rates) -> list[StatementLine]:
+def order_lines(rows: list, rates: RateHistory) -> list[StatementLine]:
     """An order's lines with the discount, then the refunds, shared over them pro rata."""
     first = rows[0]
     list_fen = [row.unit_price_fen * row.quantity for row in rows]
@@ -137,7 +138,7 @@ def order_lines(rows: list, rates: Rates) -> list[StatementLine]:
     refunds = money.pro_rata(min(first.refunded_fen, sum(after_discount)), after_discount)
     lines = []
     for row, gross, discount, refund in zip(rows, list_fen, discounts, refunds):
-        sales, rate = gross - discount - refund, rates.of(row.category)
+        sales, rate = gross - discount - refund, rates.of(row.category, row.completed_at)
         lines.append(StatementLine(
             order_id=row.order_id, handed_over_at=row.completed_at, product_id=row.product_id,
             product_name=row.name, category=row.category, quantity=row.quantity, list_fen=gross,
@@ -146,14 +147,16 @@ def order_lines(rows: list, rates: Rates) -> list[StatementLine]:
     return lines
 
 
-def category_totals(lines: list[StatementLine], rates: Rates) -> list[CategoryTotal]:
+def category_totals(lines: list[StatementLine], rates: RateHistory, at: datetime) -> list[CategoryTotal]:
+    """Per category: units, sales and commission of its lines (each at its own rate), and the rate
+    in force at `at` (the period's end, or now while it runs)."""
     totals = []
     for category, group in groupby(sorted(lines, key=lambda line: line.category), key=lambda line: line.category):
         group = list(group)
         totals.append(CategoryTotal(
             category=category, units=sum(line.quantity for line in group if not line.won),
             free_units=sum(line.quantity for line in group if line.won),
-            sales_fen=sum(line.sales_fen for line in group), rate_bp=rates.of(category),
+            sales_fen=sum(line.sales_fen for line in group), rate_bp=rates.of(category, at),
             commission_fen=sum(line.commission_fen for line in group)))
     return totals
 
