@@ -110,6 +110,9 @@ def serving(app: Flask) -> Iterator[LiveServer]:
             sweeper = app.extensions.get("xiaoge.round_sweeper")
             if sweeper is not None:  # a test that turned ROUND_SWEEPER on: its loop ends too
                 sweeper.stop()
+            announcer = app.extensions.get("xiaoge.live_announcer")
+            if announcer is not None:  # the live pushes' loop, if one runs, ends at its next turn
+                announcer.stop()
             stop(eio, server, thread, stopping)
         finally:
             eio._async = plain_async

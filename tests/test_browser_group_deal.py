@@ -5,9 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
+from app.extensions import db
+from app.models import Order
 from tests.browser import PHONE, screenshot, watched_page
 from tests.factories import now
+from tests.test_browser_shop import wechat_pay_here  # noqa: F401  (fixture: WeChat Pay notifies this server)
 from tests.test_browser_store import console_problem, settle, world  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.browser
@@ -60,3 +64,21 @@ def test_two_neighbours_fill_a_group_and_each_sees_the_other_join_live(app, clie
         expect(mine).to_contain_text("已拼 2/2 户")
         expect(mine).to_contain_text("已成团 Group on")
         screenshot(first, "group-deal-360.png", tmp_path)
+
+
+def test_a_neighbour_joins_paying_by_wechat_pay(app, client, make, browser, live_server, world, wechat_pay_here):
+    from playwright.sync_api import expect
+
+    app.config["XIAOGE_DEMO"] = True
+    deal_id = open_group_deal(client, make, world)
+    with watched_page(browser, live_server, console_problem, **PHONE) as page:
+        card = enter_through_share_link(page, live_server.url, world, deal_id)
+        card.get_by_role("button", name="微信支付 WeChat Pay").click()
+        expect(page.get_by_role("button", name="确认支付 Pay")).to_be_visible()  # WeChat Pay's page (sandbox)
+        expect(page.locator("body")).to_contain_text("298.00")
+        page.get_by_role("button", name="确认支付 Pay").click()
+        expect(page.locator("#xiaoge-store")).to_have_attribute("data-realtime", "live")  # back in the store
+
+    settle()
+    order = db.session.scalars(select(Order).where(Order.source == "group")).one()
+    assert (order.status, order.held, order.total_fen) == ("paid", True, 29800)  # paid, held for the group

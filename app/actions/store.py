@@ -43,6 +43,7 @@ class LiveAnnouncer:
         self.waiting: set[int] = set()
         self.rechecks: dict[int, float] = {}  # compound -> when to look at its viewers again
         self.pushing = False
+        self.stopping = False  # stop(): the running loop ends at its next turn (a mark starts another)
         self.now = utcnow  # the clock the counters are read at (tests move it)
         self._lock = threading.Lock()
 
@@ -79,8 +80,9 @@ class LiveAnnouncer:
                     due, self.waiting = self.waiting, set()
                     now = time.monotonic()
                     rechecked = {c for c, at in self.rechecks.items() if at <= now} - due
-                    if not due and not self.rechecks:
-                        self.pushing = False
+                    if self.stopping or (not due and not self.rechecks):
+                        self.waiting |= due
+                        self.pushing = self.stopping = False
                         return
                 if not self.serving():
                     return
@@ -90,6 +92,11 @@ class LiveAnnouncer:
             with self._lock:
                 self.pushing = False
             raise
+
+    def stop(self) -> None:
+        """End the running loop at its next turn (a server stopping); what waits stays marked."""
+        with self._lock:
+            self.stopping = self.pushing
 
     def serving(self) -> bool:
         """Whether this is still the app's announcer (one replaced, as a test rebuilds its app's

@@ -51,7 +51,9 @@
     var count = h("span", {className: "group-count"});
     var status = h("span", {className: "group-status"});
     var note = h("p", {className: "group-note", attrs: {"aria-live": "polite"}});
-    var button = h("button", {type: "button", className: "button join", text: "参团 Join"});
+    var button = h("button", {type: "button", className: "button join", text: "参团 Join"});  // pay at the van
+    var payButton = h("button", {type: "button", className: "button secondary join-wechat",
+                                 text: "微信支付 WeChat Pay"});  // join and pay now (shop.js's pay)
     var el = h("div", {className: "group", attrs: {"data-group-id": String(deal.id)}}, [
       h("p", {className: "group-name", text: deal.product.name}),
       h("p", {className: "item-price"}, [h("b", {text: yuan(deal.group_price_fen)}),
@@ -59,7 +61,7 @@
       h("div", {className: "group-bar", attrs: {role: "progressbar", "aria-valuemin": "0",
                                                 "aria-valuemax": String(deal.min_households)}}, [bar]),
       h("p", {className: "group-meta"}, [count, " · ", status]),
-      button,
+      h("p", {className: "group-actions"}, [button, " ", payButton]),
       note
     ]);
     var entry = cards[deal.id] = {el: el, deal: deal, joined: false, key: null};
@@ -77,16 +79,20 @@
       var full = d.max_households && d.joined >= d.max_households;
       button.disabled = entry.joined || d.status === "failed" || !!full;
       button.textContent = entry.joined ? "已参团 Joined" : full ? "已满员 Full" : "参团 Join";
+      payButton.disabled = button.disabled;
+      payButton.hidden = entry.joined || !(X.shop && X.shop.pay);
     };
-    button.addEventListener("click", function () { join(entry, note); });
+    button.addEventListener("click", function () { join(entry, note, "at_van"); });
+    payButton.addEventListener("click", function () { join(entry, note, "wechat"); });
     entry.refresh();
     return el;
   }
 
-  function join(entry, note) {
+  /** Join with one unit, paid at the van or by WeChat Pay now (then on to the pay step, as an order). */
+  function join(entry, note, pay) {
     var key = entry.key || (entry.key = X.uuid());  // a retry after a network error joins once
     entry.el.querySelector("button.join").disabled = true;
-    X.client.request("POST", "/api/v1/group-deals/" + entry.deal.id + "/joins", {quantity: 1, pay: "at_van"},
+    X.client.request("POST", "/api/v1/group-deals/" + entry.deal.id + "/joins", {quantity: 1, pay: pay},
                      {"Idempotency-Key": key}).then(function (answer) {
       entry.key = null;
       if (answer.status === 201 || answer.status === 200) {
@@ -95,6 +101,7 @@
         note.className = "group-note ok";
         note.textContent = "已参团，取货码 " + answer.body.join.order.pickup_code + " · Joined: pickup code " +
           answer.body.join.order.pickup_code;
+        if (answer.body.join.order.status === "pending_payment") X.shop.pay(answer.body.join.order.id);
       } else {
         if (answer.body && answer.body.error && answer.body.error.code === "already_joined") entry.joined = true;
         note.className = "group-note error";

@@ -274,5 +274,5 @@
     }, X.networkFailed);
   }
 
-  X.shop = {render: render, loadOrders: loadOrders};
+  X.shop = {render: render, loadOrders: loadOrders, pay: pay};
 })(window.Xiaoge = window.Xiaoge || {});
