@@ -194,3 +194,48 @@ def test_marketing_opens_a_deal_from_the_console_page(app, make, hood):
     ops = StaffBrowser(app.test_client())
     ops.sign_in(make.staff_member("ops"))
     assert ops.get("/console/group-deals").status_code == 403
+
+
+def test_a_shopper_opens_a_group_on_a_deal_that_allows_it_and_neighbours_join_it(client, make, hood):
+    answer = client.post("/api/v1/console/deals", headers=make.staff_headers("marketing"), json={
+        "product_id": hood.product.id, "compound_ids": [hood.home.id], "deal_price_fen": 2800, "kind": "compound",
+        "group_price_fen": 2200, "group_min_households": 2})
+    assert answer.status_code == 201, answer.get_json()
+    deal_id = answer.get_json()["deal"]["id"]
+    patched = client.patch(f"/api/v1/console/deals/{deal_id}", json={"deal_price_fen": 2700},
+                           headers=make.staff_headers("marketing"))
+    assert (patched.get_json()["deal"]["group_price_fen"], patched.get_json()["deal"]["group_min_households"]) == \
+        (2200, 2)  # an edit that leaves the group terms out keeps them
+    _, opener = hood.neighbour()
+    body = {"deal_id": deal_id, "compound_id": hood.home.id}
+
+    opened = client.post("/api/v1/group-deals", json=body, headers=opener)
+    _, neighbour = hood.neighbour()
+    again = client.post("/api/v1/group-deals", json=body, headers=neighbour)
+
+    assert opened.status_code == 201, opened.get_json()
+    group = opened.get_json()["group_deal"]
+    assert (group["group_price_fen"], group["min_households"], group["status"]) == (2200, 2, "open")
+    assert again.status_code == 200 and again.get_json()["group_deal"]["id"] == group["id"]  # join it instead
+    assert hood.join(group["id"], opener).status_code == 201
+    joined = hood.join(group["id"], neighbour).get_json()["group_deal"]
+    assert (joined["joined"], joined["status"]) == (2, "succeeded")
+
+
+def test_a_shopper_may_not_open_a_group_where_the_deal_does_not_allow_it(client, make, hood):
+    marketing = make.staff_headers("marketing")
+    plain = make.deal(hood.product, [hood.home], 2800)
+    elsewhere = make.compound()
+    half = client.post("/api/v1/console/deals", headers=marketing, json={
+        "product_id": hood.product.id, "compound_ids": [hood.home.id], "deal_price_fen": 2800, "kind": "compound",
+        "group_price_fen": 2200})
+    allowed = client.post("/api/v1/console/deals", headers=marketing, json={
+        "product_id": hood.product.id, "compound_ids": [elsewhere.id], "deal_price_fen": 2800, "kind": "compound",
+        "group_price_fen": 2200, "group_min_households": 3}).get_json()["deal"]
+    _, shopper = hood.neighbour()
+
+    assert_invalid(half, "group_min_households")  # both terms or neither
+    assert_invalid(client.post("/api/v1/group-deals", json={"deal_id": plain.id, "compound_id": hood.home.id},
+                               headers=shopper), "deal_id")
+    assert_error(client.post("/api/v1/group-deals", json={"deal_id": allowed["id"], "compound_id": elsewhere.id},
+                             headers=shopper), 403, "not_in_compound")

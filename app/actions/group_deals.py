@@ -37,6 +37,15 @@ def open_deal(staff_id: int, body: dict) -> GroupDeal:
     return deal
 
 
+def open_on_deal(shopper_id: int, body: dict) -> tuple[GroupDeal, bool]:
+    """A shopper opens a group on a deal that allows it (or finds the one already open there)."""
+    group, opened = deals.open_on_deal(db.session, shopper_id, body["deal_id"], body["compound_id"], utcnow())
+    db.session.commit()
+    if opened:
+        broadcasts.group_progress(group)
+    return group, opened
+
+
 def join(shopper_id: int, deal_id: int, idempotency_key: str, body: dict) -> idempotency.Answer:
     """Join the deal with an order, or replay the first answer to this key (a refusal included)."""
     wechat = body.get("pay") == "wechat"

@@ -25,6 +25,21 @@ def open_group_deal(body):
     return {"group_deal": group_actions.open_deal(principal().subject_id, body)}
 
 
+@blp.post("/group-deals")
+@auth_required("shopper")
+@blp.arguments(s.ShopperGroupIn)
+@blp.response(201, s.GroupDealEnvelope)
+@blp.alt_response(200, schema=s.GroupDealEnvelope, description="a group is already open on that deal there: join it")
+@blp.alt_response(403, schema=ErrorBody, description="not_in_compound")
+def open_group_on_deal(body):
+    """Extension: a shopper opens a group deal (凑单) on a deal that allows it (its group price and
+    households), in their compound, for 48 hours or until the deal ends; then joins it like any other.
+    When one is already open on that deal there, it answers that one (200). Anyone in the compound
+    hears it as `/shopper` `group_progress`."""
+    group, opened = group_actions.open_on_deal(principal().subject_id, body)
+    return {"group_deal": group}, 201 if opened else 200
+
+
 @blp.get("/group-deals/<int:deal_id>")
 @auth_required("shopper")
 @blp.response(200, s.GroupDealEnvelope)

@@ -37,6 +37,7 @@ class Deal(Base):
         CheckConstraint("deal_price_fen >= 0", name="deal_price_fen"),
         CheckConstraint(f"kind IN {DEAL_KINDS}", name="kind"),
         CheckConstraint("sold >= 0 AND (quantity IS NULL OR sold <= quantity)", name="sold_within_quantity"),
+        CheckConstraint("(group_price_fen IS NULL) = (group_min_households IS NULL)", name="group_terms"),
     )
 
     id: Mapped[intpk]
@@ -50,6 +51,10 @@ class Deal(Base):
     quantity: Mapped[int | None]
     sold: Mapped[int] = mapped_column(default=0, server_default="0")
     sold_out_at: Mapped[Timestamp | None]
+    # Shoppers of the deal's compounds may open a group deal (凑单) on it: at this price, unlocked
+    # by this many households (both null: they may not).
+    group_price_fen: Mapped[fen | None]
+    group_min_households: Mapped[int | None]
     created_at: Mapped[created_at]
 
     product: Mapped[Product] = relationship(lazy="joined")

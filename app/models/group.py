@@ -50,6 +50,9 @@ class GroupDeal(Base):
         """Whether this many households, ordering this much, unlock the group price."""
         return joined >= self.min_households or (self.min_amount_fen is not None and joined_fen >= self.min_amount_fen)
     created_by_staff_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("staff.id"))
+    # Opened by a shopper on a deal that allows it (deals.group_price_fen): that deal and shopper.
+    from_deal_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("deals.id"))
+    opened_by_shopper_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("shoppers.id"))
     settled_at: Mapped[Timestamp | None]  # when it succeeded or failed
     created_at: Mapped[created_at]
 

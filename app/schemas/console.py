@@ -85,6 +85,11 @@ class DealIn(In):
     ends_at = When(load_default=None, allow_none=True, metadata={"description": "required for clearance"})
     quantity = Count(1, 10_000_000, load_default=None, allow_none=True, metadata={
         "description": "clearance only, and required there: units at the clearance price"})
+    group_price_fen = Fen(load_default=None, allow_none=True, metadata={
+        "description": "extension: shoppers here may open a group deal (凑单) on it at this price "
+                       "(with group_min_households)"})
+    group_min_households = Count(2, 10_000, load_default=None, allow_none=True, metadata={
+        "description": "extension: the households that unlock a group a shopper opens on this deal"})
 
     @validates_schema
     def compounds_or_target(self, data, partial=None, **kwargs):
@@ -107,6 +112,8 @@ class DealOut(Schema):
         "description": "clearance: units taken by orders (given-back ones return)"})
     sold_out_at = fields.AwareDateTime(allow_none=True, metadata={
         "description": "clearance: when the last unit went"})
+    group_price_fen = fields.Integer(allow_none=True, metadata={"description": "extension"})
+    group_min_households = fields.Integer(allow_none=True, metadata={"description": "extension"})
 
 
 class DealEnvelope(Schema):

@@ -27,6 +27,11 @@ class GroupDealIn(In):
             raise ValidationError("must be at least min_households", "max_households")
 
 
+class ShopperGroupIn(In):
+    deal_id = Id(required=True, metadata={"description": "a deal of the compound that lets shoppers open groups"})
+    compound_id = Id(required=True, metadata={"description": "the shopper's compound (one of the deal's)"})
+
+
 class GroupProductOut(Schema):
     id = fields.Integer()
     name = fields.String()

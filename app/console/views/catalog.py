@@ -39,6 +39,10 @@ DEAL_FIELDS = (
           help="留空则长期有效；清仓必填 · Blank: no end; required for clearance"),
     Field("quantity", "清仓数量", "Clearance units", kind="int", required=False,
           help="仅清仓：按清仓价出售的件数 · Clearance only: units at the clearance price"),
+    Field("group_price_fen", "居民拼团价", "Shoppers' group price", kind="yuan", required=False,
+          help="填写则居民可发起拼团 · Set: shoppers may open a group deal on it"),
+    Field("group_min_households", "拼团户数", "Group households", kind="int", required=False,
+          help="与居民拼团价一起填 · With the group price"),
 )
 TARGET_CHOICES = [("", "所选小区 The compounds chosen"), ("price_sensitive", "价格敏感小区 Price-sensitive compounds")]
 

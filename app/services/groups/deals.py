@@ -1,14 +1,18 @@
 """Group deals: opened by marketing in a compound, read by anyone."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import Compound, Courier, GroupDeal, Product
+from app.models import Compound, Courier, Deal, GroupDeal, Product
 from app.models.courier import courier_compounds
-from app.services.errors import InvalidRequest, NotFound
+from app.models.group import JOINABLE_STATUSES
+from app.services.errors import InvalidRequest, NotFound, NotInCompound
+from app.services.places.residence import shopper_compound_ids
+
+SHOPPER_GROUP_HOURS = 48  # a group a shopper opens runs this long (or to its deal's end, if sooner)
 
 def open_group_deal(session: Session, *, product_id: int, compound_id: int, group_price_fen: int,
                     min_households: int, deadline: datetime, now: datetime, max_households: int | None = None,
@@ -34,6 +38,32 @@ def open_group_deal(session: Session, *, product_id: int, compound_id: int, grou
     session.add(deal)
     session.flush()
     return deal
+
+
+def open_on_deal(session: Session, shopper_id: int, deal_id: int, compound_id: int,
+                 now: datetime) -> tuple[GroupDeal, bool]:
+    """A shopper opens a group deal on a deal that allows it (its group price and households), in
+    their compound, for SHOPPER_GROUP_HOURS or until the deal ends: (the group, True); when one is
+    already open on that deal there, (that one, False), for the shopper to join instead."""
+    deal = session.get(Deal, deal_id)
+    if deal is None or deal.group_price_fen is None:
+        raise InvalidRequest({"deal_id": "no deal that lets shoppers open a group"})
+    if compound_id not in {c.id for c in deal.compounds} or compound_id not in shopper_compound_ids(session, shopper_id):
+        raise NotInCompound()
+    if (deal.starts_at and deal.starts_at > now) or (deal.ends_at and deal.ends_at <= now):
+        raise InvalidRequest({"deal_id": "the deal is not running now"})
+    running = session.scalar(select(GroupDeal).where(
+        GroupDeal.from_deal_id == deal.id, GroupDeal.compound_id == compound_id,
+        GroupDeal.status.in_(JOINABLE_STATUSES), GroupDeal.deadline > now).order_by(GroupDeal.id).limit(1))
+    if running is not None:
+        return running, False
+    deadline = min(now + timedelta(hours=SHOPPER_GROUP_HOURS), deal.ends_at or now + timedelta(hours=SHOPPER_GROUP_HOURS))
+    group = open_group_deal(session, product_id=deal.product_id, compound_id=compound_id,
+                            group_price_fen=deal.group_price_fen, min_households=deal.group_min_households,
+                            deadline=deadline, now=now)
+    group.from_deal_id, group.opened_by_shopper_id = deal.id, shopper_id
+    session.flush()
+    return group, True
 
 
 def delivering_courier(session: Session, compound_id: int, courier_id: int | None) -> int:

@@ -33,15 +33,17 @@ def get_product(session: Session, product_id: int, field: str = "product_id") ->
 
 
 def create_deal(session: Session, *, product_id, compound_ids, deal_price_fen, kind,
-                starts_at=None, ends_at=None, quantity=None) -> Deal:
+                starts_at=None, ends_at=None, quantity=None, group_price_fen=None, group_min_households=None) -> Deal:
     product = get_product(session, product_id)
     if starts_at and ends_at and ends_at <= starts_at:
         raise InvalidRequest({"ends_at": "must be after starts_at"})
     if deal_price_fen > product.price_fen:
         raise InvalidRequest({"deal_price_fen": "a deal cannot cost more than the list price"})
     clearance_rules.check_deal(kind, quantity, ends_at)
+    check_group_terms(product, group_price_fen, group_min_households)
     deal = Deal(product=product, deal_price_fen=deal_price_fen, kind=kind, starts_at=starts_at,
-                ends_at=ends_at, quantity=quantity, compounds=get_compounds(session, compound_ids))
+                ends_at=ends_at, quantity=quantity, group_price_fen=group_price_fen,
+                group_min_households=group_min_households, compounds=get_compounds(session, compound_ids))
     session.add(deal)
     session.flush()
     return deal
@@ -62,6 +64,15 @@ def update_product(session: Session, product: Product, **changes) -> dict:
     return changed
 
 
+def check_group_terms(product: Product, group_price_fen: int | None, group_min_households: int | None) -> None:
+    """A deal lets shoppers open group deals with both terms or neither, never above the list price."""
+    if (group_price_fen is None) != (group_min_households is None):
+        raise InvalidRequest({"group_min_households" if group_min_households is None else "group_price_fen":
+                              "give group_price_fen and group_min_households together (or neither)"})
+    if group_price_fen is not None and group_price_fen > product.price_fen:
+        raise InvalidRequest({"group_price_fen": f"must not exceed the list price ({product.price_fen})"})
+
+
 def update_deal(session: Session, deal: Deal, **changes) -> dict:
     """Apply the given fields (those of `create_deal`), checked as a new deal's are; the deal is
     held first, so its clearance units sold cannot move under the check."""
@@ -75,6 +86,8 @@ def update_deal(session: Session, deal: Deal, **changes) -> dict:
     quantity = changes.get("quantity", deal.quantity)
     clearance_rules.check_deal(changes.get("kind", deal.kind), quantity, ends_at, deal.sold,
                                product_changed=product.id != deal.product_id)
+    check_group_terms(product, changes.get("group_price_fen", deal.group_price_fen),
+                      changes.get("group_min_households", deal.group_min_households))
     compound_ids = changes.pop("compound_ids", None)
     changed = apply_changes(deal, changes)
     if "quantity" in changed:  # sold out exactly when nothing is left at the new quantity
