@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from app.actions.group_deals import settle_group_deals
 from app.actions.payment_settler import settle_payments
 from app.extensions import db
-from app.models import GroupJoin, Order, PaymentRefund
+from app.models import GroupDeal, GroupJoin, Order, PaymentRefund
 from tests.concurrency import at_once, error_code
 from tests.groups import deal_path, deal_row, hood, order_row, past_its_deadline  # noqa: F401
 from tests.pay_fixtures import ORDERS, pay, pay_sandbox  # noqa: F401
@@ -112,6 +112,18 @@ def test_a_confirmed_paid_join_reaches_the_pick_list(client, make, hood, pay):
 def join_request(headers, deal_id, key):
     return lambda c: c.post(f"{deal_path(deal_id)}/joins", json={"quantity": 1},
                             headers={**headers, "Idempotency-Key": key})
+
+
+def test_shoppers_opening_a_group_on_one_deal_at_once_make_one_group(app, make, hood):
+    deal_id = make.deal(hood.product, [hood.home], 2800, group_price_fen=2200, group_min_households=3).id
+    body = {"deal_id": deal_id, "compound_id": hood.home.id}
+    neighbours = [hood.neighbour()[1] for _ in range(6)]
+
+    results = at_once(app, [lambda c, h=h: c.post("/api/v1/group-deals", json=body, headers=h) for h in neighbours])
+
+    assert sorted(status for status, _ in results) == [200] * 5 + [201], results
+    assert len({answer["group_deal"]["id"] for _, answer in results}) == 1
+    assert db.session.scalar(select(func.count()).select_from(GroupDeal).where(GroupDeal.from_deal_id == deal_id)) == 1
 
 
 def test_concurrent_joins_at_the_threshold_never_pass_the_cap(app, hood):

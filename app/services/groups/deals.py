@@ -11,6 +11,7 @@ from app.models.courier import courier_compounds
 from app.models.group import JOINABLE_STATUSES
 from app.services.errors import InvalidRequest, NotFound, NotInCompound
 from app.services.places.residence import shopper_compound_ids
+from app.services.rows import lock_row
 
 SHOPPER_GROUP_HOURS = 48  # a group a shopper opens runs this long (or to its deal's end, if sooner)
 
@@ -44,8 +45,11 @@ def open_on_deal(session: Session, shopper_id: int, deal_id: int, compound_id: i
                  now: datetime) -> tuple[GroupDeal, bool]:
     """A shopper opens a group deal on a deal that allows it (its group price and households), in
     their compound, for SHOPPER_GROUP_HOURS or until the deal ends: (the group, True); when one is
-    already open on that deal there, (that one, False), for the shopper to join instead."""
+    already open on that deal there, (that one, False), for the shopper to join instead. The deal's
+    row is locked first, so two shoppers opening at once make one group."""
     deal = session.get(Deal, deal_id)
+    if deal is not None:
+        lock_row(session, deal)
     if deal is None or deal.group_price_fen is None:
         raise InvalidRequest({"deal_id": "no deal that lets shoppers open a group"})
     if compound_id not in {c.id for c in deal.compounds} or compound_id not in shopper_compound_ids(session, shopper_id):
@@ -57,7 +61,9 @@ def open_on_deal(session: Session, shopper_id: int, deal_id: int, compound_id: i
         GroupDeal.status.in_(JOINABLE_STATUSES), GroupDeal.deadline > now).order_by(GroupDeal.id).limit(1))
     if running is not None:
         return running, False
-    deadline = min(now + timedelta(hours=SHOPPER_GROUP_HOURS), deal.ends_at or now + timedelta(hours=SHOPPER_GROUP_HOURS))
+    deadline = now + timedelta(hours=SHOPPER_GROUP_HOURS)
+    if deal.ends_at is not None:
+        deadline = min(deadline, deal.ends_at)
     group = open_group_deal(session, product_id=deal.product_id, compound_id=compound_id,
                             group_price_fen=deal.group_price_fen, min_households=deal.group_min_households,
                             deadline=deadline, now=now)
