@@ -59,3 +59,14 @@ def test_the_storefront_recommends_what_the_compound_buys_less_what_the_shopper_
     assert items[0]["price_fen"] == diapers.price_fen and items[0]["on_van"] is None
     load_van(client, make.courier_headers(courier), [(wine, 2)])
     assert recommended() == []  # the van carries no diapers today
+
+
+def test_a_compound_without_sales_recommends_the_citys_best_sellers(client, make):
+    shop = make.shop()  # a new compound: no portrait, no orders
+    elsewhere = make.compound(city=shop.home.city)
+    tea, rice = make.product(category="饮料"), make.product(category="粮油")
+    order_at(make.shopper()[0], elsewhere, shop.courier, utcnow() - timedelta(days=3), [(tea, 4), (rice, 1)])
+
+    answer = client.get(f"/api/v1/store-sessions/{shop.store_session_id}/storefront", headers=shop.headers)
+
+    assert [item["product_id"] for item in answer.get_json()["recommended"]] == [tea.id, rice.id]

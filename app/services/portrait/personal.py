@@ -1,5 +1,5 @@
 """Reads what recommend.rank needs for one shopper in one compound: three small queries (the
-stored portrait, the city's when the compound has none, the shopper's own recent lines)."""
+stored portrait, the shopper's own recent lines, the candidates' categories)."""
 from __future__ import annotations
 
 from collections import Counter
@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 
 from app.models import CompoundPortrait, Order, OrderItem, Product
 from app.services.portrait.days import COUNTED_STATUSES
-from app.services.portrait.portraits import city_figures
 from app.services.portrait.recommend import History, rank
 
 HISTORY_DAYS = 180
@@ -18,11 +17,13 @@ RECENT_DAYS = 7
 
 
 def recommended_ids(session: Session, shopper_id: int, compound_id: int, now: datetime,
-                    left_on_van: dict[int, int] | None, size: int) -> list[int]:
-    """The ids of the products to recommend to this shopper here, best first."""
+                    left_on_van: dict[int, int] | None, size: int, best_sellers: list[int] = ()) -> list[int]:
+    """The ids of the products to recommend to this shopper here, best first. A compound whose
+    portrait has no sales yet ranks by `best_sellers` (the storefront's own, the city's when the
+    compound has none), best first: no request reads the city's portraits."""
     body = session.scalar(select(CompoundPortrait.body).where(CompoundPortrait.compound_id == compound_id)) or {}
     compound = by_id(body.get("product_units", {}))
-    city = compound if compound else by_id(city_figures(session, compound_id)[1])
+    city = compound if compound else {pid: len(best_sellers) - rank for rank, pid in enumerate(best_sellers)}
     own = history(session, shopper_id, now)
     candidates = set(compound) | set(city) | set(own.product_units)
     categories = dict(session.execute(select(Product.id, Product.category).where(Product.id.in_(candidates))).all()) \

@@ -103,17 +103,17 @@ def build_storefront(session: Session, store_session: StoreSession, now: datetim
         discount_ranking=in_store(ranking[:SECTION_SIZE], figures),
         live=counts,
         shake=open_shake(session, compound_id, now),
-        recommended=in_store(recommended(session, store_session, book, figures, now), figures),
+        recommended=in_store(recommended(session, store_session, book, figures, now, hot), figures),
         group_deals=joinable_group_deals(session, compound_id, now),
         clearance=in_store(clearance_section(book), figures),
     )
 
 
 def recommended(session: Session, store_session: StoreSession, book: dict, figures: ItemFigures,
-                now: datetime) -> list[catalog.PricedItem]:
+                now: datetime, hot: list[catalog.PricedItem]) -> list[catalog.PricedItem]:
     """Recommended for you (services/portrait): ranked for this shopper, at the price they pay."""
     ids = recommended_ids(session, store_session.shopper_id, store_session.compound_id, now,
-                          figures.left_on_van, SECTION_SIZE)
+                          figures.left_on_van, SECTION_SIZE, [item.product.id for item in hot])
     products = {p.id: p for p in session.scalars(select(Product).where(Product.id.in_(ids)))} if ids else {}
     return [catalog.priced(book, products[pid]) for pid in ids if pid in products]
 
